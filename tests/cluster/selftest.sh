@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# Self-tests of the stand-in cluster through the real kubectl, once per kubectl minor.
+#
+#   tests/cluster/selftest.sh [MINOR...]        (default: 30 31 32 33)
+#
+# Needs the stand-in up (`python3 tests/cluster/standin.py up`); reads build/cluster/env (or
+# $STANDIN_STATE/env). For each minor it switches the server's /version (POST /_standin/version), runs
+# the dispatcher `kubectl` with a private KUBECACHEDIR and checks that kubectl.1.MINOR ran, then checks
+# get/list/selectors, exec (output, stdin to EOF, exit codes, stderr, tty, 256 MiB both ways) and the
+# 404/401/403 messages. Once per run it replays the manual recipe: the real dotnet-trace inside
+# sample-app during /high-cpu, the trace copied out with `kubectl exec cat`. Every kubectl runs under
+# `timeout`. Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed"; exits 1 on failure.
+#
+# Environment: SELFTEST_BIG_MINORS (minors that run the 256 MiB round trip; default: all),
+# SELFTEST_APP_URL (sample-app's URL on the host; default http://127.0.0.1:30080),
+# SELFTEST_RECIPE=0 skips the dotnet-trace recipe (it then counts as a failure: say why you skip).
+set -eu
+set -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+STATE=${STANDIN_STATE:-$ROOT/build/cluster}
+KUBECTL_DIR=$(dirname "$(readlink -f "$(command -v kubectl)")")
+POD=sample-app
+ARM_POD=sample-arm64
+T=20            # seconds allowed for an ordinary kubectl call
+TBIG=300        # seconds allowed for a 256 MiB transfer
+PASSED=0
+FAILED=0
+
+WORK=$(mktemp -d /tmp/standin-selftest.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+notok() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: ok when COMMAND succeeds; on failure show the captured stderr.
+check() {
+    local what=$1
+    shift
+    if "$@" 2>"$WORK/check.err"; then
+        ok "$what"
+    else
+        notok "$what"
+        sed 's/^/#   /' "$WORK/check.err" | head -20
+    fi
+}
+
+# k ARGS...: the dispatcher kubectl with a deadline.
+k() { timeout "$T" kubectl "$@"; }
+
+# admin METHOD PATH [JSON]: call a /_standin endpoint with the kubeconfig's server, CA and token.
+admin() {
+    local args=(-sS -f -X "$1" -H "Authorization: Bearer $TOKEN" --max-time 10)
+    [ -n "$CAFILE" ] && args+=(--cacert "$CAFILE")
+    [ $# -ge 3 ] && args+=(-H "Content-Type: application/json" -d "$3")
+    curl "${args[@]}" "$SERVER$2" >/dev/null
+}
+
+# json EXPR < JSON: evaluate a python expression over the parsed document `d`, print the result.
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# load_cluster: KUBECONFIG from the env file, then server, token and CA for admin calls.
+load_cluster() {
+    if [ ! -f "$STATE/env" ]; then
+        echo "selftest: $STATE/env not found: start the stand-in first (python3 tests/cluster/standin.py up)" >&2
+        exit 2
+    fi
+    # shellcheck disable=SC1091
+    . "$STATE/env"
+    export KUBECONFIG
+    local view="$WORK/view.json"
+    timeout "$T" "$KUBECTL_DIR/kubectl.1.33" config view --raw --minify -o json >"$view"
+    SERVER=$(json 'd["clusters"][0]["cluster"]["server"]' <"$view")
+    TOKEN=$(json 'd["users"][0]["user"].get("token", "")' <"$view")
+    USER_NAME=$(json 'd["users"][0]["name"]' <"$view")   # the stand-in names its user like this
+    CAFILE=""
+    if json 'd["clusters"][0]["cluster"].get("certificate-authority-data", "")' <"$view" | grep -q .; then
+        CAFILE="$WORK/ca.crt"
+        json 'd["clusters"][0]["cluster"]["certificate-authority-data"]' <"$view" | base64 -d >"$CAFILE"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# checks (each takes the minor as $1)
+
+test_version() {
+    local v
+    admin POST /_standin/version "{\"minor\": \"$1\"}"
+    v=$(k version -o json)
+    # the dispatcher is itself a kubectl 1.32 build: for 1.32 it runs itself (minor "32+")
+    [ "$(echo "$v" | json 'd["clientVersion"]["minor"].rstrip("+")')" = "$1" ] &&
+        [ "$(echo "$v" | json 'd["serverVersion"]["minor"]')" = "$1" ]
+}
+
+test_get_json() {
+    k get pods -o json >"$WORK/pods.json"
+    json '[p["status"]["phase"] for p in d["items"] if p["metadata"]["name"] == "'$POD'"] == ["Running"]' \
+        <"$WORK/pods.json" | grep -qx True
+}
+
+test_get_table() {
+    k get pods >"$WORK/table.txt"
+    head -1 "$WORK/table.txt" | grep -Eq '^NAME +READY +STATUS +RESTARTS +AGE' &&
+        grep -Eq "^$POD +1/1 +Running +0 " "$WORK/table.txt"
+}
+
+test_selector() {
+    local names
+    names=$(k get pods -l app=sample-api -o json | json '" ".join(sorted(p["metadata"]["labels"]["app"] for p in d["items"]))')
+    [ "$names" = "sample-api sample-api" ] || { echo "got: $names" >&2; return 1; }
+    names=$(k get pods -l 'app in (sample-api,sample-app),pod-template-hash' -o name | wc -l)
+    [ "$names" -eq 2 ] || { echo "set selector matched $names pods" >&2; return 1; }
+}
+
+test_workload() {
+    [ "$(k get deploy sample-api -o json | json 'd["spec"]["selector"]["matchLabels"]["app"]')" = sample-api ]
+}
+
+test_exec_output() {
+    [ "$(k exec "$POD" -- uname -m)" = x86_64 ] && [ "$(k exec "$ARM_POD" -- uname -m)" = aarch64 ]
+}
+
+test_stdin_eof() {
+    printf 'line one\nline two without newline' >"$WORK/in.txt"
+    k exec -i "$POD" -- sh -c 'cat > /tmp/selftest-stdin' <"$WORK/in.txt"
+    k exec "$POD" -- cat /tmp/selftest-stdin >"$WORK/back.txt"
+    k exec "$POD" -- rm -f /tmp/selftest-stdin
+    cmp "$WORK/in.txt" "$WORK/back.txt"
+}
+
+test_exit_code() {
+    local rc=0
+    k exec "$POD" -- sh -c 'exit 3' || rc=$?
+    [ "$rc" -eq 3 ] || { echo "exit code $rc" >&2; return 1; }
+}
+
+test_stderr_separate() {
+    k exec "$POD" -- sh -c 'echo to-out; echo to-err >&2' >"$WORK/o.txt" 2>"$WORK/e.txt"
+    [ "$(cat "$WORK/o.txt")" = to-out ] && grep -qx to-err "$WORK/e.txt" && ! grep -q to-out "$WORK/e.txt"
+}
+
+test_big() {
+    local want got
+    want=$(sha256sum <"$WORK/big" | cut -c1-64)
+    timeout "$TBIG" kubectl exec -i "$POD" -- sh -c 'cat > /tmp/selftest-big' <"$WORK/big"
+    got=$(timeout "$TBIG" kubectl exec "$POD" -- cat /tmp/selftest-big | sha256sum | cut -c1-64)
+    k exec "$POD" -- rm -f /tmp/selftest-big
+    [ "$want" = "$got" ] || { echo "sha256 $want != $got" >&2; return 1; }
+}
+
+test_tty() {
+    # script(1) gives kubectl a terminal; kubectl allocates a remote pty only with -i and -t.
+    # (`tty` would print /dev/pts/N only if the container mounts the pty's devpts.)
+    timeout "$T" script -qec "kubectl exec -it $POD -- sh -c 'test -t 0 && test -t 1 && echo on-a-tty'" \
+        /dev/null </dev/null >"$WORK/tty.txt"
+    grep -q on-a-tty "$WORK/tty.txt" || { cat "$WORK/tty.txt" >&2; return 1; }
+}
+
+# expect_error WANT_STDERR COMMAND...: COMMAND fails with exit code 1 and prints WANT_STDERR.
+expect_error() {
+    local want=$1 rc=0
+    shift
+    "$@" >/dev/null 2>"$WORK/err.txt" || rc=$?
+    [ "$rc" -eq 1 ] && grep -qxF "$want" "$WORK/err.txt" ||
+        { echo "rc=$rc, stderr:" >&2; cat "$WORK/err.txt" >&2; return 1; }
+}
+
+test_404() {
+    expect_error 'Error from server (NotFound): pods "no-such-pod" not found' k get pod no-such-pod &&
+        expect_error 'Error from server (NotFound): pods "no-such-pod" not found' k exec no-such-pod -- sh -c :
+}
+
+test_401() {
+    case "$SERVER" in
+    http:*)
+        echo "the stand-in serves plain http: client-go never sends a bearer token over http, so 401" \
+            "cannot happen; start it with --tls" >&2
+        return 1
+        ;;
+    esac
+    expect_error 'error: You must be logged in to the server (Unauthorized)' k --token wrong-token get pods
+}
+
+test_403() {
+    admin POST /_standin/faults "{\"namespace\": \"default\", \"pod\": \"$POD\", \"forbidExec\": true, \"count\": 1}"
+    expect_error "Error from server (Forbidden): pods \"$POD\" is forbidden: User \"$USER_NAME\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"default\"" \
+        k exec "$POD" -- true || { admin DELETE /_standin/faults; return 1; }
+    k exec "$POD" -- sh -c :   # the fault was for one exec only
+}
+
+run_minor() {
+    local m=$1
+    export KUBECACHEDIR="$WORK/cache-$m"
+    check "1.$m: kubectl.1.$m runs against server 1.$m" test_version "$m"
+    check "1.$m: get pods -o json lists $POD Running" test_get_json
+    check "1.$m: get pods prints NAME READY STATUS RESTARTS AGE" test_get_table
+    check "1.$m: get pods -l app=sample-api (and a set-based selector)" test_selector
+    check "1.$m: get deploy sample-api has spec.selector" test_workload
+    check "1.$m: exec uname -m: x86_64, aarch64 in $ARM_POD" test_exec_output
+    check "1.$m: exec -i stdin into a file ends at EOF" test_stdin_eof
+    check "1.$m: exec sh -c 'exit 3' exits 3" test_exit_code
+    check "1.$m: stderr stays separate from stdout" test_stderr_separate
+    check "1.$m: exec -t runs on a tty" test_tty
+    check "1.$m: NotFound message" test_404
+    check "1.$m: Unauthorized message for a wrong token" test_401
+    check "1.$m: Forbidden message for forbidExec (count 1)" test_403
+    case " ${SELFTEST_BIG_MINORS:-$m} " in
+    *" $m "*) check "1.$m: 256 MiB random in and out, equal sha256" test_big ;;
+    esac
+}
+
+# ---------------------------------------------------------------------------------------------
+# the manual recipe, once per run
+
+host_trace_tool() {
+    local c
+    for c in "$ROOT/build/host-tools/dotnet-trace" "$ROOT/build/nuget-tools/dotnet-trace/dotnet-trace" \
+        "$ROOT/build/tools/linux-x64/dotnet-trace"; do
+        [ -x "$c" ] && { echo "$c"; return 0; }
+    done
+    return 1
+}
+
+recipe_cleanup() {
+    k exec "$POD" -- rm -rf /tmp/dotnet-trace /tmp/selftest-x /tmp/t.nettrace >/dev/null 2>&1 || true
+}
+
+test_recipe() {
+    local tool="$ROOT/build/tools/linux-x64/dotnet-trace" host curl_pid rc=0
+    [ -f "$tool" ] || { echo "$tool missing (tools build)" >&2; return 1; }
+    host=$(host_trace_tool) || { echo "no host dotnet-trace" >&2; return 1; }
+    k exec -i "$POD" -- sh -c 'cat > /tmp/dotnet-trace && chmod +x /tmp/dotnet-trace' <"$tool"
+    k exec "$POD" -- env DOTNET_BUNDLE_EXTRACT_BASE_DIR=/tmp/selftest-x /tmp/dotnet-trace ps >"$WORK/ps.txt"
+    grep -Eq '^ *1 ' "$WORK/ps.txt" || { echo "pid 1 not in dotnet-trace ps:" >&2; cat "$WORK/ps.txt" >&2; rc=1; }
+    curl -s --max-time 40 "${SELFTEST_APP_URL:-http://127.0.0.1:30080}/high-cpu?seconds=15" >/dev/null &
+    curl_pid=$!
+    sleep 1
+    timeout 90 kubectl exec "$POD" -- env DOTNET_BUNDLE_EXTRACT_BASE_DIR=/tmp/selftest-x /tmp/dotnet-trace \
+        collect -p 1 --duration 00:00:00:05 -o /tmp/t.nettrace >"$WORK/collect.txt" || rc=1
+    timeout 90 kubectl exec "$POD" -- cat /tmp/t.nettrace >"$WORK/t.nettrace" || rc=1
+    wait "$curl_pid" || true
+    recipe_cleanup
+    [ "$rc" -eq 0 ] || { cat "$WORK/collect.txt" >&2; return 1; }
+    [ "$(head -c 8 "$WORK/t.nettrace")" = Nettrace ] || { echo "no Nettrace magic" >&2; return 1; }
+    DOTNET_BUNDLE_EXTRACT_BASE_DIR="$WORK/x" timeout 120 "$host" convert --format speedscope \
+        -o "$WORK/t.speedscope.json" "$WORK/t.nettrace" >"$WORK/convert.txt" 2>&1 ||
+        { cat "$WORK/convert.txt" >&2; return 1; }
+    grep -q SpinForProfiler "$WORK"/t.speedscope*.json ||
+        { echo "SpinForProfiler not in the converted trace" >&2; return 1; }
+}
+
+# ---------------------------------------------------------------------------------------------
+
+main() {
+    local m minors=("$@")
+    [ ${#minors[@]} -gt 0 ] || minors=(30 31 32 33)
+    load_cluster
+    head -c $((256 * 1024 * 1024)) /dev/urandom >"$WORK/big"
+    for m in "${minors[@]}"; do
+        run_minor "$m"
+    done
+    export KUBECACHEDIR="$WORK/cache-recipe"
+    if [ "${SELFTEST_RECIPE:-1}" = 0 ]; then
+        notok "recipe: dotnet-trace in $POD during /high-cpu (skipped: SELFTEST_RECIPE=0)"
+    else
+        check "recipe: dotnet-trace collect in $POD, copied out with exec cat, Nettrace with SpinForProfiler" \
+            test_recipe
+    fi
+    admin POST /_standin/version "{\"minor\": \"${minors[-1]}\"}" || true
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+main "$@"

@@ -1,0 +1,490 @@
+#!/usr/bin/env python3
+"""standin.py: start, stop and steer the local stand-in Kubernetes cluster used by the e2e tests.
+
+    python3 tests/cluster/standin.py up [--spec EXTRA.json]... [--tls|--no-tls] [--minor 33] [--state DIR]
+    python3 tests/cluster/standin.py down | status
+    python3 tests/cluster/standin.py fault --pod NAME [-n NS] [--cut-after-bytes N] [--flip-byte-at N]
+                                           [--delay-ms N] [--forbid-exec] [--count K]
+    python3 tests/cluster/standin.py fault --clear [--pod NAME -n NS]
+    python3 tests/cluster/standin.py version MINOR
+
+`up` builds what is missing (sample app, tool bundles, sandbox helpers, rootfs profiles), starts one
+daemon (API server + tools server threads + pods, see sandbox.py), waits until every pod is ready and
+writes STATE/kubeconfig and STATE/env. `down` stops it all, even when the daemon died. See README.md.
+"""
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.dont_write_bytecode = True  # keep tests/cluster free of __pycache__
+sys.path.insert(0, HERE)
+
+import rootfs  # noqa: E402
+import sandbox  # noqa: E402
+
+API_PORT = 16443
+TOOLS_PORT = 18080
+CONTEXT = "dotnetprof-local"
+USER = "dotnetprof-dev"
+DEFAULT_MINOR = "33"
+READY_TIMEOUT = 240.0
+
+
+def say(msg):
+    """Progress line on stdout."""
+    print(f"standin: {msg}", flush=True)
+
+
+def fail(msg, code=1):
+    """Error line on stderr, then exit CODE."""
+    print(f"standin: error: {msg}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+# ------------------------------------------------------------------------------------------------
+# state files
+
+
+class State:
+    """Paths of the files under the state directory."""
+
+    def __init__(self, path):
+        self.dir = os.path.abspath(path)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def read_json(self, name):
+        try:
+            with open(self.path(name)) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def write(self, name, text, mode=0o644):
+        tmp = self.path(name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.path(name))
+
+    def remove(self, *names):
+        for name in names:
+            try:
+                os.unlink(self.path(name))
+            except FileNotFoundError:
+                pass
+
+    def daemon_pid(self):
+        """Pid of the live daemon, or None."""
+        rec = self.read_json("daemon.pid")
+        if rec and sandbox._proc_start_time(rec.get("pid")) == rec.get("start"):
+            return rec["pid"]
+        return None
+
+
+# ------------------------------------------------------------------------------------------------
+# privileges
+
+
+def userns_note():
+    """What this kernel says about unprivileged user namespaces."""
+    notes = []
+    for path in ("/proc/sys/kernel/unprivileged_userns_clone", "/proc/sys/user/max_user_namespaces"):
+        try:
+            with open(path) as f:
+                notes.append(f"{os.path.basename(path)}={f.read().strip()}")
+        except OSError:
+            pass
+    allowed = all(not n.endswith("=0") for n in notes)
+    state = "allows" if allowed else "does not allow"
+    return f"this kernel {state} unprivileged user namespaces ({', '.join(notes) or 'no sysctl found'})"
+
+
+def require_root():
+    """Exit with an explanation unless running as root."""
+    if os.geteuid() == 0:
+        return
+    fail("must run as root (pods are sandboxes made with mount/pid/uts/ipc namespaces, overlayfs, tmpfs,\n"
+         "  mknod and pivot_root, which need CAP_SYS_ADMIN in the initial namespaces)\n"
+         f"  {userns_note()}, but the stand-in has no rootless (user namespace) mode yet\n"
+         "  hint: run it as root, e.g. sudo make cluster-up", 2)
+
+
+# ------------------------------------------------------------------------------------------------
+# building what `up` needs
+
+
+def run_step(what, argv, log):
+    """Run a build step with output in LOG; exit with a pointer to LOG on failure."""
+    say(f"{what} (log: {log})")
+    with open(log, "ab") as f:
+        res = subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, cwd=REPO, stdin=subprocess.DEVNULL)
+    if res.returncode != 0:
+        fail(f"{what} failed (exit {res.returncode}); see {log}")
+
+
+def build_inputs(st, spec):
+    """Sample app, tools, sandbox helpers and rootfs profiles, each only when missing or stale."""
+    app = os.path.join(REPO, "build", "sample-app")
+    if not os.path.exists(os.path.join(app, "SampleApp.dll")):
+        run_step("publishing tests/sample-app", ["dotnet", "publish", "tests/sample-app", "-c", "Release",
+                                                 "-o", app], st.path("build-sample-app.log"))
+    if not os.path.exists(os.path.join(REPO, "build", "tools", "SHA512SUMS")):
+        run_step("building the diagnostics tools", ["sh", os.path.join(HERE, "build-tools.sh")],
+                 st.path("build-tools.log"))
+    sandbox.build_helpers(st.dir)
+    profiles = sorted({c.get("profile", "slim") for p in spec["pods"] for c in p["containers"]})
+    for profile in profiles:
+        say(f"rootfs profile {profile}")
+        rootfs.ensure_profile(st.dir, profile)
+
+
+def port_busy(port):
+    """True when something listens on 127.0.0.1:PORT."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def check_ports(spec):
+    """Exit naming the first port (API, tools, or a pod's readyURL) that is already taken."""
+    wanted = [(API_PORT, "the API server"), (TOOLS_PORT, "the tools server")]
+    for pod in spec["pods"]:
+        if pod.get("phase") == "Pending":
+            continue
+        name = f"pod {pod.get('namespace', 'default')}/{pod['name']}"
+        for c in pod["containers"]:
+            wanted += [(urllib.parse.urlsplit(url).port, name) for url in c.get("readyURLs") or []]
+    for port, user in wanted:
+        if port and port_busy(port):
+            fail(f"port {port} (for {user}) is already in use on 127.0.0.1\n"
+                 f"  hint: find the owner with `ss -ltnp 'sport = :{port}'` and stop it")
+
+
+def spec_files(extra):
+    """Default pods.json plus the --spec files, checked to exist."""
+    files = [os.path.join(HERE, "pods.json")] + [os.path.abspath(p) for p in extra]
+    for f in files:
+        if not os.path.isfile(f):
+            fail(f"spec file {f} not found")
+    return files
+
+
+# ------------------------------------------------------------------------------------------------
+# kubeconfig and env
+
+
+def kubeconfig_text(server, token, ca_pem):
+    """A kubeconfig (YAML) for context dotnetprof-local."""
+    ca = f"    certificate-authority-data: {base64.b64encode(ca_pem.encode()).decode()}\n" if ca_pem else ""
+    return ("apiVersion: v1\nkind: Config\n"
+            f"clusters:\n- name: {CONTEXT}\n  cluster:\n    server: {server}\n{ca}"
+            f"contexts:\n- name: {CONTEXT}\n  context:\n    cluster: {CONTEXT}\n    user: {USER}\n"
+            "    namespace: default\n"
+            f"current-context: {CONTEXT}\n"
+            f"users:\n- name: {USER}\n  user:\n    token: {token}\n")
+
+
+def env_text(st):
+    """Shell lines a test sources."""
+    return (f"export KUBECONFIG={st.path('kubeconfig')}\n"
+            f"export DOTNETPROF_TOOLS_URL=http://127.0.0.1:{TOOLS_PORT}\n")
+
+
+def print_env(st):
+    info = st.read_json("daemon.json") or {}
+    say(f"API server {info.get('server', '?')}, tools {info.get('tools', '?')}")
+    sys.stdout.write(env_text(st))
+
+
+# ------------------------------------------------------------------------------------------------
+# the daemon (one process: API server, tools server, pods)
+
+
+def start_servers(cluster, st, args, token):
+    """Start the API and tools servers in threads; return (servers to shut down, server URL, ca_pem)."""
+    import apiserver
+    ca_pem, cert, key = apiserver.make_tls(st.dir) if args.tls else (None, None, None)
+    cfg = apiserver.Config(host="127.0.0.1", port=API_PORT, tls_cert=cert, tls_key=key, minor=args.minor,
+                           state_dir=st.dir, token=token, user=USER)
+    api = apiserver.serve(cluster, cfg, block=False)
+    servers = [api]
+    tools = start_toolserver(st)
+    if tools is not None:
+        servers.append(tools)
+    scheme = "https" if args.tls else "http"
+    return servers, f"{scheme}://127.0.0.1:{API_PORT}", ca_pem
+
+
+def start_toolserver(st):
+    """Start toolserver.serve in a thread (its own module decides how it listens)."""
+    try:
+        import toolserver
+    except ImportError as exc:
+        print(f"tools server not started: {exc}", flush=True)
+        return None
+    cfg = {"host": "127.0.0.1", "port": TOOLS_PORT, "state_dir": st.dir,
+           "tools_dir": os.path.join(REPO, "build", "tools")}
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("server", toolserver.serve(cfg)),
+                         name="toolserver", daemon=True)
+    t.start()
+    t.join(0.5)
+    return result.get("server")
+
+
+def daemon(args):
+    """Run until SIGTERM: servers + pods; report readiness in STATE/daemon.json."""
+    st = State(args.state)
+    st.write("daemon.pid", json.dumps({"pid": os.getpid(), "start": sandbox._proc_start_time(os.getpid())}))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
+    with open(st.path("token")) as f:
+        token = f.read().strip()
+    spec = sandbox.load_spec(args.spec)
+    cluster = sandbox.Cluster(spec, st.dir, os.path.join(REPO, "build", "sample-app"), token)
+    servers = []
+    try:
+        servers, server, ca_pem = start_servers(cluster, st, args, token)
+        cluster.start(args.timeout)
+    except Exception as exc:  # noqa: BLE001 - reported to `up`, which prints it
+        st.write("daemon.json", json.dumps({"status": "error", "error": str(exc)}))
+        shutdown(cluster, servers, st)
+        return 1
+    st.write("daemon.json", json.dumps({"status": "ready", "pid": os.getpid(), "server": server,
+                                        "tools": f"http://127.0.0.1:{TOOLS_PORT}", "tls": bool(args.tls),
+                                        "ca": ca_pem}))
+    print(f"daemon ready: {server}", flush=True)
+    stop.wait()
+    shutdown(cluster, servers, st)
+    return 0
+
+
+def shutdown(cluster, servers, st):
+    """Stop pods and servers; remove the pid file."""
+    print("daemon stopping", flush=True)
+    cluster.stop()
+    for s in servers:
+        if hasattr(s, "shutdown"):
+            s.shutdown()
+    st.remove("daemon.pid")
+
+
+# ------------------------------------------------------------------------------------------------
+# subcommands
+
+
+def cmd_up(args):
+    require_root()
+    st = State(args.state)
+    os.makedirs(st.dir, exist_ok=True)
+    if st.daemon_pid():
+        say(f"already up (daemon pid {st.daemon_pid()})")
+        print_env(st)
+        return 0
+    sandbox.kill_leftovers(st.dir)
+    files = spec_files(args.spec)
+    spec = sandbox.load_spec(files)
+    check_ports(spec)
+    build_inputs(st, spec)
+    token = secrets.token_hex(24)
+    st.write("token", token + "\n", 0o600)
+    st.remove("daemon.json", "kubeconfig", "env")
+    proc = spawn_daemon(st, args, files)
+    info = wait_daemon(st, proc, args.timeout + 60)
+    if info.get("status") != "ready":
+        cmd_down(args, quiet=True)
+        fail(f"start-up failed: {info.get('error', 'daemon exited')}\n  daemon log: {st.path('daemon.log')}")
+    st.write("kubeconfig", kubeconfig_text(info["server"], token, info.get("ca")), 0o600)
+    st.write("env", env_text(st))
+    say(f"up: {len(spec['pods'])} pods")
+    print_env(st)
+    return 0
+
+
+def spawn_daemon(st, args, files):
+    argv = [sys.executable, os.path.abspath(__file__), "daemon", "--state", st.dir, "--minor", str(args.minor),
+            "--timeout", str(args.timeout)]
+    for f in files:
+        argv += ["--spec", f]
+    argv += [] if args.tls else ["--no-tls"]
+    say("starting the daemon and the pods (log: %s)" % st.path("daemon.log"))
+    with open(st.path("daemon.log"), "ab") as log:
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=REPO)
+
+
+def wait_daemon(st, proc, timeout):
+    """daemon.json once the daemon reports, or an error dict when it exits or TIMEOUT passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = st.read_json("daemon.json")
+        if info:
+            return info
+        if proc.poll() is not None:
+            return {"status": "error", "error": f"daemon exited with code {proc.returncode}"}
+        time.sleep(0.2)
+    return {"status": "error", "error": f"not ready after {timeout:.0f} s"}
+
+
+def stop_daemon(st):
+    """SIGTERM the daemon and wait for it (SIGKILL after 20 s). Returns True if one was running."""
+    pid = st.daemon_pid()
+    if not pid:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while st.daemon_pid() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if st.daemon_pid():
+        os.kill(pid, signal.SIGKILL)
+    return True
+
+
+def leftovers(st):
+    """Descriptions of what is still alive or mounted under the state directory."""
+    found = [f"process {pid} (sandbox-run)" for pid in sandbox._helper_pids(st.dir)]
+    found += [f"process {pid} (in a container)" for pid in sandbox.container_pids(st.dir)]
+    with open("/proc/self/mountinfo") as f:
+        found += [f"mount {line.split()[4]}" for line in f if line.split()[4].startswith(st.dir + "/")]
+    return found
+
+
+def cmd_down(args, quiet=False):
+    require_root()
+    st = State(args.state)
+    was_up = stop_daemon(st)
+    killed = sandbox.kill_leftovers(st.dir)
+    deadline = time.monotonic() + 10
+    while leftovers(st) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    st.remove("daemon.pid", "daemon.json", "pids.json")
+    left = leftovers(st)
+    if left:
+        fail("could not clean up: " + ", ".join(left))
+    if not quiet:
+        say("stopped" if was_up or killed else "not running (nothing to stop)")
+    return 0
+
+
+def cmd_status(args):
+    st = State(args.state)
+    pid = st.daemon_pid()
+    if not pid:
+        say("down")
+        return 3
+    info = st.read_json("daemon.json") or {}
+    say(f"up (daemon pid {pid}), status {info.get('status', 'starting')}, API {info.get('server', '?')}, "
+        f"tools {info.get('tools', '?')}")
+    for rec in st.read_json("pids.json") or []:
+        alive = sandbox._proc_start_time(rec.get("init")) == rec.get("init_start")
+        print(f"  {rec.get('namespace')}/{rec.get('pod')} {rec.get('container')}: "
+              f"{'running' if alive else 'exited'} (pid {rec.get('init')})")
+    return 0
+
+
+def admin(st, method, path, body=None):
+    """Call an admin endpoint of the running API server; return the decoded JSON answer."""
+    info = st.read_json("daemon.json")
+    if not info or info.get("status") != "ready":
+        fail("the stand-in is not up (run: standin.py up)")
+    with open(st.path("token")) as f:
+        token = f.read().strip()
+    req = urllib.request.Request(info["server"] + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    ctx = ssl.create_default_context(cadata=info["ca"]) if info.get("ca") else None
+    try:
+        with urllib.request.urlopen(req, timeout=10, context=ctx) as resp:
+            return json.loads(resp.read() or b"null")
+    except OSError as exc:
+        fail(f"{method} {path}: {exc}")
+
+
+def cmd_fault(args):
+    st = State(args.state)
+    if args.clear:
+        query = f"?namespace={args.namespace}&pod={args.pod}" if args.pod else ""
+        print(json.dumps(admin(st, "DELETE", "/_standin/faults" + query)))
+        return 0
+    if not args.pod:
+        fail("fault: --pod is required (or --clear)")
+    body = {"namespace": args.namespace, "pod": args.pod}
+    for key, val in (("cutAfterBytes", args.cut_after_bytes), ("flipByteAt", args.flip_byte_at),
+                     ("delayMs", args.delay_ms), ("count", args.count)):
+        if val is not None:
+            body[key] = val
+    if args.forbid_exec:
+        body["forbidExec"] = True
+    print(json.dumps(admin(st, "POST", "/_standin/faults", body)))
+    return 0
+
+
+def cmd_version(args):
+    print(json.dumps(admin(State(args.state), "POST", "/_standin/version", {"minor": str(args.minor)})))
+    return 0
+
+
+def parser():
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--state", default=argparse.SUPPRESS,
+                        help="state directory (default: build/cluster in the repository)")
+    p = argparse.ArgumentParser(prog="standin.py", description="local stand-in Kubernetes cluster for e2e tests",
+                                parents=[common])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("up", "daemon"):
+        s = sub.add_parser(name, parents=[common],
+                           help="build and start everything" if name == "up" else argparse.SUPPRESS)
+        s.add_argument("--spec", action="append", default=[], help="extra pod spec file (repeatable)")
+        s.add_argument("--tls", dest="tls", action="store_true", default=True,
+                       help="serve the API over HTTPS with a generated CA (the default)")
+        s.add_argument("--no-tls", dest="tls", action="store_false",
+                       help="plain HTTP (kubectl then sends no token: requests are taken as the dev user)")
+        s.add_argument("--minor", default=DEFAULT_MINOR, help="Kubernetes minor /version reports")
+        s.add_argument("--timeout", type=float, default=READY_TIMEOUT, help="seconds to wait for pods")
+    sub.add_parser("down", parents=[common], help="stop everything")
+    sub.add_parser("status", parents=[common], help="show whether it is up, and the pods")
+    f = sub.add_parser("fault", parents=[common], help="inject an exec fault for a pod")
+    f.add_argument("--pod")
+    f.add_argument("-n", "--namespace", default="default")
+    f.add_argument("--cut-after-bytes", type=int)
+    f.add_argument("--flip-byte-at", type=int)
+    f.add_argument("--delay-ms", type=int)
+    f.add_argument("--forbid-exec", action="store_true")
+    f.add_argument("--count", type=int, help="apply to the next K execs only")
+    f.add_argument("--clear", action="store_true", help="remove faults")
+    v = sub.add_parser("version", parents=[common], help="change the minor version /version reports")
+    v.add_argument("minor")
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    args.state = getattr(args, "state", None) or os.path.join(REPO, "build", "cluster")
+    commands = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "fault": cmd_fault,
+                "version": cmd_version, "daemon": daemon}
+    return commands[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
