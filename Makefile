@@ -1,0 +1,233 @@
+# Makefile for kubectl-dotnetprof.
+#
+#   make                    build ./kubectl-dotnetprof (CC=clang works too)
+#   make demo               build, start the stand-in cluster, run the plugin against its pods
+#   make check              unit tests, then the end-to-end suite (tests/e2e/run.sh); installs
+#                           missing Debian packages first when run as root (make deps)
+#   make unit               unit tests only (build/tests/test_*, cmocka)
+#   make e2e                end-to-end suite only, against the stand-in cluster
+#   make valgrind           unit tests under valgrind
+#   make fuzz               libFuzzer targets tests/fuzz/fuzz_*.c, FUZZ_SECONDS each (clang)
+#   make install            $(DESTDIR)$(PREFIX)/bin/kubectl-dotnetprof; `make uninstall` removes it
+#   make cluster-up / cluster-down   the local stand-in cluster (tests/cluster/standin.py)
+#   make clean              remove what this Makefile built (not the cluster's or tools' state)
+#
+# Knobs: DEVELOPER=1 (stricter warnings), WERROR=1 (warnings are errors), SANITIZE=address,undefined
+# (separate build dir; `make SANITIZE=address,undefined check` tests the sanitized binary), VERSION,
+# PREFIX, DESTDIR, FUZZ_SECONDS, CFLAGS, LDFLAGS.
+#
+# Unit tests may mock functions of other object files: every `__wrap_NAME` a test defines becomes
+# -Wl,--wrap=NAME for that test (GNU ld / lld), so adding a mock needs no Makefile edit.
+
+PROG     := kubectl-dotnetprof
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+VERSION  ?= $(shell git describe --tags --dirty 2>/dev/null || echo 0.1.0-dev)
+FUZZ_SECONDS ?= 60
+PKG_CONFIG ?= pkg-config
+INSTALL  ?= install
+VALGRIND ?= valgrind
+FUZZ_CC  ?= clang
+SHELL    := /bin/sh
+
+CFLAGS   ?= -O2 -g
+LDFLAGS  ?=
+
+# libbsd only where libc lacks strlcpy/strlcat/strtonum (glibc < 2.38; not macOS)
+PKGS := libcurl libcjson $(shell $(PKG_CONFIG) --exists libbsd-overlay 2>/dev/null && echo libbsd-overlay)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARNINGS := -Wall -Wextra
+ifeq ($(DEVELOPER),1)
+WARNINGS += -Wshadow -Wformat=2 -Wformat-security -Wstrict-prototypes -Wmissing-prototypes \
+	-Wold-style-definition -Wpointer-arith -Wwrite-strings -Wundef -Wvla -Wcast-align \
+	-Wmissing-declarations -Wredundant-decls -Wnested-externs -Wswitch-enum \
+	-Wimplicit-fallthrough -Wno-switch-default
+endif
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+comma := ,
+
+# Each configuration builds in its own directory, so a sanitized build never mixes with a plain one.
+B := build
+BIN := $(PROG)
+ifneq ($(SANITIZE),)
+B := build/san-$(subst $(comma),-,$(SANITIZE))
+BIN := $(B)/$(PROG)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+GEN := build/gen
+
+ALL_CPPFLAGS := -Iinclude -Icmd -D_POSIX_C_SOURCE=200809L $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   := -std=c11 $(WARNINGS) $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS  := $(SAN_FLAGS) $(LDFLAGS)
+
+LIB_SRCS  := $(sort $(wildcard src/*.c))
+SCRIPTS   := $(sort $(wildcard src/*.sh))
+GEN_SRCS  := $(patsubst src/%.sh,$(GEN)/%_sh.c,$(SCRIPTS))
+CMD_SRCS  := $(sort $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
+TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+TEST_SCRIPTS := $(sort $(wildcard tests/unit/*_test.sh))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+LIB_OBJS  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS)) $(patsubst $(GEN)/%.c,$(B)/obj/gen/%.o,$(GEN_SRCS))
+CMD_OBJS  := $(patsubst %.c,$(B)/obj/%.o,$(CMD_SRCS)) $(B)/obj/gen/version.o
+MAIN_OBJ  := $(B)/obj/cmd/main.o
+LIB       := $(B)/libdotnetprof.a
+CMDLIB    := $(B)/libdotnetprof-cmd.a
+TEST_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+STAMP     := $(B)/build-flags
+
+.PHONY: all check deps demo unit e2e valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
+	FORCE
+.DELETE_ON_ERROR:
+# keep intermediate objects (test and fuzz objects are built through pattern chains)
+.SECONDARY:
+
+all: $(BIN)
+
+$(BIN): $(MAIN_OBJ) $(CMDLIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(CMDLIB) $(LIB) $(PKG_LIBS)
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(CMDLIB): $(CMD_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# Rebuild everything when the compiler or its flags change (CC=clang after a gcc build, ...).
+$(STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+		echo '$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS)' >$@
+
+$(B)/obj/%.o: %.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/obj/gen/%.o: $(GEN)/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# src/NAME.sh -> const char NAME_sh[]
+$(GEN)/%_sh.c: src/%.sh scripts/embed.sh
+	@mkdir -p $(@D)
+	sh scripts/embed.sh $*_sh $< $@
+
+# Rewritten only when VERSION changes, so that only version.o is rebuilt.
+$(GEN)/version.c: FORCE
+	@mkdir -p $(@D)
+	@printf '/* generated by the Makefile: do not edit */\nextern const char dotnetprof_version[];\nconst char dotnetprof_version[] = "%s";\n' '$(VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+# --- unit tests ---------------------------------------------------------------------------------
+
+$(B)/obj/tests/unit/%.o: tests/unit/%.c $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(CMOCKA_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The test and the tests/unit/*.h mock headers it includes are scanned for __wrap_ names.
+test_files = $(1) $(wildcard $(addprefix tests/unit/,$(shell sed -n 's/^\#include "\([^"/]*\.h\)".*/\1/p' $(1))))
+wrap_flags = $(addprefix -Wl$(comma)--wrap=,$(shell sed -n 's/.*__wrap_\([A-Za-z0-9_]*\).*/\1/p' $(call test_files,$(1)) | sort -u))
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(CMDLIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(call wrap_flags,tests/unit/$*.c) -o $@ $< $(CMDLIB) $(LIB) \
+		$(PKG_LIBS) $(CMOCKA_LIBS)
+
+unit: $(TEST_BINS)
+	@fail=0; for t in $(TEST_BINS); do \
+		echo "== $$t"; \
+		if $$t; then echo "PASS $$t"; else echo "FAIL $$t (exit $$?)"; fail=1; fi; \
+	done; \
+	for t in $(TEST_SCRIPTS); do \
+		echo "== $$t"; \
+		if sh $$t; then echo "PASS $$t"; else echo "FAIL $$t (exit $$?)"; fail=1; fi; \
+	done; \
+	if [ $$fail = 0 ]; then echo "unit: all $(words $(TEST_BINS) $(TEST_SCRIPTS)) tests passed"; \
+	else echo "unit: FAILED"; fi; exit $$fail
+
+valgrind:
+	@if [ -n "$(SANITIZE)" ]; then echo "valgrind: do not combine with SANITIZE" >&2; exit 2; fi
+	@$(MAKE) --no-print-directory $(TEST_BINS)
+	@fail=0; for t in $(TEST_BINS); do \
+		echo "== valgrind $$t"; \
+		if $(VALGRIND) -q --error-exitcode=1 --leak-check=full $$t; then echo "PASS $$t"; \
+		else echo "FAIL $$t"; fail=1; fi; \
+	done; exit $$fail
+
+e2e: $(BIN)
+	@test -f tests/e2e/run.sh || { echo "e2e: tests/e2e/run.sh is missing" >&2; exit 1; }
+	DOTNETPROF_BIN=$(abspath $(BIN)) bash tests/e2e/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+
+# Installs missing Debian packages when run as root, else prints the exact apt-get line.
+deps:
+	@scripts/ensure-deps.sh test
+
+demo:
+	@scripts/demo.sh
+
+# --- fuzzing (clang + libFuzzer) ------------------------------------------------------------------
+
+FUZZ_FLAGS := -std=c11 -g -O1 -Wall -Wextra -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_LIB_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRCS)) \
+	$(patsubst $(GEN)/%.c,build/fuzz/obj/gen/%.o,$(GEN_SRCS))
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+
+build/fuzz/obj/gen/%.o: $(GEN)/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_FLAGS) -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	@test -n "$(FUZZ_BINS)" || { echo "fuzz: no tests/fuzz/fuzz_*.c" >&2; exit 1; }
+	@for f in $(FUZZ_BINS); do \
+		n=$${f##*/}; mkdir -p build/fuzz/corpus/$$n; \
+		seeds=; [ -d tests/fuzz/corpus/$$n ] && seeds=tests/fuzz/corpus/$$n; \
+		echo "== $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/ \
+			build/fuzz/corpus/$$n $$seeds || exit 1; \
+	done
+
+# --- install, cluster, clean -------------------------------------------------------------------
+
+install: $(BIN)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/$(PROG)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG)
+
+cluster-up:
+	python3 tests/cluster/standin.py up
+
+cluster-down:
+	python3 tests/cluster/standin.py down
+
+# Only what this Makefile builds: build/ also holds the stand-in cluster's and the tools' state.
+clean-bin:
+	rm -rf $(PROG) build/obj build/tests build/gen build/fuzz build/san-* \
+		build/libdotnetprof.a build/libdotnetprof-cmd.a build/build-flags
+
+clean: clean-bin
+
+FORCE:
+
+-include $(shell find $(B)/obj build/fuzz/obj -name '*.d' 2>/dev/null)
