@@ -1,0 +1,49 @@
+#!/bin/sh
+# probe_sh_test.sh - checks on src/probe.sh that need no C: it parses under dash, bash --posix and
+# busybox ash, uses no bashisms, and a real run under each shell gives the same record layout ending
+# in "end". The behaviour itself (stand-in .NET processes, other users, kills) is tested through the
+# C parser in test_probe.c. Usage: tests/unit/probe_sh_test.sh [path/to/probe.sh]; exit 0 = pass.
+set -u
+script=${1:-$(dirname "$0")/../../src/probe.sh}
+fail=0
+err() {
+	printf 'probe_sh_test: %s\n' "$*" >&2
+	fail=1
+}
+
+for sh in "/bin/dash" "/bin/bash --posix" "/bin/busybox ash"; do
+	set -- $sh
+	if [ ! -x "$1" ]; then
+		err "$1 missing: install dash, bash and busybox-static"
+		continue
+	fi
+	"$@" -n "$script" || err "$sh -n: syntax error"
+done
+
+# Constructs dash or busybox ash lack; comments are skipped.
+bashisms='(^|[;&|[:space:]])(function|local|declare|typeset|source|select|let)[[:space:]]|\[\[|\$'"'"'|<<<|\$\{[^}]*:[0-9]|\$\{![^}]*\}|\$\{[^}]*//|&>|\|&|\$RANDOM|\$\{#?[A-Za-z_]*\['
+if grep -n -E "^[^#]*($bashisms)" "$script"; then
+	err "bashisms above"
+fi
+
+out=$(mktemp -d) || exit 1
+trap 'rm -rf "$out"' EXIT
+for sh in "/bin/dash" "/bin/bash" "/bin/busybox ash"; do
+	set -- $sh
+	[ -x "$1" ] || continue
+	name=$(basename "$1")
+	"$@" -c "$(cat "$script")" dotnetprof-probe >"$out/$name" || err "$sh: exit status $?"
+	[ "$(tail -n 1 "$out/$name")" = end ] || err "$sh: last line is not 'end'"
+	[ "$(head -n 1 "$out/$name")" = "dotnetprof-probe	1" ] || err "$sh: bad first line"
+	# record types and pids, without values that change between runs
+	cut -f 1,2 "$out/$name" | grep -v -E '^(dir|proc|pcmd|puser|ptmpdir|psock|pruntime|pdiag|paccess)	' >"$out/$name.layout"
+done
+for name in bash busybox; do
+	[ -f "$out/$name.layout" ] || continue
+	cmp -s "$out/dash.layout" "$out/$name.layout" || {
+		err "dash and $name disagree:"
+		diff "$out/dash.layout" "$out/$name.layout" >&2
+	}
+done
+[ "$fail" = 0 ] && echo "probe_sh_test: ok"
+exit "$fail"
