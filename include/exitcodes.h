@@ -1,0 +1,37 @@
+/*
+ * exitcodes.h - every exit status kubectl-dotnetprof can return, in one place.
+ *
+ * Scripts and shell aliases depend on these numbers: never renumber one, only append. The man page's
+ * EXIT STATUS section and the README's table are written from this list. Library code (src/) uses
+ * these values to tell its caller what kind of failure happened (e.g. struct kube's `exit_code`);
+ * only cmd/ turns them into an actual exit().
+ */
+#ifndef DOTNETPROF_EXITCODES_H
+#define DOTNETPROF_EXITCODES_H
+
+enum dotnetprof_exit {
+	EX_OK = 0,          /* success */
+	EX_ERROR = 1,       /* any other failure: kubectl failed in a way we do not recognise, I/O
+	                       error, out of memory, unexpected output from the pod */
+	EX_USAGE = 2,       /* bad command line: unknown verb or flag, missing or extra argument,
+	                       invalid value */
+	EX_NOTFOUND = 3,    /* the target does not exist: pod, workload or namespace not found, no pod
+	                       matches the selector, no such container in the pod */
+	EX_AMBIGUOUS = 4,   /* several pods, containers (or .NET processes) match and none was chosen:
+	                       the message lists the choices */
+	EX_NODOTNET = 5,    /* the container runs no .NET process we can see, or the target cannot be
+	                       profiled (unsupported architecture) */
+	EX_FORBIDDEN = 6,   /* the Kubernetes API refused a request (RBAC): the message names the verb
+	                       and resource needed (pods get, pods/exec create) */
+	EX_CLUSTER = 7,     /* cannot talk to the cluster: unreachable server, unauthorized (bad or
+	                       expired credentials), unreadable kubeconfig, unknown context */
+	EX_NOTIMPL = 8,     /* the verb exists but its engine is not in this build yet */
+	EX_NOTRUNNING = 9,  /* the pod (or container) exists but is not running (Pending, Failed,
+	                       Succeeded, waiting container) */
+	EX_NOSHELL = 10,    /* the container has no shell (distroless): the probe cannot run there;
+	                       an ephemeral debug container is the way in */
+	EX_NOKUBECTL = 127, /* kubectl (or $DOTNETPROF_KUBECTL) not found or not executable */
+	EX_INTERRUPTED = 130, /* stopped by SIGINT (128 + 2) */
+};
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * podexec.h - run a script with the container's own POSIX sh through `kubectl exec`.
+ *
+ *   kubectl [global flags] -n NS exec POD -c CONTAINER -- sh -c SCRIPT dotnetprof [ARGS...]
+ *
+ * The script travels as one argv word (no local shell anywhere); values the script needs are passed as
+ * ARGS and read there as "$1", "$2"... so they need no quoting at all. Scripts that must embed a value
+ * in a command string use sh_quote() (quote.h).
+ */
+#ifndef DOTNETPROF_PODEXEC_H
+#define DOTNETPROF_PODEXEC_H
+
+#include "proc.h"
+
+struct kube;
+struct target_pod;
+
+/*
+ * Run `script` in pod->container (chosen by target_pick_container) of `pod`, with `args` (NULL or a
+ * NULL-terminated list) as its positional parameters. `p` is set up by the caller with
+ * proc_init(p, NULL) (stdin buffer, capture limits); the caller releases it.
+ *
+ * Returns 0 when the script ran: its exit status is p->status (kubectl passes it through) and its
+ * output is in p->out_buf / p->err_buf. Returns -1 when it could not run, with the message printed and
+ * k->exit_code set: the container has no shell (EX_NOSHELL, with the kubectl debug hint), forbidden
+ * (EX_FORBIDDEN), not running, kubectl missing, cluster unreachable...
+ */
+int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
+		   const char *const *args, struct proc *p);
+
+#endif

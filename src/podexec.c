@@ -1,0 +1,67 @@
+/*
+ * podexec.c - `kubectl exec ... -- sh -c SCRIPT`, and telling a failing script apart from a failing
+ * exec (no shell, RBAC, ...).
+ */
+#include "podexec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "exitcodes.h"
+#include "kube.h"
+#include "log.h"
+#include "strvec.h"
+#include "target.h"
+
+/* $0 of the remote script, so its own error messages name us. */
+#define SCRIPT_NAME "dotnetprof"
+
+int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
+		   const char *const *args, struct proc *p)
+{
+	struct strvec argv = STRVEC_INIT;
+	char what[512], why[512];
+	enum kube_err e;
+	int ret = -1;
+
+	if (strvec_push(&argv, "exec") < 0 || (p->in != PROC_IO_NULL && strvec_push(&argv, "-i") < 0) ||
+	    strvec_push(&argv, pod->name) < 0 || strvec_push(&argv, "-c") < 0 ||
+	    strvec_push(&argv, pod->container) < 0 || strvec_push(&argv, "--") < 0 ||
+	    strvec_push(&argv, "sh") < 0 || strvec_push(&argv, "-c") < 0 ||
+	    strvec_push(&argv, script) < 0 || strvec_push(&argv, SCRIPT_NAME) < 0 ||
+	    strvec_pushv(&argv, args) < 0) {
+		k->exit_code = EX_ERROR;
+		log_error("cannot exec into pod \"%s\": out of memory", pod->name);
+		goto out;
+	}
+	if (kube_run(k, pod->namespace, strvec_argv(&argv), p) < 0)
+		goto out;
+	if (p->status == 0) {
+		ret = 0;
+		goto out;
+	}
+	snprintf(what, sizeof(what), "cannot exec into container \"%s\" of pod \"%s\" (namespace \"%s\")",
+		 pod->container, pod->name, pod->namespace);
+	e = kube_classify(p->err_buf, why, sizeof(why), NULL, 0, NULL, 0);
+	if (e == KERR_NOSHELL) {
+		k->exit_code = EX_NOSHELL;
+		log_error("%s: the container has no shell (sh), so nothing can run in it; "
+			  "distroless images are built that way", what);
+		log_hint("an ephemeral debug container is the way in (kubectl debug -it %s -n %s "
+			 "--target=%s --image=busybox); this build cannot drive one yet",
+			 pod->name, pod->namespace, pod->container);
+		goto out;
+	}
+	/*
+	 * kubectl passes the remote status through and says so: the script ran and failed. Checked
+	 * before classifying, as the script's own stderr may contain anything.
+	 */
+	if (strstr(p->err_buf, "command terminated with exit code")) {
+		ret = 0;
+		goto out;
+	}
+	kube_fail(k, p, what);
+out:
+	strvec_clear(&argv);
+	return ret;
+}
