@@ -1,0 +1,363 @@
+/*
+ * ps.c - `kubectl dotnetprof ps`: the .NET processes of a container, from one probe exec.
+ *
+ * Cost for a plain POD target: two kubectl runs (get pod -o json, exec of the probe).
+ * Exit status: 0 when every pod covered showed at least one .NET process; otherwise the code of the
+ * first failure (EX_NODOTNET when a container has none). --json always prints a complete document
+ * on stdout (pods that failed carry "error" and "exit_code", and an empty "processes" list), so
+ * scripts get valid JSON and the exit status.
+ */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcodes.h"
+#include "kube.h"
+#include "log.h"
+#include "podexec.h"
+#include "probe.h"
+#include "rid.h"
+#include "table.h"
+#include "target.h"
+#include "verbs.h"
+
+enum { OPT_ALL = CLI_ID_VERB, OPT_JSON };
+
+struct ps_opts {
+	int all;
+	int json;
+};
+
+/* What one pod gave. */
+struct ps_result {
+	struct target_pod *pod;
+	struct probe probe;
+	int probed;             /* probe is filled */
+	int code;               /* EX_OK or the failure */
+	char rid[32];           /* empty when unknown */
+};
+
+static const struct cli_opt ps_opts[] = {
+	{ OPT_ALL, 0, "all", CLI_NOARG, NULL,
+	  "cover every running pod the TARGET matches (else several pods is an error)" },
+	{ OPT_JSON, 0, "json", CLI_NOARG, NULL, "print JSON instead of a table" },
+	{ 0, 0, NULL, CLI_NOARG, NULL, NULL },
+};
+
+static const struct cli_group ps_groups[] = {
+	{ "Flags", ps_opts },
+	{ "Target flags", cli_opts_target },
+	{ NULL, NULL },
+};
+
+const struct cli_help ps_help = {
+	.usage = "ps TARGET [-c NAME] [--all] [--json]",
+	.summary = "List the .NET processes of a container and whether they can be diagnosed.",
+	.description =
+		"Runs one probe in the container (kubectl exec ... sh -c) and lists each .NET process:\n"
+		"pid, name, user, runtime version, RSS, diagnostics state (ok; disabled by\n"
+		"DOTNET_EnableDiagnostics=0; owned by another user; no socket), the runtime identifier a\n"
+		"tool download would use, and its command line. Costs two kubectl calls for a pod.\n"
+		"Exits 5 when the container runs no .NET process. With --json, once the target resolved\n"
+		"to pods the document is always printed, with \"error\" and \"exit_code\" on each pod\n"
+		"that failed (and an empty \"processes\" list); target errors print nothing on stdout.\n",
+	.takes_target = 1,
+	.groups = ps_groups,
+	.examples = "ps sample-app\n"
+		    "ps deploy/sample-api --all\n"
+		    "ps -l app=sample-api --all --json\n"
+		    "ps sample-sidecar -c app -n team-b",
+};
+
+static int ps_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
+{
+	struct ps_opts *o = data;
+
+	(void)ctx;
+	(void)value;
+	if (id == OPT_ALL)
+		o->all = 1;
+	else if (id == OPT_JSON)
+		o->json = 1;
+	return 0;
+}
+
+static const char *failure_text(int code)
+{
+	switch (code) {
+	case EX_NODOTNET:
+		return "no .NET process found";
+	case EX_NOSHELL:
+		return "the container has no shell";
+	case EX_AMBIGUOUS:
+		return "several containers; choose one with -c";
+	case EX_NOTFOUND:
+		return "container not found";
+	case EX_NOTRUNNING:
+		return "container not running";
+	case EX_FORBIDDEN:
+		return "forbidden";
+	case EX_CLUSTER:
+		return "cannot reach the cluster";
+	default:
+		return "probe failed";
+	}
+}
+
+/* Last non-empty line of the probe's stderr, for a failure message. */
+static void last_line(const char *text, char *buf, size_t bufsize)
+{
+	const char *s = text, *best = NULL;
+	size_t best_n = 0;
+
+	while (s && *s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+
+		if (n && strncmp(s, "command terminated", 18)) {
+			best = s;
+			best_n = n;
+		}
+		s += n + (nl ? 1 : 0);
+	}
+	snprintf(buf, bufsize, "%.*s", best ? (int)(best_n > 300 ? 300 : best_n) : 0,
+		 best ? best : "");
+}
+
+static int probe_pod(struct cli_ctx *ctx, struct ps_result *r)
+{
+	struct kube *k = &ctx->kube;
+	struct target_pod *pod = r->pod;
+	char err[512];
+	struct proc p;
+	int ret = -1;
+
+	proc_init(&p, NULL);
+	if (target_pick_container(k, pod, ctx->common.container) < 0 ||
+	    podexec_script(k, pod, probe_sh, NULL, &p) < 0) {
+		r->code = k->exit_code;
+		goto out;
+	}
+	r->code = EX_ERROR;
+	if (p.status != 0) {
+		last_line(p.err_buf, err, sizeof(err));
+		log_error("the probe failed in container \"%s\" of pod \"%s\" (namespace \"%s\"): "
+			  "exit status %d%s%s", pod->container, pod->name, pod->namespace, p.status,
+			  *err ? ": " : "", err);
+		log_hint("run with -vv to see everything it printed");
+		goto out;
+	}
+	probe_init(&r->probe);
+	if (probe_parse(p.out_buf, p.out_len, &r->probe, err, sizeof(err)) < 0) {
+		log_error("cannot read the probe's report from pod \"%s\": %s", pod->name, err);
+		log_hint("run with -vv to see what it printed");
+		goto out;
+	}
+	r->probed = 1;
+	if (rid_from_uname(r->probe.arch, r->probe.libc, r->rid, sizeof(r->rid)) < 0)
+		r->rid[0] = '\0';
+	if (!r->probe.nprocs) {
+		r->code = EX_NODOTNET;
+		log_error("no .NET process found in container \"%s\" of pod \"%s\" (namespace \"%s\"; "
+			  "platform %s, probe ran as uid %lu)", pod->container, pod->name, pod->namespace,
+			  r->rid[0] ? r->rid : (r->probe.arch ? r->probe.arch : "unknown"),
+			  (unsigned long)r->probe.uid);
+		log_hint("is the app running in this container? pick another with -c; a process run "
+			 "by another user may be invisible when the container runs as non-root");
+		goto out;
+	}
+	r->code = EX_OK;
+	ret = 0;
+out:
+	proc_release(&p);
+	return ret;
+}
+
+static void fmt_rss(long long kb, char *buf, size_t size)
+{
+	if (kb < 0)
+		snprintf(buf, size, "-");
+	else if (kb >= 1024 * 1024)
+		snprintf(buf, size, "%.1fGi", (double)kb / (1024.0 * 1024.0));
+	else
+		snprintf(buf, size, "%.1fMi", (double)kb / 1024.0);
+}
+
+static int print_table(struct cli_ctx *ctx, const struct ps_result *res, size_t n)
+{
+	static const char *const header[] = { "POD", "CONTAINER", "PID", "NAME", "USER", "RUNTIME",
+					      "RSS", "DIAGNOSTICS", "RID", "COMMAND", NULL };
+	struct table t;
+	size_t i, j;
+	int ret = -1, rows = 0;
+
+	if (table_init(&t, header) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct ps_result *r = &res[i];
+
+		for (j = 0; r->probed && j < r->probe.nprocs; j++) {
+			const struct probe_proc *pp = &r->probe.procs[j];
+			char pid[24], rss[32], user[32];
+			const char *row[11];
+
+			snprintf(pid, sizeof(pid), "%ld", (long)pp->pid);
+			snprintf(user, sizeof(user), "%lu", (unsigned long)pp->uid);
+			fmt_rss(pp->rss_kb, rss, sizeof(rss));
+			row[0] = r->pod->name;
+			row[1] = r->pod->container;
+			row[2] = pid;
+			row[3] = pp->name;
+			row[4] = pp->user ? pp->user : user;
+			row[5] = pp->runtime_version;
+			row[6] = rss;
+			row[7] = probe_diag_name(probe_proc_diag(&r->probe, pp));
+			row[8] = r->rid[0] ? r->rid : r->probe.arch;
+			row[9] = pp->cmdline;
+			row[10] = NULL;
+			if (table_add(&t, row) < 0)
+				goto out;
+			rows++;
+		}
+	}
+	if (rows)
+		table_print(&t, ctx->out);
+	ret = 0;
+out:
+	table_release(&t);
+	if (ret < 0)
+		log_error("cannot print the table: out of memory");
+	return ret;
+}
+
+/* cJSON_Add*ToObject helpers that accept NULL strings (as JSON null). */
+static int add_str(cJSON *o, const char *key, const char *v)
+{
+	return (v ? cJSON_AddStringToObject(o, key, v) : cJSON_AddNullToObject(o, key)) ? 0 : -1;
+}
+
+static int add_num(cJSON *o, const char *key, double v)
+{
+	return cJSON_AddNumberToObject(o, key, v) ? 0 : -1;
+}
+
+static int json_proc(cJSON *arr, const struct probe *pr, const struct probe_proc *pp)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || !cJSON_AddItemToArray(arr, o))
+		return cJSON_Delete(o), -1;
+	if (add_num(o, "pid", (double)pp->pid) < 0 || add_str(o, "name", pp->name) < 0 ||
+	    add_str(o, "user", pp->user) < 0 || add_num(o, "uid", (double)pp->uid) < 0 ||
+	    (pp->rss_kb >= 0 ? add_num(o, "rss_kb", (double)pp->rss_kb)
+			     : add_str(o, "rss_kb", NULL)) < 0 ||
+	    add_str(o, "runtime_version", pp->runtime_version) < 0 ||
+	    add_str(o, "runtime_dir", pp->runtime_dir) < 0 ||
+	    add_str(o, "diagnostics", probe_diag_name(probe_proc_diag(pr, pp))) < 0 ||
+	    !cJSON_AddBoolToObject(o, "diagnostics_enabled", pp->diag_enabled) ||
+	    add_str(o, "socket", pp->socket) < 0 || add_str(o, "tmpdir", pp->tmpdir) < 0 ||
+	    add_str(o, "command", pp->cmdline) < 0)
+		return -1;
+	return 0;
+}
+
+static int json_pod(cJSON *arr, const struct ps_result *r)
+{
+	cJSON *o = cJSON_CreateObject(), *procs;
+	size_t j;
+
+	if (!o || !cJSON_AddItemToArray(arr, o))
+		return cJSON_Delete(o), -1;
+	if (add_str(o, "namespace", r->pod->namespace) < 0 || add_str(o, "pod", r->pod->name) < 0 ||
+	    add_str(o, "container", r->pod->container) < 0 || add_str(o, "node", r->pod->node) < 0)
+		return -1;
+	if (r->probed &&
+	    (add_str(o, "arch", r->probe.arch) < 0 ||
+	     add_str(o, "libc", libc_kind_name(r->probe.libc)) < 0 ||
+	     add_str(o, "rid", r->rid[0] ? r->rid : NULL) < 0 ||
+	     add_num(o, "uid", (double)r->probe.uid) < 0 || add_str(o, "user", r->probe.user) < 0))
+		return -1;
+	procs = cJSON_AddArrayToObject(o, "processes");
+	if (!procs)
+		return -1;
+	for (j = 0; r->probed && j < r->probe.nprocs; j++)
+		if (json_proc(procs, &r->probe, &r->probe.procs[j]) < 0)
+			return -1;
+	if (r->code != EX_OK &&
+	    (add_str(o, "error", failure_text(r->code)) < 0 || add_num(o, "exit_code", r->code) < 0))
+		return -1;
+	return 0;
+}
+
+static int print_json(struct cli_ctx *ctx, const struct ps_result *res, size_t n)
+{
+	cJSON *doc = cJSON_CreateObject(), *pods = doc ? cJSON_AddArrayToObject(doc, "pods") : NULL;
+	char *text = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (!pods)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (json_pod(pods, &res[i]) < 0)
+			goto out;
+	text = cJSON_Print(doc);
+	if (!text)
+		goto out;
+	fprintf(ctx->out, "%s\n", text);
+	ret = 0;
+out:
+	if (ret < 0)
+		log_error("cannot print JSON: out of memory");
+	free(text);
+	cJSON_Delete(doc);
+	return ret;
+}
+
+int cmd_ps(int argc, char **argv, struct cli_ctx *ctx)
+{
+	struct ps_opts o = { 0, 0 };
+	struct target_spec t;
+	struct target_set set = { NULL, 0 };
+	struct ps_result *res = NULL;
+	struct target_pod *one = NULL;
+	size_t i, n = 0;
+	int rc = EX_ERROR;
+
+	if (cli_parse(ctx, argc, argv, ps_opt, &o) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
+		return ctx->exit_code;
+	if (target_resolve(&ctx->kube, &t, &set) < 0) {
+		rc = ctx->kube.exit_code;
+		goto out;
+	}
+	if (!o.all && !(one = target_pick_pod(&ctx->kube, &t, &set, "--all"))) {
+		rc = ctx->kube.exit_code;
+		goto out;
+	}
+	res = calloc(set.npods, sizeof(*res));
+	if (!res) {
+		log_error("ps: out of memory");
+		goto out;
+	}
+	for (i = 0; i < set.npods; i++) {
+		if (!o.all && &set.pods[i] != one)
+			continue;
+		res[n].pod = &set.pods[i];
+		probe_pod(ctx, &res[n]);
+		n++;
+	}
+	rc = EX_OK;
+	for (i = 0; i < n && rc == EX_OK; i++)
+		rc = res[i].code;
+	if ((o.json ? print_json(ctx, res, n) : print_table(ctx, res, n)) < 0 && rc == EX_OK)
+		rc = EX_ERROR;
+out:
+	for (i = 0; i < n; i++)
+		if (res[i].probed)
+			probe_release(&res[i].probe);
+	free(res);
+	target_set_release(&set);
+	target_spec_release(&t);
+	return rc;
+}
