@@ -30,6 +30,10 @@ enum dotnetprof_exit {
 	                       Succeeded, waiting container) */
 	EX_NOSHELL = 10,    /* the container has no shell (distroless): the probe cannot run there;
 	                       an ephemeral debug container is the way in */
+	EX_TRANSFER = 11,   /* a copy between here and the pod failed or did not verify (size or hash
+	                       mismatch after retries); the partial file is kept as NAME.part */
+	EX_EXISTS = 12,     /* the local output file exists and --force was not given */
+	EX_NOSPACE = 13,    /* not enough free space, here or in the pod, for what was asked */
 	EX_NOKUBECTL = 127, /* kubectl (or $DOTNETPROF_KUBECTL) not found or not executable */
 	EX_INTERRUPTED = 130, /* stopped by SIGINT (128 + 2) */
 };
