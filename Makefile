@@ -215,7 +215,7 @@ install: $(BIN)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(PROG)
 
-cluster-up:
+cluster-up: deps
 	python3 tests/cluster/standin.py up
 
 cluster-down:
