@@ -11,7 +11,7 @@ set -eu
 
 what=${1:-build}
 build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libbsd-dev libcmocka-dev"
-test_pkgs="python3 util-linux busybox-static musl openssl curl clang libclang-rt-14-dev mandoc"
+test_pkgs="python3 util-linux uidmap busybox-static musl openssl curl clang libclang-rt-14-dev mandoc"
 
 missing=""
 need_pkg() { # PACKAGE: add it to $missing unless dpkg says it is installed

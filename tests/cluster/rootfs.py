@@ -11,6 +11,7 @@ Each profile is cached under STATE/rootfs/<profile> and rebuilt only when missin
 overlaid on a profile for containers that declare another CPU architecture.
 """
 
+import errno
 import glob
 import hashlib
 import os
@@ -151,7 +152,11 @@ class _Builder:
         dest = resolve_in_root(self.root, path)
         os.makedirs(dest, exist_ok=True)
         os.chmod(dest, mode)
-        os.chown(dest, *owner)
+        try:
+            os.chown(dest, *owner)
+        except OSError as exc:  # rootless mode without that id in the user namespace: stays root's
+            if exc.errno != errno.EINVAL:
+                raise
 
 
 def shared_libs(paths):

@@ -11,7 +11,12 @@
  *
  * usage: sandbox-run --merged DIR --lower DIR[:DIR...] --upper DIR --work DIR [--readonly]
  *                    [--hostname NAME] [--tmpfs PATH:SIZE_MB:exec|noexec]... [--bind SRC:DST]...
- *                    [--user UID:GID] [--cwd DIR] [--init] [--pid-fd N] -- COMMAND [ARG]...
+ *                    [--user UID:GID] [--cwd DIR] [--init] [--pid-fd N] [--rootless] -- COMMAND [ARG]...
+ *
+ * --rootless: the caller is root in a user namespace of an unprivileged user (standin.py's rootless
+ * mode), where mknod, sysfs (the network namespace is the host's) and setgroups (when denied) are not
+ * allowed: /dev gets bind mounts of the host's device nodes, /sys is a read-only recursive bind of the
+ * host's, and read-only remounts keep the flags the kernel locked on the source mount.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +32,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -40,7 +46,7 @@ struct opts {
 	const char *tmpfs[MAX_ITEMS];
 	const char *bind[MAX_ITEMS];
 	int ntmpfs, nbind;
-	int readonly, init, pid_fd;
+	int readonly, init, pid_fd, rootless;
 	uid_t uid;
 	gid_t gid;
 	char **argv;
@@ -97,6 +103,9 @@ static void parse(struct opts *o, int argc, char **argv)
 			continue;
 		} else if (!strcmp(a, "--init")) {
 			o->init = 1;
+			continue;
+		} else if (!strcmp(a, "--rootless")) {
+			o->rootless = 1;
 			continue;
 		}
 		if (!v)
@@ -172,6 +181,22 @@ static void make_node(const char *dev, const char *name, unsigned maj, unsigned 
 		die("mknod %s: %s", path, strerror(errno));
 }
 
+/* Rootless: mknod is not allowed in a user namespace, so bind the host's node over an empty file. */
+static void bind_node(const char *dev, const char *name)
+{
+	char path[PATH_MAX], host[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof path, "%s/%s", dev, name) >= (int)sizeof path)
+		die("path too long: %s/%s", dev, name);
+	snprintf(host, sizeof host, "/dev/%s", name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0)
+		die("create %s: %s", path, strerror(errno));
+	close(fd);
+	do_mount(host, path, NULL, MS_BIND, NULL);
+}
+
 static void make_link(const char *dev, const char *name, const char *target)
 {
 	char path[PATH_MAX];
@@ -189,12 +214,19 @@ static void mount_dev(const struct opts *o)
 	in_root(o, "/dev", dev, sizeof dev);
 	mkdirs(dev);
 	do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
-	make_node(dev, "null", 1, 3);
-	make_node(dev, "zero", 1, 5);
-	make_node(dev, "full", 1, 7);
-	make_node(dev, "random", 1, 8);
-	make_node(dev, "urandom", 1, 9);
-	make_node(dev, "tty", 5, 0);
+	if (o->rootless) {
+		const char *nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+		for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++)
+			bind_node(dev, nodes[i]);
+	} else {
+		make_node(dev, "null", 1, 3);
+		make_node(dev, "zero", 1, 5);
+		make_node(dev, "full", 1, 7);
+		make_node(dev, "random", 1, 8);
+		make_node(dev, "urandom", 1, 9);
+		make_node(dev, "tty", 5, 0);
+	}
 	make_link(dev, "fd", "/proc/self/fd");
 	make_link(dev, "stdin", "/proc/self/fd/0");
 	make_link(dev, "stdout", "/proc/self/fd/1");
@@ -208,6 +240,24 @@ static void mount_dev(const struct opts *o)
 	do_mount("shm", sub, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
 }
 
+/* Rootless: mount flags of PATH that a bind remount must keep (the kernel locks them on mounts
+ * that came from a more privileged mount namespace: clearing one fails with EPERM). */
+static unsigned long locked_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long flags = 0;
+
+	if (statvfs(path, &sv) < 0)
+		die("statvfs %s: %s", path, strerror(errno));
+	if (sv.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV) flags |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+	return flags;
+}
+
 static void mount_proc_sys(const struct opts *o)
 {
 	char path[PATH_MAX];
@@ -215,6 +265,12 @@ static void mount_proc_sys(const struct opts *o)
 	mkdirs(in_root(o, "/proc", path, sizeof path));
 	do_mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mkdirs(in_root(o, "/sys", path, sizeof path));
+	if (o->rootless) { /* sysfs needs a network namespace of our own: bind the host's, read-only */
+		do_mount("/sys", path, NULL, MS_BIND | MS_REC, NULL);
+		do_mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC |
+			 locked_flags(path), NULL);
+		return;
+	}
 	do_mount("sysfs", path, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
@@ -252,7 +308,8 @@ static void mount_bind(const struct opts *o, const char *spec)
 	*dst++ = '\0';
 	mkdirs(in_root(o, dst, path, sizeof path));
 	do_mount(buf, path, NULL, MS_BIND | MS_REC, NULL);
-	do_mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+	do_mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
+		 (o->rootless ? locked_flags(path) : 0), NULL);
 }
 
 static void enter_root(const struct opts *o)
@@ -271,7 +328,9 @@ static void enter_root(const struct opts *o)
 
 static void drop_user(const struct opts *o)
 {
-	if (setgroups(0, NULL) < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0)
+	/* rootless with a single id mapping: setgroups is denied in the user namespace (EPERM) */
+	if ((setgroups(0, NULL) < 0 && !(o->rootless && errno == EPERM)) || setgid(o->gid) < 0 ||
+	    setuid(o->uid) < 0)
 		die("set user %u:%u: %s", (unsigned)o->uid, (unsigned)o->gid, strerror(errno));
 	prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared by the credential change */
 	if (chdir(o->cwd) < 0)

@@ -110,6 +110,32 @@ def build_helpers(state):
     return bindir
 
 
+# ------------------------------------------------------------------------------------------------
+# rootless mode (standin.py runs the daemon as root of a user namespace; see README.md "Running it")
+
+
+def _id_map(kind):
+    """[(inside, outside, count)] of /proc/self/{uid,gid}_map, or None when unreadable."""
+    try:
+        with open(f"/proc/self/{kind}_map") as f:
+            return [tuple(int(x) for x in line.split()) for line in f if line.strip()]
+    except (OSError, ValueError):
+        return None
+
+
+def in_user_namespace():
+    """True when this process runs in a user namespace other than the initial one (rootless mode);
+    the initial namespace maps every id to itself."""
+    m = _id_map("uid")
+    return m is not None and m != [(0, 0, 4294967295)]
+
+
+def id_mapped(kind, ident):
+    """True when id IDENT (kind "uid" or "gid") exists in this user namespace."""
+    m = _id_map(kind)
+    return m is None or any(inside <= ident < inside + count for inside, _, count in m)
+
+
 def _proc_start_time(pid):
     """Start time (clock ticks since boot) of PID, or None when it is gone."""
     try:
@@ -170,6 +196,15 @@ class Container:
         return int(uid), int(gid or uid)
 
     @property
+    def run_as(self):
+        """(uid, gid) the sandbox really uses: uid_gid, except in rootless mode when the user namespace
+        has no such id (no subordinate id range): then root of the namespace (warned at start)."""
+        uid, gid = self.uid_gid
+        if (uid, gid) != (0, 0) and not (id_mapped("uid", uid) and id_mapped("gid", gid)):
+            return 0, 0
+        return uid, gid
+
+    @property
     def running(self):
         """True while the container's pid 1 lives."""
         if self.keeper is None:
@@ -218,10 +253,11 @@ class Container:
         d = self.dir
         argv = [os.path.join(cluster.state, "bin", "sandbox-run"), "--merged", d + "/root",
                 "--lower", self._lower_dirs(), "--upper", d + "/upper", "--work", d + "/work",
-                "--hostname", self.pod.name, "--user", "%d:%d" % self.uid_gid,
+                "--hostname", self.pod.name, "--user", "%d:%d" % self.run_as,
                 "--cwd", self.working_dir, "--pid-fd", str(pid_fd)]
         argv += ["--readonly"] if self.spec.get("readOnlyRootFilesystem") else []
         argv += [] if self.spec.get("pid1", True) else ["--init"]
+        argv += ["--rootless"] if cluster.rootless else []
         for vol in self._volumes():
             argv += ["--tmpfs", vol]
         if rootfs.has_dotnet(self.profile):
@@ -360,6 +396,18 @@ class Cluster:
         self.workloads = [self._workload(w) for w in spec.get("workloads", [])]
         self.pods = [Pod(self, p) for p in spec.get("pods", [])]
         self._lock = threading.Lock()
+        self.rootless = in_user_namespace()
+        self.warnings = self._rootless_warnings() if self.rootless else []
+
+    def _rootless_warnings(self):
+        """Containers whose spec user does not exist in this user namespace (they run as its root)."""
+        names = [f"{p.namespace}/{p.name}/{c.name} ({c.user})" for p in self.pods for c in p.containers
+                 if p.spec.get("phase") != "Pending" and c.run_as != c.uid_gid]
+        if not names:
+            return []
+        return ["rootless mode: these containers' users do not exist in the user namespace (no subordinate "
+                "id range: newuidmap/newgidmap and /etc/subuid, /etc/subgid; or an id outside it), so they run "
+                "as root of the namespace instead: " + ", ".join(names)]
 
     @staticmethod
     def _workload(w):
@@ -430,7 +478,7 @@ class Cluster:
             raise ExecError("not-running", f'unable to upgrade connection: container not found ("{name}")')
         env = c.env()
         check_command(c, argv[0], env)
-        uid, gid = c.uid_gid
+        uid, gid = c.run_as
         host = [NSENTER, "-t", str(c.pid), "-m", "-u", "-i", "-p", "-r", f"--wdns={c.working_dir}",
                 "-S", str(uid), "-G", str(gid), "--", *argv]
         return host, env

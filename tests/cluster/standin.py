@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """standin.py: start, stop and steer the local stand-in Kubernetes cluster used by the e2e tests.
 
-    python3 tests/cluster/standin.py up [--spec EXTRA.json]... [--tls|--no-tls] [--minor 33] [--state DIR]
+    python3 tests/cluster/standin.py up [--spec EXTRA.json]... [--no-default-pods] [--tls|--no-tls] [--minor 33]
+                                        [--api-port 16443] [--tools-port 18080] [--state DIR]
     python3 tests/cluster/standin.py down | status
     python3 tests/cluster/standin.py fault --pod NAME [-n NS] [--cut-after-bytes N] [--flip-byte-at N]
                                            [--delay-ms N] [--forbid-exec] [--count K]
@@ -11,6 +12,8 @@
 `up` builds what is missing (sample app, tool bundles, sandbox helpers, rootfs profiles), starts one
 daemon (API server + tools server threads + pods, see sandbox.py), waits until every pod is ready and
 writes STATE/kubeconfig and STATE/env. `down` stops it all, even when the daemon died. See README.md.
+As root it runs directly; as another user it runs the daemon as root of a user namespace (rootless
+mode) when the kernel allows that, else it says which setting forbids it.
 """
 
 import argparse
@@ -18,6 +21,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import ssl
@@ -101,28 +105,106 @@ class State:
 # privileges
 
 
-def userns_note():
-    """What this kernel says about unprivileged user namespaces."""
-    notes = []
-    for path in ("/proc/sys/kernel/unprivileged_userns_clone", "/proc/sys/user/max_user_namespaces"):
-        try:
-            with open(path) as f:
-                notes.append(f"{os.path.basename(path)}={f.read().strip()}")
-        except OSError:
-            pass
-    allowed = all(not n.endswith("=0") for n in notes)
-    state = "allows" if allowed else "does not allow"
-    return f"this kernel {state} unprivileged user namespaces ({', '.join(notes) or 'no sysctl found'})"
+def _sysctl(path):
+    """Contents of a /proc/sys file, or None when it does not exist."""
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
 
 
-def require_root():
-    """Exit with an explanation unless running as root."""
-    if os.geteuid() == 0:
-        return
-    fail("must run as root (pods are sandboxes made with mount/pid/uts/ipc namespaces, overlayfs, tmpfs,\n"
-         "  mknod and pivot_root, which need CAP_SYS_ADMIN in the initial namespaces)\n"
-         f"  {userns_note()}, but the stand-in has no rootless (user namespace) mode yet\n"
-         "  hint: run it as root, e.g. sudo make cluster-up", 2)
+def userns_forbidden():
+    """None when this user can make user namespaces that the stand-in can use, else why not (the
+    setting that forbids it)."""
+    clone = "/proc/sys/kernel/unprivileged_userns_clone"
+    if _sysctl(clone) == "0":
+        return (f"{clone} is 0 (unprivileged user namespaces are switched off; as root: "
+                "sysctl -w kernel.unprivileged_userns_clone=1)")
+    maxns = "/proc/sys/user/max_user_namespaces"
+    if _sysctl(maxns) == "0":
+        return f"{maxns} is 0 (no user namespaces allowed; as root: sysctl -w user.max_user_namespaces=15000)"
+    release = os.uname().release
+    try:
+        major, minor = (int(x) for x in release.split(".")[:2])
+    except ValueError:
+        major, minor = 0, 0
+    if (major, minor) < (5, 11):
+        return f"Linux {release} is older than 5.11, which cannot mount overlayfs in a user namespace"
+    unshare = shutil.which("unshare")
+    if not unshare:
+        return "unshare (util-linux) is not installed"
+    err = _probe([unshare, "--user", "--map-root-user", "--mount"])
+    if err:
+        apparmor = "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
+        extra = f"; {apparmor} is 1 (AppArmor restricts them)" if _sysctl(apparmor) == "1" else ""
+        return f"the probe `unshare --user --map-root-user --mount true` failed: {err}{extra}"
+    return None
+
+
+def _probe(wrapper):
+    """None when WRAPPER + ["true"] succeeds, else its error output."""
+    try:
+        res = subprocess.run(wrapper + ["true"], capture_output=True, text=True, timeout=20,
+                             stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    return None if res.returncode == 0 else (res.stderr.strip() or f"exit {res.returncode}")
+
+
+def _subid_range(path, user, uid):
+    """(start, count) of the first range of USER (name or uid) in /etc/subuid or /etc/subgid."""
+    try:
+        with open(path) as f:
+            for line in f:
+                fields = line.strip().split(":")
+                if len(fields) == 3 and fields[0] in (user, str(uid)) and int(fields[2]) > 0:
+                    return int(fields[1]), int(fields[2])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def rootless_plan():
+    """How to start the daemon as a non-root user: {"wrapper": argv prefix that runs a command as root
+    of a new user namespace, "ids": what is mapped, "note": why no range (or "")}. Exits with the
+    reason when the kernel does not allow it."""
+    uid = os.geteuid()
+    why = userns_forbidden()
+    if why:
+        fail(f"cannot run as uid {uid}: the stand-in needs root, or rootless mode with unprivileged user\n"
+             f"  namespaces (pods are sandboxes made with mount/pid/uts/ipc namespaces, overlayfs, tmpfs and\n"
+             f"  pivot_root), and {why}\n"
+             "  hint: run it as root, e.g. sudo make cluster-up", 2)
+    unshare = shutil.which("unshare")
+    single = [unshare, "--user", "--map-root-user"]
+    try:
+        import pwd
+        user = pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        user = str(uid)
+    subuid = _subid_range("/etc/subuid", user, uid)
+    subgid = _subid_range("/etc/subgid", user, uid)
+    tools = shutil.which("newuidmap") and shutil.which("newgidmap")
+    if not tools or not subuid or not subgid:
+        missing = [] if tools else ["newuidmap/newgidmap (package uidmap)"]
+        missing += [] if subuid else [f"a range for {user} in /etc/subuid"]
+        missing += [] if subgid else [f"a range for {user} in /etc/subgid"]
+        return {"wrapper": single, "ids": f"uid/gid 0 only (-> {uid})",
+                "note": "no subordinate ids (missing: " + ", ".join(missing) + ")"}
+    count = min(subuid[1], subgid[1], 65536)
+    ranged = single + [f"--map-users={subuid[0]},1,{count}", f"--map-groups={subgid[0]},1,{count}"]
+    err = _probe(ranged)
+    if err:
+        return {"wrapper": single, "ids": f"uid/gid 0 only (-> {uid})",
+                "note": f"mapping the subordinate ids failed: {err}"}
+    return {"wrapper": ranged, "ids": f"uid/gid 0 -> {uid}, 1-{count} -> {subuid[0]}-{subuid[0] + count - 1}",
+            "note": ""}
+
+
+def privileges():
+    """None as root; as another user the rootless plan (or exit saying why there is none)."""
+    return None if os.geteuid() == 0 else rootless_plan()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -138,9 +220,24 @@ def run_step(what, argv, log):
         fail(f"{what} failed (exit {res.returncode}); see {log}")
 
 
-def build_inputs(st, spec):
-    """Sample app, tools, sandbox helpers and rootfs profiles, each only when missing or stale."""
+def check_writable(path, what, hint="build it once as its owner (e.g. sudo make cluster-up)"):
+    """Rootless: exit clearly when PATH (to be created or written) is not writable by this user."""
+    existing = path
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.access(existing, os.W_OK):
+        fail(f"{what} {path} is missing or not writable by uid {os.geteuid()} ({existing} is not writable)\n"
+             f"  hint: {hint}")
+
+
+def build_inputs(st, spec, rootless=False):
+    """Sample app, tools, sandbox helpers and rootfs profiles, each only when missing or stale.
+    ROOTLESS: the profiles are left to the daemon, which builds them inside its user namespace."""
     app = os.path.join(REPO, "build", "sample-app")
+    if rootless and not os.path.exists(os.path.join(app, "SampleApp.dll")):
+        check_writable(app, "the sample app")
+    if rootless and not os.path.exists(os.path.join(REPO, "build", "tools", "SHA512SUMS")):
+        check_writable(os.path.join(REPO, "build", "tools"), "the tool bundles")
     if not os.path.exists(os.path.join(app, "SampleApp.dll")):
         run_step("publishing tests/sample-app", ["dotnet", "publish", "tests/sample-app", "-c", "Release",
                                                  "-o", app], st.path("build-sample-app.log"))
@@ -148,6 +245,9 @@ def build_inputs(st, spec):
         run_step("building the diagnostics tools", ["sh", os.path.join(HERE, "build-tools.sh")],
                  st.path("build-tools.log"))
     sandbox.build_helpers(st.dir)
+    if rootless:
+        say("rootfs profiles: built by the daemon inside its user namespace (cached in STATE/rootfs)")
+        return
     profiles = sorted({c.get("profile", "slim") for p in spec["pods"] for c in p["containers"]})
     for profile in profiles:
         say(f"rootfs profile {profile}")
@@ -165,9 +265,9 @@ def port_busy(port):
     return False
 
 
-def check_ports(spec):
+def check_ports(spec, api_port=API_PORT, tools_port=TOOLS_PORT):
     """Exit naming the first port (API, tools, or a pod's readyURL) that is already taken."""
-    wanted = [(API_PORT, "the API server"), (TOOLS_PORT, "the tools server")]
+    wanted = [(api_port, "the API server"), (tools_port, "the tools server")]
     for pod in spec["pods"]:
         if pod.get("phase") == "Pending":
             continue
@@ -180,9 +280,11 @@ def check_ports(spec):
                  f"  hint: find the owner with `ss -ltnp 'sport = :{port}'` and stop it")
 
 
-def spec_files(extra):
-    """Default pods.json plus the --spec files, checked to exist."""
-    files = [os.path.join(HERE, "pods.json")] + [os.path.abspath(p) for p in extra]
+def spec_files(extra, default_pods=True):
+    """Default pods.json (unless not DEFAULT_PODS) plus the --spec files, checked to exist."""
+    files = ([os.path.join(HERE, "pods.json")] if default_pods else []) + [os.path.abspath(p) for p in extra]
+    if not files:
+        fail("--no-default-pods needs at least one --spec file")
     for f in files:
         if not os.path.isfile(f):
             fail(f"spec file {f} not found")
@@ -204,16 +306,16 @@ def kubeconfig_text(server, token, ca_pem):
             f"users:\n- name: {USER}\n  user:\n    token: {token}\n")
 
 
-def env_text(st):
+def env_text(st, tools_url=f"http://127.0.0.1:{TOOLS_PORT}"):
     """Shell lines a test sources."""
     return (f"export KUBECONFIG={st.path('kubeconfig')}\n"
-            f"export DOTNETPROF_TOOLS_URL=http://127.0.0.1:{TOOLS_PORT}\n")
+            f"export DOTNETPROF_TOOLS_URL={tools_url}\n")
 
 
 def print_env(st):
     info = st.read_json("daemon.json") or {}
     say(f"API server {info.get('server', '?')}, tools {info.get('tools', '?')}")
-    sys.stdout.write(env_text(st))
+    sys.stdout.write(env_text(st, info.get("tools") or f"http://127.0.0.1:{TOOLS_PORT}"))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -224,25 +326,25 @@ def start_servers(cluster, st, args, token):
     """Start the API and tools servers in threads; return (servers to shut down, server URL, ca_pem)."""
     import apiserver
     ca_pem, cert, key = apiserver.make_tls(st.dir) if args.tls else (None, None, None)
-    cfg = apiserver.Config(host="127.0.0.1", port=API_PORT, tls_cert=cert, tls_key=key, minor=args.minor,
+    cfg = apiserver.Config(host="127.0.0.1", port=args.api_port, tls_cert=cert, tls_key=key, minor=args.minor,
                            state_dir=st.dir, token=token, user=USER)
     api = apiserver.serve(cluster, cfg, block=False)
     servers = [api]
-    tools = start_toolserver(st)
+    tools = start_toolserver(st, args.tools_port)
     if tools is not None:
         servers.append(tools)
     scheme = "https" if args.tls else "http"
-    return servers, f"{scheme}://127.0.0.1:{API_PORT}", ca_pem
+    return servers, f"{scheme}://127.0.0.1:{args.api_port}", ca_pem
 
 
-def start_toolserver(st):
+def start_toolserver(st, port=TOOLS_PORT):
     """Start toolserver.serve in a thread (its own module decides how it listens)."""
     try:
         import toolserver
     except ImportError as exc:
         print(f"tools server not started: {exc}", flush=True)
         return None
-    cfg = {"host": "127.0.0.1", "port": TOOLS_PORT, "state_dir": st.dir,
+    cfg = {"host": "127.0.0.1", "port": port, "state_dir": st.dir,
            "tools_dir": os.path.join(REPO, "build", "tools")}
     result = {}
     t = threading.Thread(target=lambda: result.setdefault("server", toolserver.serve(cfg)),
@@ -263,6 +365,8 @@ def daemon(args):
         token = f.read().strip()
     spec = sandbox.load_spec(args.spec)
     cluster = sandbox.Cluster(spec, st.dir, os.path.join(REPO, "build", "sample-app"), token)
+    for w in cluster.warnings:
+        print(f"warning: {w}", flush=True)
     servers = []
     try:
         servers, server, ca_pem = start_servers(cluster, st, args, token)
@@ -271,9 +375,11 @@ def daemon(args):
         st.write("daemon.json", json.dumps({"status": "error", "error": str(exc)}))
         shutdown(cluster, servers, st)
         return 1
-    st.write("daemon.json", json.dumps({"status": "ready", "pid": os.getpid(), "server": server,
-                                        "tools": f"http://127.0.0.1:{TOOLS_PORT}", "tls": bool(args.tls),
-                                        "ca": ca_pem}))
+    info = {"status": "ready", "pid": os.getpid(), "server": server,
+            "tools": f"http://127.0.0.1:{args.tools_port}", "tls": bool(args.tls), "ca": ca_pem}
+    if cluster.rootless:
+        info.update(rootless=True, warnings=cluster.warnings)
+    st.write("daemon.json", json.dumps(info))
     print(f"daemon ready: {server}", flush=True)
     stop.wait()
     shutdown(cluster, servers, st)
@@ -295,36 +401,49 @@ def shutdown(cluster, servers, st):
 
 
 def cmd_up(args):
-    require_root()
+    plan = privileges()
     st = State(args.state)
+    if plan:
+        check_writable(st.dir, "the state directory", "pass --state DIR, a directory this user can write")
     os.makedirs(st.dir, exist_ok=True)
     if st.daemon_pid():
         say(f"already up (daemon pid {st.daemon_pid()})")
         print_env(st)
         return 0
     sandbox.kill_leftovers(st.dir)
-    files = spec_files(args.spec)
+    files = spec_files(args.spec, args.default_pods)
     spec = sandbox.load_spec(files)
-    check_ports(spec)
-    build_inputs(st, spec)
+    check_ports(spec, args.api_port, args.tools_port)
+    if plan:
+        say(f"rootless mode (uid {os.geteuid()}): the daemon runs as root of a user namespace, "
+            f"ids mapped: {plan['ids']}")
+        if plan["note"]:
+            say(f"  {plan['note']}: containers whose user is not 0:0 run as root of the namespace")
+    build_inputs(st, spec, rootless=bool(plan))
     token = secrets.token_hex(24)
     st.write("token", token + "\n", 0o600)
     st.remove("daemon.json", "kubeconfig", "env")
-    proc = spawn_daemon(st, args, files)
+    proc = spawn_daemon(st, args, files, plan)
     info = wait_daemon(st, proc, args.timeout + 60)
     if info.get("status") != "ready":
         cmd_down(args, quiet=True)
         fail(f"start-up failed: {info.get('error', 'daemon exited')}\n  daemon log: {st.path('daemon.log')}")
     st.write("kubeconfig", kubeconfig_text(info["server"], token, info.get("ca")), 0o600)
-    st.write("env", env_text(st))
+    st.write("env", env_text(st, info["tools"]))
+    for w in info.get("warnings") or []:
+        say(f"warning: {w}")
     say(f"up: {len(spec['pods'])} pods")
     print_env(st)
     return 0
 
 
-def spawn_daemon(st, args, files):
-    argv = [sys.executable, os.path.abspath(__file__), "daemon", "--state", st.dir, "--minor", str(args.minor),
-            "--timeout", str(args.timeout)]
+def spawn_daemon(st, args, files, plan=None):
+    """Start the daemon (PLAN: rootless, as root of a new user namespace); return its Popen."""
+    argv = (plan["wrapper"] if plan else []) + [
+        sys.executable, os.path.abspath(__file__), "daemon", "--state", st.dir, "--minor", str(args.minor),
+        "--timeout", str(args.timeout)]
+    if (args.api_port, args.tools_port) != (API_PORT, TOOLS_PORT):
+        argv += ["--api-port", str(args.api_port), "--tools-port", str(args.tools_port)]
     for f in files:
         argv += ["--spec", f]
     argv += [] if args.tls else ["--no-tls"]
@@ -352,7 +471,10 @@ def stop_daemon(st):
     pid = st.daemon_pid()
     if not pid:
         return False
-    os.kill(pid, signal.SIGTERM)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except PermissionError:
+        fail(f"cannot stop the daemon (pid {pid}) of {st.dir}: it belongs to another user; run down as that user")
     deadline = time.monotonic() + 20
     while st.daemon_pid() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -371,8 +493,9 @@ def leftovers(st):
 
 
 def cmd_down(args, quiet=False):
-    require_root()
     st = State(args.state)
+    if os.geteuid() != 0 and os.path.isdir(st.dir) and os.stat(st.dir).st_uid != os.geteuid():
+        fail(f"{st.dir} belongs to uid {os.stat(st.dir).st_uid}: run down as that user (or as root)")
     was_up = stop_daemon(st)
     killed = sandbox.kill_leftovers(st.dir)
     deadline = time.monotonic() + 10
@@ -462,6 +585,10 @@ def parser():
                        help="plain HTTP (kubectl then sends no token: requests are taken as the dev user)")
         s.add_argument("--minor", default=DEFAULT_MINOR, help="Kubernetes minor /version reports")
         s.add_argument("--timeout", type=float, default=READY_TIMEOUT, help="seconds to wait for pods")
+        s.add_argument("--api-port", type=int, default=API_PORT, help="API server port on 127.0.0.1")
+        s.add_argument("--tools-port", type=int, default=TOOLS_PORT, help="tools server port on 127.0.0.1")
+        s.add_argument("--no-default-pods", dest="default_pods", action="store_false", default=True,
+                       help="do not load pods.json: only the --spec files")
     sub.add_parser("down", parents=[common], help="stop everything")
     sub.add_parser("status", parents=[common], help="show whether it is up, and the pods")
     f = sub.add_parser("fault", parents=[common], help="inject an exec fault for a pod")
