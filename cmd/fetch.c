@@ -1,12 +1,19 @@
 /*
  * fetch.c - `kubectl dotnetprof fetch`: copy any file out of a container, no tar needed, verified,
- * resumable. Flags and help complete; the transfer engine arrives in a later issue.
+ * resumable: resolve the pod, name the local file, hand over to pull_file() (transfer.h), print one
+ * summary line on stdout (local path, size, hash, seconds, MB/s).
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exitcodes.h"
+#include "localout.h"
+#include "log.h"
+#include "progress.h"
 #include "target.h"
+#include "transfer.h"
 #include "verbs.h"
 
 enum { OPT_RESUME = CLI_ID_VERB, OPT_ENCODING, OPT_COMPRESS };
@@ -17,8 +24,9 @@ static const struct cli_opt fetch_opts[] = {
 	{ CLI_ID_FORCE, 0, "force", CLI_NOARG, NULL, "overwrite an existing local file" },
 	{ OPT_RESUME, 0, "resume", CLI_NOARG, NULL,
 	  "continue LOCAL.part left by an interrupted fetch" },
-	{ OPT_ENCODING, 0, "encoding", CLI_ARG, "raw|base64",
-	  "how bytes cross the exec stream (default raw; base64 where a stream is mangled)" },
+	{ OPT_ENCODING, 0, "encoding", CLI_ARG, "raw|base64|gzip|auto",
+	  "how bytes cross the exec stream (default raw; base64 where a stream is mangled; gzip and "
+	  "auto are --compress gzip and --compress auto)" },
 	{ OPT_COMPRESS, 0, "compress", CLI_ARG, "auto|gzip|none",
 	  "gzip in the pod: auto (default) = when the pod has gzip and the data compresses" },
 	{ 0, 0, NULL, CLI_NOARG, NULL, NULL },
@@ -42,8 +50,13 @@ const struct cli_help fetch_help = {
 	.description =
 		"Streams the file through kubectl exec into LOCAL.part, checks size and sha256 (or\n"
 		"md5sum/cksum, whichever the pod has) against the pod's copy, and only then renames it\n"
-		"to LOCAL. An interrupted stream resumes from the last byte received. An existing LOCAL\n"
-		"is never overwritten without --force.\n",
+		"to LOCAL. An interrupted stream resumes from the last byte received (tail -c +N or dd\n"
+		"in the pod, up to 5 retries in a row without progress); a copy that does not verify is\n"
+		"copied once more, then the command fails with exit code 11 and keeps LOCAL.part.\n"
+		"An existing LOCAL is never overwritten without --force (exit code 12). The pod needs a\n"
+		"POSIX sh and cat; no tar. gzip is used when the pod and this machine have gzip and the\n"
+		"file's first MiB shrinks below 80% with gzip -1 (files of 4 MiB and more).\n"
+		"Prints one line on stdout: LOCAL, size, hash, seconds, MB/s.\n",
 	.takes_target = 1,
 	.groups = fetch_groups,
 	.examples = "fetch sample-app /tmp/app.log\n"
@@ -51,45 +64,120 @@ const struct cli_help fetch_help = {
 		    "fetch deploy/api /var/log/app.json -c app --encoding base64",
 };
 
+struct fetch_opts {
+	struct pull_opts pull;
+};
+
 static int fetch_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
 {
-	(void)data;
+	struct fetch_opts *fo = data;
+
 	switch (id) {
+	case OPT_RESUME:
+		fo->pull.resume = 1;
+		return 0;
 	case OPT_ENCODING:
-		return cli_check_choice(ctx, "--encoding", value, "raw|base64");
+		/* gzip and auto are shorthands for --compress (issue 4 names them as encodings) */
+		if (cli_check_choice(ctx, "--encoding", value, "raw|base64|gzip|auto") < 0)
+			return -1;
+		if (!strcmp(value, "base64"))
+			fo->pull.encoding = PULL_ENC_BASE64;
+		else if (!strcmp(value, "gzip"))
+			fo->pull.compress = PULL_COMP_GZIP;
+		else if (!strcmp(value, "auto"))
+			fo->pull.compress = PULL_COMP_AUTO;
+		else
+			fo->pull.encoding = PULL_ENC_RAW;
+		return 0;
 	case OPT_COMPRESS:
-		return cli_check_choice(ctx, "--compress", value, "auto|gzip|none");
+		if (cli_check_choice(ctx, "--compress", value, "auto|gzip|none") < 0)
+			return -1;
+		fo->pull.compress = !strcmp(value, "gzip") ? PULL_COMP_GZIP
+				    : !strcmp(value, "none") ? PULL_COMP_NONE : PULL_COMP_AUTO;
+		return 0;
 	}
 	return 0;
 }
 
-int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
+/* TARGET PATH, or POD:PATH: fill `t` and return PATH (points into argv), or NULL (usage error). */
+static const char *fetch_operands(struct cli_ctx *ctx, struct target_spec *t)
 {
-	struct target_spec t;
 	const char *colon;
 	char err[256], *pod;
 	int rc;
 
-	if (cli_parse(ctx, argc, argv, fetch_opt, NULL) < 0)
-		return ctx->exit_code;
 	colon = ctx->operands.n == 1 && !ctx->common.selector ? strchr(ctx->operands.v[0], ':') : NULL;
 	if (!colon) {
-		if (cli_target(ctx, &t, 1, "PATH") < 0)
-			return ctx->exit_code;
-		target_spec_release(&t);
-		return cli_not_implemented(ctx);
+		if (cli_target(ctx, t, 1, "PATH") < 0)
+			return NULL;
+		return ctx->operands.v[ctx->common.selector ? 0 : 1];
 	}
-	/* POD:PATH names both in one operand */
 	if (!colon[1])
-		return cli_usage_error(ctx, "missing PATH after \"%s\"", ctx->operands.v[0]),
-		       ctx->exit_code;
+		return cli_usage_error(ctx, "missing PATH after \"%s\"", ctx->operands.v[0]), NULL;
 	pod = strndup(ctx->operands.v[0], (size_t)(colon - ctx->operands.v[0]));
 	if (!pod)
-		return cli_usage_error(ctx, "out of memory"), EX_ERROR;
-	rc = target_spec_parse(&t, pod, NULL, err, sizeof(err));
+		return cli_usage_error(ctx, "out of memory"), NULL;
+	rc = target_spec_parse(t, pod, NULL, err, sizeof(err));
 	free(pod);
 	if (rc < 0)
-		return cli_usage_error(ctx, "%s", err), ctx->exit_code;
+		return cli_usage_error(ctx, "%s", err), NULL;
+	return colon + 1;
+}
+
+int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
+{
+	struct fetch_opts fo;
+	struct target_spec t;
+	struct target_set set = { NULL, 0 };
+	struct target_pod *pod;
+	struct pull_result r;
+	char *local = NULL, size[32];
+	const char *path;
+	int rc = EX_ERROR;
+
+	memset(&fo, 0, sizeof(fo));
+	if (cli_parse(ctx, argc, argv, fetch_opt, &fo) < 0)
+		return ctx->exit_code;
+	path = fetch_operands(ctx, &t);
+	if (!path)
+		return ctx->exit_code;
+	if (!*path) {
+		target_spec_release(&t);
+		return cli_usage_error(ctx, "empty PATH"), ctx->exit_code;
+	}
+	local = localout_resolve(ctx->common.output, path);
+	if (!local) {
+		if (errno == ENOMEM) {
+			log_error("fetch: out of memory");
+		} else {
+			log_error("cannot name the local file after \"%s\": no usable file name in it", path);
+			log_hint("give one with -o LOCAL");
+			rc = EX_USAGE;
+		}
+		goto out;
+	}
+	if (target_resolve(&ctx->kube, &t, &set) < 0 ||
+	    !(pod = target_pick_pod(&ctx->kube, &t, &set, NULL)) ||
+	    target_pick_container(&ctx->kube, pod, ctx->common.container) < 0) {
+		rc = ctx->kube.exit_code;
+		goto out;
+	}
+	fo.pull.remote_path = path;
+	fo.pull.local_path = local;
+	fo.pull.force = ctx->common.force;
+	if (pull_file(&ctx->kube, pod, &fo.pull, &r) < 0) {
+		rc = ctx->kube.exit_code ? ctx->kube.exit_code : EX_TRANSFER;
+		goto out;
+	}
+	fprintf(ctx->out, "%s: %llu bytes (%s), %s%s%s, %.2f s, %.1f MB/s%s%s%s\n", local,
+		(unsigned long long)r.size, progress_fmt_size(r.size, size, sizeof(size)),
+		digest_name(r.hash), r.hash == DIGEST_NONE ? "" : " ", r.hash_hex, r.seconds,
+		r.seconds > 0 ? (double)r.size / r.seconds / 1e6 : 0.0, r.gzip ? ", gzip" : "",
+		r.encoding_base64 ? ", base64" : "", r.resumes ? ", resumed" : "");
+	rc = EX_OK;
+out:
+	free(local);
+	target_set_release(&set);
 	target_spec_release(&t);
-	return cli_not_implemented(ctx);
+	return rc;
 }

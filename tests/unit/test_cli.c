@@ -319,7 +319,7 @@ static void test_real_verbs(void **state)
 	const char *const ok_trace[] = { "trace", "--duration=2m", "sample-app", "-o", "t.nettrace",
 					 "--format", "speedscope", NULL };
 	const char *const bad_type[] = { "dump", "x", "--type", "huge", NULL };
-	const char *const fetch_colon[] = { "fetch", "pod:/tmp/x", NULL };
+	const char *const fetch_colon[] = { "fetch", "pod:", NULL };
 	const char *const fetch_missing[] = { "fetch", "pod", NULL };
 	const char *const ps_missing[] = { "ps", "--json", NULL };
 	const char *const ps_two[] = { "ps", "a", "b", NULL };
@@ -333,7 +333,8 @@ static void test_real_verbs(void **state)
 				      "hint: "));
 	assert_int_equal(run_verb(&dump, bad_type), EX_USAGE);
 	assert_non_null(strstr(err(), "invalid value \"huge\" for --type (choose full|heap|mini|triage)"));
-	assert_int_equal(run_verb(&fetch, fetch_colon), EX_NOTIMPL);
+	assert_int_equal(run_verb(&fetch, fetch_colon), EX_USAGE); /* fetch is implemented (issue 4) */
+	assert_non_null(strstr(err(), "fetch: missing PATH after \"pod:\""));
 	assert_int_equal(run_verb(&fetch, fetch_missing), EX_USAGE);
 	assert_non_null(strstr(err(), "fetch: missing PATH"));
 	assert_int_equal(run_verb(&ps, ps_missing), EX_USAGE);

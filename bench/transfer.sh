@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# bench/transfer.sh - pulling a file out of a pod, side by side in one run on the stand-in cluster:
+#
+#   ceiling       kubectl exec POD -- cat FILE > out              (what one exec stream can carry)
+#   kubectl-cp    kubectl cp POD:FILE out                          (needs tar in the pod)
+#   recipe-b64    kubectl exec POD -- base64 FILE | base64 -d > out  (the manual recipe)
+#   fetch-raw     kubectl dotnetprof fetch POD FILE --encoding raw --compress none
+#   fetch-b64     kubectl dotnetprof fetch POD FILE --encoding base64 --compress none
+#   fetch-gzip    kubectl dotnetprof fetch POD FILE --encoding gzip
+#   fetch-auto    kubectl dotnetprof fetch POD FILE                 (the default)
+#
+# for a 64 MiB random file, a 1 GiB random file and a real heap dump of the sample app. Everything
+# runs against sample-debian, the one .NET pod that has tar (for kubectl cp) and gzip (for
+# fetch-gzip). Prints seconds, MB/s, the ratio to the ceiling measured in the same run, and for our
+# fetch its own peak RSS (VmHWM of our process, sampled while it runs). Every copy is checked against the
+# pod's sha256. Our fetch always verifies (sha256 in the pod and here) and fsyncs; the others do not.
+#
+# Usage: bench/transfer.sh [--quick]   (--quick: skip the 1 GiB file)
+# Needs: the stand-in up (make cluster-up), ./kubectl-dotnetprof built, bc, curl,
+# build/tools/linux-x64/dotnet-dump (made by the stand-in's `up`).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+quick=0
+[ "${1:-}" = --quick ] && quick=1
+bin=$top/kubectl-dotnetprof
+pod=sample-debian
+[ -x "$bin" ] || { echo "bench: build first (make)" >&2; exit 2; }
+command -v bc >/dev/null || { echo "bench: bc is missing: apt-get install bc" >&2; exit 2; }
+python3 tests/cluster/standin.py status >/dev/null 2>&1 || { echo "bench: the stand-in is down: make cluster-up" >&2; exit 2; }
+# shellcheck disable=SC1091
+. build/cluster/env
+export KUBECONFIG
+work=$(mktemp -d /tmp/dotnetprof-bench.XXXXXX)
+export KUBECACHEDIR=$work/kubecache
+# a private copy: a rebuild in the tree during the run must not change what is measured
+cp "$bin" "$work/kubectl-dotnetprof"
+bin=$work/kubectl-dotnetprof
+trap 'rm -rf "$work"; kubectl exec $pod -- rm -rf /var/tmp/bench /tmp/bench-dd /tmp/bench-x >/dev/null 2>&1 || true' EXIT
+python3 tests/cluster/standin.py fault --clear >/dev/null
+
+pexec() { kubectl exec "$pod" -- "$@"; }
+pod_sha() { pexec sh -c 'sha256sum <"$1"' sh "$1" | cut -d' ' -f1; }
+
+echo "# preparing files in $pod:/var/tmp/bench"
+pexec mkdir -p /var/tmp/bench
+pexec sh -c 'head -c 67108864 /dev/urandom >/var/tmp/bench/random-64M.bin'
+files="/var/tmp/bench/random-64M.bin"
+if [ "$quick" = 0 ]; then
+	pexec sh -c 'head -c 1073741824 /dev/urandom >/var/tmp/bench/random-1G.bin'
+	files="$files /var/tmp/bench/random-1G.bin"
+fi
+# A real heap dump: grow the app's heap by 200 MiB, then dotnet-dump collect --type Heap.
+port=$(kubectl get pod $pod -o jsonpath='{.spec.containers[0].env[?(@.name=="ASPNETCORE_URLS")].value}' | sed 's/.*://')
+curl -fsS "http://127.0.0.1:${port:-30098}/memory-leak?mb=200" >/dev/null
+kubectl exec -i $pod -- sh -c 'cat >/tmp/bench-dd && chmod +x /tmp/bench-dd' <build/tools/linux-x64/dotnet-dump
+pid=$(pexec sh -c 'for p in /proc/[0-9]*; do grep -q libcoreclr "$p/maps" 2>/dev/null && { echo "${p#/proc/}"; break; }; done')
+pexec env DOTNET_BUNDLE_EXTRACT_BASE_DIR=/tmp/bench-x /tmp/bench-dd collect -p "$pid" --type Heap \
+	-o /var/tmp/bench/heap.dmp >/dev/null
+curl -fsS "http://127.0.0.1:${port:-30098}/leak-reset" >/dev/null || true
+files="$files /var/tmp/bench/heap.dmp"
+
+# measure NAME FILE OUT CMD...: run CMD, record seconds (and RSS for /usr/bin/time runs).
+results=$work/results
+: >"$results"
+measure() {
+	local name=$1 file=$2 out=$3 t0 t1 secs rss=- want got
+	shift 3
+	rm -f "$out"
+	t0=$(date +%s.%N)
+	if [ "${1:-}" = TIMED ]; then
+		# our own peak RSS: VmHWM of our process, sampled until it exits (GNU time's %M would
+		# report the largest child, i.e. kubectl, a Go program of ~50 MiB)
+		shift
+		"$@" >/dev/null 2>"$work/err" &
+		local p=$! v kb=0
+		while kill -0 "$p" 2>/dev/null; do
+			v=$(awk '/^VmHWM/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+			[ -n "$v" ] && kb=$v
+			sleep 0.02
+		done
+		wait "$p" || { echo "bench: $name failed:" >&2; cat "$work/err" >&2; return 1; }
+		rss=$(echo "scale=1; $kb / 1024" | bc -l)
+	else
+		"$@" || { echo "bench: $name failed" >&2; return 1; }
+	fi
+	t1=$(date +%s.%N)
+	secs=$(echo "$t1 - $t0" | bc -l)
+	want=${shas[$file]}
+	got=$(sha256sum <"$out" | cut -d' ' -f1)
+	[ "$got" = "$want" ] || { echo "bench: $name produced a wrong copy of $file" >&2; return 1; }
+	printf '%s %s %s %s %s\n' "$file" "$name" "$secs" "$rss" "$(stat -c %s "$out")" >>"$results"
+	rm -f "$out"
+}
+
+declare -A shas
+for f in $files; do
+	shas[$f]=$(pod_sha "$f")
+done
+
+cd "$work"
+for f in $files; do
+	echo "# $f ($(pexec stat -c %s "$f") bytes)"
+	measure ceiling "$f" out sh -c 'kubectl exec "$1" -- cat "$2" >out' sh $pod "$f"
+	measure kubectl-cp "$f" out kubectl cp "$pod:$f" out
+	measure recipe-b64 "$f" out sh -c 'kubectl exec "$1" -- base64 "$2" | base64 -d >out' sh $pod "$f"
+	measure fetch-raw "$f" out TIMED "$bin" fetch $pod "$f" -o out --encoding raw --compress none
+	measure fetch-b64 "$f" out TIMED "$bin" fetch $pod "$f" -o out --encoding base64 --compress none
+	measure fetch-gzip "$f" out TIMED "$bin" fetch $pod "$f" -o out --encoding gzip
+	measure fetch-auto "$f" out TIMED "$bin" fetch $pod "$f" -o out
+	# the ceiling once more, so that load changes during the run show
+	measure ceiling-again "$f" out sh -c 'kubectl exec "$1" -- cat "$2" >out' sh $pod "$f"
+done
+
+echo
+printf '%-16s %-14s %8s %9s %9s %9s\n' FILE METHOD SECONDS MB/s xCEILING PEAK_RSS
+awk '
+	$2 == "ceiling" { ceil[$1] = $3 }
+	{ rows[NR] = $0 }
+	END {
+		for (i = 1; i <= NR; i++) {
+			split(rows[i], f, " ")
+			n = f[1]; sub(".*/", "", n)
+			mbs = f[5] / f[3] / 1e6
+			rss = (f[4] == "-") ? "-" : (f[4] " MiB")
+			printf "%-16s %-14s %8.2f %9.1f %9.2f %9s\n", n, f[2], f[3], mbs, ceil[f[1]] / f[3], rss
+		}
+	}' "$results"
+
+echo
+awk '
+	{ t[$1 " " $2] = $3; r[$1 " " $2] = $4 }
+	END {
+		for (k in t) {
+			split(k, a, " ")
+			if (a[2] == "fetch-raw" && a[1] ~ /random-1G/)
+				printf "acceptance: 1 GiB raw fetch / ceiling = %.2f (target >= 0.9): %s\n",
+				       t[a[1] " ceiling"] / t[k], ((t[a[1] " ceiling"] / t[k] >= 0.9) ? "met" : "NOT met")
+			if (a[2] == "fetch-gzip" && a[1] ~ /heap/)
+				printf "acceptance: heap dump gzip %.2f s vs raw %.2f s: %s\n", t[k],
+				       t[a[1] " fetch-raw"], ((t[k] < t[a[1] " fetch-raw"]) ? "gzip faster (met)" : "NOT met")
+			if (a[1] ~ /random-1G/ && a[2] ~ /^fetch/)
+				printf "acceptance: peak RSS of %s on 1 GiB = %s MiB (target < 16): %s\n", a[2],
+				       r[k], ((r[k] < 16) ? "met" : "NOT met")
+		}
+	}' "$results" | sort
