@@ -162,7 +162,7 @@ valgrind:
 		else echo "FAIL $$t"; fail=1; fi; \
 	done; exit $$fail
 
-e2e: $(BIN)
+e2e: $(BIN) $(DRIVER_BINS)
 	@test -f tests/e2e/run.sh || { echo "e2e: tests/e2e/run.sh is missing" >&2; exit 1; }
 	DOTNETPROF_BIN=$(abspath $(BIN)) bash tests/e2e/run.sh
 
@@ -176,6 +176,18 @@ deps:
 
 demo:
 	@scripts/demo.sh
+
+# --- e2e drivers: small programs that exercise library parts no verb uses yet ---------------------
+# tests/e2e/drivers/NAME.c -> $(B)/drivers/NAME, linked with the library; `make drivers`.
+
+DRIVER_BINS := $(patsubst tests/e2e/drivers/%.c,$(B)/drivers/%,$(wildcard tests/e2e/drivers/*.c))
+
+$(B)/drivers/%: tests/e2e/drivers/%.c $(LIB) $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+.PHONY: drivers
+drivers: $(DRIVER_BINS)
 
 # --- fuzzing (clang + libFuzzer) ------------------------------------------------------------------
 

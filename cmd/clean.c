@@ -1,12 +1,30 @@
 /*
- * clean.c - `kubectl dotnetprof clean`: remove what the plugin left in a pod (its workspace).
- * Flags and help complete; the workspace engine arrives in a later issue.
+ * clean.c - `kubectl dotnetprof clean`: remove what the plugin left in a container (its workspaces),
+ * and nothing else. The plan and its rules: include/wsclean.h.
+ *
+ * Cost per container: one exec to scan; one more to remove (none with --dry-run or nothing found).
+ * Exit status: 0 when every workspace found was removed (or there was none), refused entries
+ * (pointing outside) included; EX_ERROR when one was left alone (not ours), or something in it could
+ * not be removed; kubectl's codes on exec failures.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "exitcodes.h"
+#include "kube.h"
+#include "log.h"
+#include "progress.h"
 #include "target.h"
 #include "verbs.h"
+#include "workspace.h"
+#include "wsclean.h"
 
 enum { OPT_ALL_CONTAINERS = CLI_ID_VERB, OPT_DRY_RUN };
+
+struct clean_opts {
+	int all_containers;
+	int dry_run;
+};
 
 static const struct cli_opt clean_opts[] = {
 	{ OPT_ALL_CONTAINERS, 0, "all-containers", CLI_NOARG, NULL, "clean every container of the pod" },
@@ -24,9 +42,14 @@ const struct cli_help clean_help = {
 	.usage = "clean TARGET [-c NAME | --all-containers] [--dry-run]",
 	.summary = "Remove everything the plugin left in a pod, and nothing else.",
 	.description =
-		"Removes exactly what the workspace manifest lists (tools, artifacts), stops tool\n"
-		"processes the plugin started that still run, removes the workspace, and reports what\n"
-		"was removed and the space freed. Nothing outside the workspace is touched.\n",
+		"Finds the plugin's workspace (.dotnetprof in TMPDIR, /tmp, /var/tmp, /dev/shm, HOME or\n"
+		"the working directory), stops tool processes the plugin started that still run (SIGINT,\n"
+		"then SIGTERM, then SIGKILL), removes what its manifest lists (tools, artifacts, run\n"
+		"directories) and any leftover of an interrupted run inside it (shown as \"unlisted\"),\n"
+		"then the workspace itself, and reports each item and the space freed. Nothing outside\n"
+		"the workspace is touched: symbolic links are removed, never followed, and manifest\n"
+		"entries that point outside are refused. A workspace owned by another user, or that is\n"
+		"a symbolic link, is reported and left alone (exit 1).\n",
 	.takes_target = 1,
 	.groups = clean_groups,
 	.examples = "clean sample-app\n"
@@ -35,19 +58,183 @@ const struct cli_help clean_help = {
 
 static int clean_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
 {
+	struct clean_opts *o = data;
+
 	(void)ctx;
-	(void)id;
 	(void)value;
-	(void)data;
+	if (id == OPT_ALL_CONTAINERS)
+		o->all_containers = 1;
+	else if (id == OPT_DRY_RUN)
+		o->dry_run = 1;
 	return 0;
+}
+
+/* A path for display: escaped (\n, \t...) so that one item is one line. */
+static const char *shown(const char *s, char *buf, size_t size)
+{
+	if (workspace_escape(s, buf, size) < 0)
+		snprintf(buf, size, "%.*s...", (int)(size > 8 ? size - 8 : 0), s);
+	return buf;
+}
+
+static const char *kb_size(long long kb, char *buf, size_t size)
+{
+	if (kb < 0)
+		return "?";
+	return progress_fmt_size((uint64_t)kb * 1024, buf, size);
+}
+
+static const char *verb_of(enum ws_result r, int dry_run)
+{
+	switch (r) {
+	case WS_R_PLANNED:
+		return dry_run ? "would remove" : "kept";
+	case WS_R_REMOVED:
+		return "removed";
+	case WS_R_GONE:
+		return "gone";
+	case WS_R_REFUSED:
+		return "refused";
+	case WS_R_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+/* Print one workspace's items (plan or results); returns 1 when something went wrong. */
+static int report(struct cli_ctx *ctx, const struct ws_found *f, int dry_run)
+{
+	FILE *out = ctx->out;
+	char a[4096], b[32];
+	long long freed = 0;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < f->npids; i++) {
+		const struct ws_pid *p = &f->pids[i];
+
+		if (!strcmp(p->state, "gone"))
+			continue;
+		if (!strcmp(p->state, "foreign"))
+			fprintf(out, "  left      pid %ld (%s): not a tool of this workspace\n", p->pid,
+				shown(p->rel, a, sizeof(a)));
+		else if (!strcmp(p->state, "running"))
+			fprintf(out, "  %s pid %ld (%s)\n", dry_run ? "would stop" : "stopped   ",
+				p->pid, shown(p->rel, a, sizeof(a)));
+		else
+			fprintf(out, "  stopped   pid %ld with SIG%s\n", p->pid, p->state);
+		bad |= !strcmp(p->state, "stuck");
+	}
+	for (i = 0; i < f->nitems; i++) {
+		const struct ws_item *it = &f->items[i];
+
+		if (it->result == WS_R_GONE && !it->type)
+			continue; /* listed, but already removed by the run that made it */
+		fprintf(out, "  %-12s %-9s %-10s %s\n", verb_of(it->result, dry_run), it->kind,
+			kb_size(it->kb, b, sizeof(b)), shown(it->rel, a, sizeof(a)));
+		/* a refusal is the rule working (a symbolic link above the path), not a failure */
+		bad |= it->result == WS_R_FAILED || (!dry_run && it->result == WS_R_PLANNED);
+		if (it->kb > 0 && (dry_run || it->result == WS_R_REMOVED))
+			freed += it->kb;
+	}
+	for (i = 0; i < f->nrefused; i++)
+		fprintf(out, "  refused   manifest entry \"%s\": %s\n", shown(f->refused[i].path, a,
+			sizeof(a)), f->refused[i].why);
+	if (dry_run) {
+		fprintf(out, "would remove %s and free about %s (dry run: nothing was removed)\n",
+			f->path, kb_size(f->total_kb, b, sizeof(b)));
+	} else if (f->removed) {
+		fprintf(out, "removed %s: %s freed\n", f->path,
+			kb_size(f->total_kb > freed ? f->total_kb : freed, b, sizeof(b)));
+	} else {
+		fprintf(out, "kept %s (%s freed): %s\n", f->path, kb_size(freed, b, sizeof(b)),
+			f->kept_why && *f->kept_why ? f->kept_why : "not everything could be removed");
+		bad = 1;
+	}
+	return bad;
+}
+
+/* Clean pod->container. Returns an EX_* code. */
+static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const struct clean_opts *o)
+{
+	struct kube *k = &ctx->kube;
+	struct ws_scan s = { NULL, 0 };
+	size_t i;
+	int rc = EX_OK;
+
+	if (ws_scan_pod(k, pod, &s) < 0)
+		return k->exit_code;
+	if (!s.nws)
+		fprintf(ctx->out, "nothing to clean in container \"%s\" of pod \"%s\"\n", pod->container,
+			pod->name);
+	for (i = 0; i < s.nws; i++) {
+		struct ws_found *f = &s.ws[i];
+
+		if (!f->ours) {
+			log_error("left %s alone in container \"%s\" of pod \"%s\": %s", f->path,
+				  pod->container, pod->name, f->why);
+			log_hint("it was not made by the plugin as this user; remove it by hand if it "
+				 "is yours");
+			rc = EX_ERROR;
+			continue;
+		}
+		fprintf(ctx->out, "container \"%s\" of pod \"%s\": workspace %s\n", pod->container,
+			pod->name, f->path);
+		if (!o->dry_run && ws_remove_pod(k, pod, f) < 0) {
+			rc = k->exit_code;
+			continue;
+		}
+		if (report(ctx, f, o->dry_run) && rc == EX_OK)
+			rc = EX_ERROR;
+	}
+	ws_scan_release(&s);
+	return rc;
 }
 
 int cmd_clean(int argc, char **argv, struct cli_ctx *ctx)
 {
+	struct clean_opts o = { 0, 0 };
 	struct target_spec t;
+	struct target_set set = { NULL, 0 };
+	struct target_pod *pod;
+	size_t i;
+	int rc = EX_ERROR, r;
 
-	if (cli_parse(ctx, argc, argv, clean_opt, NULL) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
+	if (cli_parse(ctx, argc, argv, clean_opt, &o) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
 		return ctx->exit_code;
+	if (o.all_containers && ctx->common.container) {
+		cli_usage_error(ctx, "-c and --all-containers exclude each other");
+		rc = ctx->exit_code;
+		goto out;
+	}
+	if (target_resolve(&ctx->kube, &t, &set) < 0 ||
+	    !(pod = target_pick_pod(&ctx->kube, &t, &set, NULL))) {
+		rc = ctx->kube.exit_code;
+		goto out;
+	}
+	if (!o.all_containers) {
+		if (target_pick_container(&ctx->kube, pod, ctx->common.container) < 0) {
+			rc = ctx->kube.exit_code;
+			goto out;
+		}
+		rc = clean_container(ctx, pod, &o);
+		goto out;
+	}
+	rc = EX_OK;
+	for (i = 0; i < pod->ncontainers; i++) {
+		if (!pod->containers[i].running) {
+			log_info("skipping container \"%s\" of pod \"%s\": %s", pod->containers[i].name,
+				 pod->name, pod->containers[i].state ? pod->containers[i].state
+								     : "not running");
+			continue;
+		}
+		pod->container = pod->containers[i].name;
+		r = clean_container(ctx, pod, &o);
+		if (rc == EX_OK)
+			rc = r;
+	}
+out:
+	target_set_release(&set);
 	target_spec_release(&t);
-	return cli_not_implemented(ctx);
+	return rc;
 }

@@ -1,0 +1,431 @@
+/*
+ * push.c - stream a local file into the pod's workspace over `kubectl exec -i` stdin, and read back
+ * the pod's verdict. Protocol and decisions (notably: the pod never waits for EOF): include/push.h.
+ */
+#include "push.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "kube.h"
+#include "log.h"
+#include "podexec.h"
+#include "probe.h"
+#include "progress.h"
+#include "strvec.h"
+#include "target.h"
+#include "transfer.h"
+#include "workspace.h"
+
+#define PUSH_CHUNK 49152            /* a multiple of 3: base64 of a chunk needs no padding */
+#define PUSH_CAPTURE_MAX 65536      /* stdout / stderr kept from kubectl */
+
+int push_parse_report(char *text, const char **kind, char **f1, char **f2, char **f3)
+{
+	static const char *const kinds[] = { "ok", "have", "none", "bad", "fail" };
+	char *cur = text, *line, *last = NULL, *f[4];
+	size_t i;
+	int n;
+
+	while ((line = workspace_next_line(&cur)))
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			size_t l = strlen(kinds[i]);
+
+			if (!strncmp(line, kinds[i], l) && (line[l] == '\t' || line[l] == '\0'))
+				last = line;
+		}
+	if (!last || (n = workspace_split(last, f, 4)) < 1 || n > 4)
+		return -1;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(f[0], kinds[i]))
+			*kind = kinds[i];
+	*f1 = n > 1 ? f[1] : NULL;
+	*f2 = n > 2 ? f[2] : NULL;
+	*f3 = n > 3 ? f[3] : NULL;
+	return n - 1;
+}
+
+static size_t b64_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, o = 0;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = tab[v >> 6 & 63];
+		out[o++] = tab[v & 63];
+	}
+	if (i < n) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
+
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		out[o++] = '=';
+	}
+	return o;
+}
+
+/* What one streaming exec needs. */
+struct stream {
+	int fd;                   /* the local file */
+	uint64_t size, sent;      /* file bytes read and handed to kubectl */
+	enum push_encoding enc;
+	struct digest d;          /* of the bytes actually sent */
+	unsigned char raw[PUSH_CHUNK];
+	char buf[PUSH_CHUNK / 3 * 4];
+	size_t pos, len;          /* pending bytes of buf */
+	int read_error;           /* errno of a failed read, or -1 when the file shrank */
+	struct progress pg;
+};
+
+/* Refill s->buf from the file. Returns 1 when there is data, 0 at the end, -1 on error. */
+static int refill(struct stream *s)
+{
+	ssize_t n;
+	size_t want;
+
+	if (s->sent >= s->size)
+		return 0;
+	want = s->size - s->sent < PUSH_CHUNK ? (size_t)(s->size - s->sent) : PUSH_CHUNK;
+	do
+		n = read(s->fd, s->raw, want);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		s->read_error = n < 0 ? errno : -1;
+		return -1;
+	}
+	digest_update(&s->d, s->raw, (size_t)n);
+	s->sent += (uint64_t)n;
+	if (s->enc == PUSH_ENC_BASE64) {
+		s->len = b64_encode(s->raw, (size_t)n, s->buf);
+	} else {
+		memcpy(s->buf, s->raw, (size_t)n);
+		s->len = (size_t)n;
+	}
+	s->pos = 0;
+	return 1;
+}
+
+static void capture(char **buf, size_t *len, const char *data, size_t n)
+{
+	char *nb;
+
+	if (*len + n > PUSH_CAPTURE_MAX)
+		n = PUSH_CAPTURE_MAX - *len;
+	if (!n || !(nb = realloc(*buf, *len + n + 1)))
+		return;
+	memcpy(nb + *len, data, n);
+	*len += n;
+	nb[*len] = '\0';
+	*buf = nb;
+}
+
+/*
+ * Feed the file to kubectl's stdin while collecting its stdout and stderr, until both end. Returns 0,
+ * or -1 (poll failure, or a local read error: s->read_error). Stops feeding, without failing, when
+ * kubectl stops reading (the pod's script exited early: its report says why).
+ */
+static int pump(struct proc *p, struct stream *s)
+{
+	char chunk[16384];
+	int ret = 0;
+
+	fcntl(p->in_fd, F_SETFL, fcntl(p->in_fd, F_GETFL) | O_NONBLOCK);
+	while (p->in_fd >= 0 || p->out_fd >= 0 || p->err_fd >= 0) {
+		struct pollfd pfd[3] = { { p->in_fd, POLLOUT, 0 }, { p->out_fd, POLLIN, 0 },
+					 { p->err_fd, POLLIN, 0 } };
+		int i;
+
+		if (poll(pfd, 3, 200) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (p->in_fd >= 0 && pfd[0].revents) {
+			int r = s->pos < s->len ? 1 : refill(s);
+			ssize_t w;
+
+			if (r <= 0) {
+				close(p->in_fd);
+				p->in_fd = -1;
+				if (r < 0)
+					ret = -1;
+			} else {
+				w = write(p->in_fd, s->buf + s->pos, s->len - s->pos);
+				if (w > 0)
+					s->pos += (size_t)w;
+				else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+					close(p->in_fd); /* EPIPE: kubectl is gone or stopped reading */
+					p->in_fd = -1;
+				}
+				progress_update(&s->pg, s->sent);
+			}
+		}
+		for (i = 1; i < 3; i++) {
+			int *fd = i == 1 ? &p->out_fd : &p->err_fd;
+			ssize_t n;
+
+			if (*fd < 0 || !pfd[i].revents)
+				continue;
+			n = read(*fd, chunk, sizeof(chunk));
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0) {
+				close(*fd);
+				*fd = -1;
+			} else if (i == 1) {
+				capture(&p->out_buf, &p->out_len, chunk, (size_t)n);
+			} else {
+				capture(&p->err_buf, &p->err_len, chunk, (size_t)n);
+			}
+		}
+	}
+	return ret;
+}
+
+/* `kubectl ... exec -i POD -c C -- sh -c SCRIPT dotnetprof ARGS...` (podexec.h's form) into `argv`. */
+static int exec_argv(struct kube *k, const struct target_pod *pod, const char *script,
+		     const char *const *args, struct strvec *argv)
+{
+	struct strvec a = STRVEC_INIT;
+	int r = -1;
+
+	if (strvec_push(&a, "exec") < 0 || strvec_push(&a, "-i") < 0 ||
+	    strvec_push(&a, pod->name) < 0 || strvec_push(&a, "-c") < 0 ||
+	    strvec_push(&a, pod->container) < 0 || strvec_push(&a, "--") < 0 ||
+	    strvec_push(&a, "sh") < 0 || strvec_push(&a, "-c") < 0 || strvec_push(&a, script) < 0 ||
+	    strvec_push(&a, "dotnetprof") < 0 || strvec_pushv(&a, args) < 0)
+		goto out;
+	r = kube_build_argv(k, pod->namespace, strvec_argv(&a), argv);
+out:
+	strvec_clear(&a);
+	return r;
+}
+
+/*
+ * Run the push script: streaming the file on stdin (`s`), or, without `s`, the check mode through
+ * podexec_script. `p` receives stdout/stderr and the status. Returns 0 when kubectl ran, -1 when it
+ * could not be started or the local file could not be read (message printed).
+ */
+static int run_push(struct kube *k, const struct target_pod *pod, const char *const *args,
+		    struct stream *s, struct proc *p)
+{
+	struct strvec argv = STRVEC_INIT;
+	char *script = workspace_script(push_sh), *line = NULL;
+	int ret = -1;
+
+	if (script && !s) {
+		ret = podexec_script(k, pod, script, args, p);
+		goto out;
+	}
+	if (!script || exec_argv(k, pod, script, args, &argv) < 0) {
+		k->exit_code = EX_ERROR;
+		log_error("cannot push: out of memory");
+		goto out;
+	}
+	if (log_get_level() >= LOG_VERBOSE) {
+		line = kube_display(strvec_argv(&argv));
+		log_cmd(line ? line : argv.v[0]);
+	}
+	p->argv = strvec_argv(&argv);
+	p->in = p->out = p->err = PROC_IO_PIPE;
+	k->calls++;
+	if (proc_start(p) < 0) {
+		k->exit_code = errno == ENOENT || errno == EACCES ? EX_NOKUBECTL : EX_ERROR;
+		log_error("cannot run kubectl \"%s\": %s", k->program, strerror(errno));
+		goto out;
+	}
+	if (pump(p, s) < 0) {
+		kill(p->pid, SIGTERM);
+		proc_finish(p);
+		k->exit_code = EX_ERROR;
+		if (s->read_error > 0)
+			log_error("cannot read the local file: %s", strerror(s->read_error));
+		else
+			log_error("the local file shrank while it was being pushed");
+		goto out;
+	}
+	proc_finish(p);
+	if (log_get_level() >= LOG_DEBUG) {
+		log_debug("kubectl exited with status %d", p->status);
+		log_debug_data("stdout", p->out_buf, p->out_len, 4096);
+		log_debug_data("stderr", p->err_buf, p->err_len, 4096);
+	}
+	ret = 0;
+out:
+	p->argv = NULL;
+	free(line);
+	free(script);
+	strvec_clear(&argv);
+	return ret;
+}
+
+/* kubectl failed, not the script: say why (no shell, forbidden, unreachable...). */
+static int exec_failed(struct kube *k, const struct target_pod *pod, struct proc *p)
+{
+	char what[512];
+
+	if (!p->err_buf)
+		capture(&p->err_buf, &p->err_len, "", 0);
+	snprintf(what, sizeof(what), "cannot push into container \"%s\" of pod \"%s\" (namespace \"%s\")",
+		 pod->container, pod->name, pod->namespace);
+	return kube_fail(k, p, what);
+}
+
+static const char *hash_cmd(enum digest_kind h)
+{
+	const char *c = digest_command(h);
+
+	return c ? c : "-";
+}
+
+int push_file(struct kube *k, const struct target_pod *pod, unsigned cmds,
+	      const struct workspace *ws, const struct push_opts *o, struct push_result *r)
+{
+	struct stream *s = NULL;
+	struct proc p;
+	struct stat st;
+	char size[24], inlen[24], perm[8], mline[8192];
+	const char *label = o->label ? o->label : o->local_path, *kind = NULL;
+	char *f1, *f2, *f3, sz[32];
+	uint64_t enc_len;
+	int fd = -1, ret = -1, n;
+
+	memset(r, 0, sizeof(*r));
+	proc_init(&p, NULL);
+	k->exit_code = EX_ERROR;
+	r->hash = pull_choose_hash(cmds); /* the same choice as a pull's */
+	if (o->encoding == PUSH_ENC_BASE64 && !(cmds & PCMD_BASE64)) {
+		log_error("cannot push %s in base64: the container has no base64 command", label);
+		goto out;
+	}
+	fd = open(o->local_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		log_error("cannot push \"%s\": %s", o->local_path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("cannot push \"%s\": not a regular file", o->local_path);
+		goto out;
+	}
+	r->size = (uint64_t)st.st_size;
+	if (digest_file(r->hash, o->local_path, r->hash_hex, sizeof(r->hash_hex)) < 0) {
+		log_error("cannot read \"%s\": %s", o->local_path, strerror(errno));
+		goto out;
+	}
+	if (workspace_manifest_line(ws->runid, o->kind, o->dest, r->size, mline, sizeof(mline)) < 0) {
+		log_error("cannot push to \"%s\": not a plain path inside the workspace", o->dest);
+		goto out;
+	}
+	enc_len = o->encoding == PUSH_ENC_BASE64 ? (r->size + 2) / 3 * 4 : r->size;
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)r->size);
+	snprintf(inlen, sizeof(inlen), "%llu", (unsigned long long)enc_len);
+	snprintf(perm, sizeof(perm), "%o", o->mode & 07777);
+
+	if (o->reuse) {
+		const char *const args[] = { ws->path, ws->runid, "check", size, inlen,
+					     hash_cmd(r->hash), r->hash_hex, o->dest, perm, mline,
+					     NULL };
+
+		if (run_push(k, pod, args, NULL, &p) < 0)
+			goto out;
+		if (p.status == 0 && p.out_buf &&
+		    push_parse_report(p.out_buf, &kind, &f1, &f2, &f3) >= 0 &&
+		    !strcmp(kind, "have") && f1 && f2 && !strcmp(f1, size) &&
+		    !strcmp(f2, r->hash_hex)) {
+			r->reused = 1;
+			log_verbose("%s: already in the pod as %s/%s (%s %s), not copied again", label,
+				    ws->path, o->dest, digest_name(r->hash), r->hash_hex);
+			ret = 0;
+			goto out;
+		}
+		proc_release(&p);
+		proc_init(&p, NULL);
+	}
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		log_error("cannot push: out of memory");
+		goto out;
+	}
+	s->fd = fd;
+	s->size = r->size;
+	s->enc = o->encoding;
+	digest_init(&s->d, r->hash);
+	progress_start(&s->pg, label, r->size, 0);
+	{
+		const char *const args[] = { ws->path, ws->runid,
+					     o->encoding == PUSH_ENC_BASE64 ? "base64" : "raw",
+					     size, inlen, hash_cmd(r->hash), r->hash_hex, o->dest,
+					     perm, mline, NULL };
+
+		n = run_push(k, pod, args, s, &p);
+	}
+	progress_end(&s->pg);
+	if (n < 0)
+		goto out;
+	r->seconds = progress_seconds(&s->pg);
+	r->rate = progress_rate(&s->pg);
+	n = p.out_buf ? push_parse_report(p.out_buf, &kind, &f1, &f2, &f3) : -1;
+	if (n < 0) {
+		if (!strstr(p.err_buf ? p.err_buf : "", "command terminated with exit code"))
+			exec_failed(k, pod, &p);
+		else
+			log_error("pushing %s into pod \"%s\" failed: the pod's script ended without a "
+				  "report (exit status %d)", label, pod->name, p.status);
+		goto out;
+	}
+	if (!strcmp(kind, "ok")) {
+		char want[DIGEST_HEX_MAX];
+
+		if (digest_final(&s->d, want, sizeof(want)) < 0 || strcmp(want, r->hash_hex)) {
+			k->exit_code = EX_TRANSFER;
+			log_error("\"%s\" changed while it was being pushed: the copy in the pod is the "
+				  "file as it was first read", o->local_path);
+			goto out;
+		}
+		if (workspace_escape(o->dest, mline, sizeof(mline)) < 0)
+			strlcpy(mline, "...", sizeof(mline));
+		log_info("pushed %s to %s/%s: %s in %.1f s, %s %s", label, ws->path, mline,
+			 progress_fmt_size(r->size, sz, sizeof(sz)), r->seconds,
+			 r->hash == DIGEST_NONE ? "verified by" : digest_name(r->hash),
+			 r->hash == DIGEST_NONE ? "size only (no hash command in the pod)"
+						: "verified in the pod");
+		k->exit_code = EX_OK;
+		ret = 0;
+		goto out;
+	}
+	k->exit_code = EX_TRANSFER;
+	if (!strcmp(kind, "bad"))
+		log_error("pushing %s into pod \"%s\" did not verify: %s in the pod is %s, expected %s",
+			  label, pod->name, f1 ? f1 : "?", f2 ? f2 : "?",
+			  f1 && !strcmp(f1, "size") ? size : r->hash_hex);
+	else if (p.err_buf && strstr(p.err_buf, "No space left on device")) {
+		k->exit_code = EX_NOSPACE;
+		log_error("pushing %s into pod \"%s\" failed: no space left in %s (%s needed)", label,
+			  pod->name, ws->path, progress_fmt_size(r->size, sz, sizeof(sz)));
+	} else {
+		log_error("pushing %s into pod \"%s\" failed: %s", label, pod->name,
+			  f1 ? f1 : "no reason given");
+	}
+	if (!strcmp(kind, "bad"))
+		log_hint("the stream was altered on the way; try again, or with base64 encoding");
+out:
+	if (fd >= 0)
+		close(fd);
+	free(s);
+	proc_release(&p);
+	return ret;
+}

@@ -1,0 +1,48 @@
+# workspace.sh - open this run's workspace in the container (after wslib.sh).
+# Usage: sh -c "$wslib_sh$workspace_sh" dotnetprof RUNID BASE...
+# Tries each BASE in order: BASE/.dotnetprof is created with mkdir (atomic, 0700), or, when it exists,
+# used only if ws_check accepts it. Then tools/ and runs/ exist, the run's line is appended to the
+# manifest before runs/RUNID is made (a run killed right after still has its directory listed).
+# Prints "skip<TAB>N<TAB>WHY" for each BASE passed over and "ws<TAB>N<TAB>CREATED" for the one used
+# (N counts from 1); exit 0. Nothing usable: exit 3 after the skip lines.
+
+RUNID=$1
+shift
+n=0
+for base in "$@"; do
+	n=$((n + 1))
+	WS=${base%/}/.dotnetprof
+	created=0
+	if mkdir -m 700 -- "$WS" 2>/dev/null; then
+		created=1
+	fi
+	if ! ws_check "$WS"; then
+		if [ -e "$WS" ] || [ -L "$WS" ]; then
+			rec skip "$n" "$WS exists but cannot be ours: $WHY"
+		else
+			rec skip "$n" "cannot create $WS"
+		fi
+		continue
+	fi
+	why=
+	for d in tools runs; do
+		if [ -L "$WS/$d" ] || { [ ! -d "$WS/$d" ] && ! mkdir -- "$WS/$d" 2>/dev/null; }; then
+			why="cannot create $WS/$d"
+			break
+		fi
+	done
+	if [ -z "$why" ] && ! ws_append "$RUNID${TAB}dir${TAB}runs/$RUNID${TAB}0" 2>/dev/null; then
+		why="cannot write $WS/manifest"
+	fi
+	if [ -z "$why" ] && ! mkdir -- "$WS/runs/$RUNID" 2>/dev/null; then
+		why="cannot create $WS/runs/$RUNID"
+	fi
+	if [ -n "$why" ]; then
+		rec skip "$n" "$why"
+		[ "$created" = 1 ] && rm -rf -- "$WS" 2>/dev/null
+		continue
+	fi
+	rec ws "$n" "$created"
+	exit 0
+done
+exit 3
