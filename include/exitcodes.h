@@ -34,6 +34,10 @@ enum dotnetprof_exit {
 	                       mismatch after retries); the partial file is kept as NAME.part */
 	EX_EXISTS = 12,     /* the local output file exists and --force was not given */
 	EX_NOSPACE = 13,    /* not enough free space, here or in the pod, for what was asked */
+	EX_DOWNLOAD = 14,   /* a diagnostics tool could not be downloaded: unreachable, timeout, proxy,
+	                       TLS, HTTP error (404 included) */
+	EX_BADTOOL = 15,    /* what was downloaded is not the tool for that RID (an HTML page, another
+	                       CPU or C library, truncated, wrong hash); nothing was cached */
 	EX_NOKUBECTL = 127, /* kubectl (or $DOTNETPROF_KUBECTL) not found or not executable */
 	EX_INTERRUPTED = 130, /* stopped by SIGINT (128 + 2) */
 };
