@@ -84,7 +84,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 STAMP     := $(B)/build-flags
 
-.PHONY: all check deps demo unit e2e valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
+.PHONY: all check deps demo tools unit e2e valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
 	FORCE
 .DELETE_ON_ERROR:
 # keep intermediate objects (test and fuzz objects are built through pattern chains)
@@ -141,7 +141,11 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(CMDLIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(call wrap_flags,tests/unit/$*.c) -o $@ $< $(CMDLIB) $(LIB) \
 		$(PKG_LIBS) $(CMOCKA_LIBS)
 
-unit: $(TEST_BINS)
+# The tool cache and ELF tests read the real diagnostics tools: build them first (idempotent).
+tools:
+	@bash tests/cluster/build-tools.sh
+
+unit: $(TEST_BINS) tools
 	@fail=0; for t in $(TEST_BINS); do \
 		echo "== $$t"; \
 		if $$t; then echo "PASS $$t"; else echo "FAIL $$t (exit $$?)"; fail=1; fi; \
