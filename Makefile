@@ -116,7 +116,7 @@ $(B)/obj/gen/%.o: $(GEN)/%.c $(STAMP)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # src/NAME.sh -> const char NAME_sh[]
-$(GEN)/%_sh.c: src/%.sh scripts/embed.sh
+$(GEN)/%_sh.c: src/%.sh $(wildcard src/shlib/*.sh) scripts/embed.sh
 	@mkdir -p $(@D)
 	sh scripts/embed.sh $*_sh $< $@
 

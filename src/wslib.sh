@@ -25,48 +25,7 @@ me_uid() {
 }
 me_uid
 
-# repl STRING FIND REPLACEMENT: R = STRING with every FIND replaced.
-repl() {
-	R=
-	_r_s=$1
-	while :; do
-		case $_r_s in
-		*"$2"*)
-			R=$R${_r_s%%"$2"*}$3
-			_r_s=${_r_s#*"$2"}
-			;;
-		*)
-			R=$R$_r_s
-			return
-			;;
-		esac
-	done
-}
-
-# esc VALUE: E = VALUE with \ TAB LF CR written as \\ \t \n \r (the manifest's and the reports' escape).
-esc() {
-	E=$1
-	case $E in
-	*\\* | *"$TAB"* | *"$NL"* | *"$CR"*) ;;
-	*) return ;;
-	esac
-	repl "$E" '\' '\\'
-	repl "$R" "$TAB" '\t'
-	repl "$R" "$NL" '\n'
-	repl "$R" "$CR" '\r'
-	E=$R
-}
-
-# rec TYPE VALUE...: print one report record, every value escaped.
-rec() {
-	_o=$1
-	shift
-	for _v in "$@"; do
-		esc "$_v"
-		_o=$_o$TAB$E
-	done
-	printf '%s\n' "$_o"
-}
+# @include shlib/rec.sh
 
 # ws_check DIR: is DIR a workspace we may use and clean: a real directory (not a symlink), owned by
 # us, mode 0700? Else WHY says what is wrong.

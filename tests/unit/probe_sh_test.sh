@@ -4,7 +4,13 @@
 # in "end". The behaviour itself (stand-in .NET processes, other users, kills) is tested through the
 # C parser in test_probe.c. Usage: tests/unit/probe_sh_test.sh [path/to/probe.sh]; exit 0 = pass.
 set -u
-script=${1:-$(dirname "$0")/../../src/probe.sh}
+top=$(dirname "$0")/../..
+src=${1:-$top/src/probe.sh}
+out=$(mktemp -d) || exit 1
+trap 'rm -rf "$out"' EXIT
+# The pod gets the script with its `# @include` lines expanded (scripts/embed.sh): test that text.
+script=$out/probe.sh
+sh "$top/scripts/embed.sh" --expand "$src" >"$script" || exit 1
 fail=0
 err() {
 	printf 'probe_sh_test: %s\n' "$*" >&2
@@ -26,8 +32,7 @@ if grep -n -E "^[^#]*($bashisms)" "$script"; then
 	err "bashisms above"
 fi
 
-out=$(mktemp -d) || exit 1
-trap 'rm -rf "$out"' EXIT
+
 for sh in "/bin/dash" "/bin/bash" "/bin/busybox ash"; do
 	set -- $sh
 	[ -x "$1" ] || continue
