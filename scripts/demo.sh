@@ -29,6 +29,10 @@ say kubectl dotnetprof ps sample-app
 kubectl dotnetprof ps sample-app
 say kubectl dotnetprof ps deploy/sample-api --all
 kubectl dotnetprof ps deploy/sample-api --all
+say kubectl dotnetprof fetch sample-app /app/SampleApp.dll -o build/demo/ --force
+kubectl dotnetprof fetch sample-app /app/SampleApp.dll -o build/demo/ --force
+say kubectl dotnetprof clean sample-app --dry-run
+kubectl dotnetprof clean sample-app --dry-run
 wait "$busy" || true
 
 cat <<TXT
@@ -37,5 +41,6 @@ The stand-in is still up. To go on by hand:
   . build/cluster/env; export PATH="$top/build/demo/bin:\$PATH"
   kubectl dotnetprof ps sample-app -v
   make cluster-down
-(trace, dump, gcdump, counters and stack are not in this build yet: see README.md, Status.)
+(trace, dump, gcdump, counters and stack are not in this build yet: see README.md, Status;
+the fetched file is in build/demo/.)
 TXT
