@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "download.h"
 #include "exitcodes.h"
 #include "log.h"
 #include "verbs.h"
@@ -137,7 +138,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctx.cmd = cmd;
+	if (download_global_init() < 0) {
+		log_error("cannot start: libcurl failed to initialise");
+		rc = EX_ERROR;
+		goto out;
+	}
 	rc = cmd->fn(argc - verb, argv + verb, &ctx);
+	download_global_cleanup();
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_error("cannot write the output: write error on stdout");
 		if (rc == EX_OK)

@@ -5,6 +5,7 @@
  * format is the same everywhere and -q / -v / -vv apply to all of it:
  *
  *   kubectl-dotnetprof: <what failed>: <why>      log_error(), always shown (even with -q)
+ *   kubectl-dotnetprof: warning: <what>           log_warn(), always shown (even with -q)
  *   hint: <what to do>                            log_hint(), shown with the error it belongs to
  *     <choice>                                    log_item(), a list under an error
  *   kubectl-dotnetprof: <note>                    log_info(), hidden by -q
@@ -46,6 +47,7 @@ enum log_level log_get_level(void);
 void log_set_stream(FILE *err);
 
 void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_hint(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_verbose(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -139,9 +139,38 @@ static int is_secret_flag(const char *name, size_t len)
 	return 0;
 }
 
+/*
+ * A script passed as one argv word ("sh -c SCRIPT"), shown at -v as "<script NAME, N lines>" (NAME
+ * from its first "# NAME.sh - ..." header after the shared libraries wslib.sh and rec.sh): hundreds
+ * of lines per command would bury the commands. -vv shows it whole. Anything else is returned as is.
+ */
+static const char *script_summary(const char *a, char *buf, size_t size)
+{
+	const char *p, *name = NULL;
+	unsigned lines = 0;
+	size_t n, name_len = 0;
+
+	if (log_get_level() >= LOG_DEBUG || strlen(a) < 200 || !strchr(a, '\n'))
+		return a;
+	/* the first "# NAME.sh - ..." header that is not one of the shared libraries put in front */
+	for (p = a; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL, lines++) {
+		n = p[0] == '#' && p[1] == ' ' ? strcspn(p + 2, " \n") : 0;
+		if (!name && n > 3 && n <= 40 && !strncmp(p + 2 + n, " - ", 3) &&
+		    !strncmp(p + 2 + n - 3, ".sh", 3) && strncmp(p + 2, "wslib.sh ", 9) &&
+		    strncmp(p + 2, "rec.sh ", 7)) {
+			name = p + 2;
+			name_len = n;
+		}
+	}
+	snprintf(buf, size, "<script %.*s%s%u lines; -vv shows it>", (int)name_len, name ? name : "",
+		 name ? ", " : "", lines);
+	return buf;
+}
+
 char *kube_display(const char *const *argv)
 {
 	struct strvec shown = STRVEC_INIT;
+	char sum[128];
 	char *line = NULL;
 	size_t i;
 
@@ -167,9 +196,10 @@ char *kube_display(const char *const *argv)
 		if (rc < 0)
 			goto out;
 	}
-	/* Everything after "--" is the remote command: shown as is. */
-	if (strvec_pushv(&shown, argv + i) < 0)
-		goto out;
+	/* Everything after "--" is the remote command: shown as is, but for a long script below -vv */
+	for (; argv[i]; i++)
+		if (strvec_push(&shown, script_summary(argv[i], sum, sizeof(sum))) < 0)
+			goto out;
 	line = sh_quote_argv(strvec_argv(&shown));
 out:
 	strvec_clear(&shown);

@@ -56,6 +56,15 @@ void log_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(LOG_PREFIX "warning: ", fmt, ap);
+	va_end(ap);
+}
+
 void log_hint(const char *fmt, ...)
 {
 	va_list ap;
