@@ -16,6 +16,7 @@
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
+#include "diag.h"
 #include "probe.h"
 #include "rid.h"
 #include "table.h"
@@ -105,73 +106,18 @@ static const char *failure_text(int code)
 	}
 }
 
-/* Last non-empty line of the probe's stderr, for a failure message. */
-static void last_line(const char *text, char *buf, size_t bufsize)
-{
-	const char *s = text, *best = NULL;
-	size_t best_n = 0;
-
-	while (s && *s) {
-		const char *nl = strchr(s, '\n');
-		size_t n = nl ? (size_t)(nl - s) : strlen(s);
-
-		if (n && strncmp(s, "command terminated", 18)) {
-			best = s;
-			best_n = n;
-		}
-		s += n + (nl ? 1 : 0);
-	}
-	snprintf(buf, bufsize, "%.*s", best ? (int)(best_n > 300 ? 300 : best_n) : 0,
-		 best ? best : "");
-}
-
 static int probe_pod(struct cli_ctx *ctx, struct ps_result *r)
 {
 	struct kube *k = &ctx->kube;
-	struct target_pod *pod = r->pod;
-	char err[512];
-	struct proc p;
-	int ret = -1;
 
-	proc_init(&p, NULL);
-	if (target_pick_container(k, pod, ctx->common.container) < 0 ||
-	    podexec_script(k, pod, probe_sh, NULL, &p) < 0) {
+	if (target_pick_container(k, r->pod, ctx->common.container) < 0) {
 		r->code = k->exit_code;
-		goto out;
+		return -1;
 	}
-	r->code = EX_ERROR;
-	if (p.status != 0) {
-		last_line(p.err_buf, err, sizeof(err));
-		log_error("the probe failed in container \"%s\" of pod \"%s\" (namespace \"%s\"): "
-			  "exit status %d%s%s", pod->container, pod->name, pod->namespace, p.status,
-			  *err ? ": " : "", err);
-		log_hint("run with -vv to see everything it printed");
-		goto out;
-	}
-	probe_init(&r->probe);
-	if (probe_parse(p.out_buf, p.out_len, &r->probe, err, sizeof(err)) < 0) {
-		log_error("cannot read the probe's report from pod \"%s\": %s", pod->name, err);
-		log_hint("run with -vv to see what it printed");
-		goto out;
-	}
-	r->probed = 1;
-	if (rid_from_uname(r->probe.arch, r->probe.libc, r->rid, sizeof(r->rid)) < 0)
-		r->rid[0] = '\0';
-	if (!r->probe.nprocs) {
-		r->code = EX_NODOTNET;
-		log_error("no .NET process found in container \"%s\" of pod \"%s\" (namespace \"%s\"; "
-			  "platform %s, probe ran as uid %lu)", pod->container, pod->name, pod->namespace,
-			  r->rid[0] ? r->rid : (r->probe.arch ? r->probe.arch : "unknown"),
-			  (unsigned long)r->probe.uid);
-		log_hint("is the app running in this container? pick another with -c; a process run "
-			 "by another user may be invisible when the container runs as non-root");
-		goto out;
-	}
-	r->code = EX_OK;
-	ret = 0;
-out:
-	proc_release(&p);
-	return ret;
+	r->code = diag_probe_pod(k, r->pod, &r->probe, r->rid, sizeof(r->rid)) < 0 ? k->exit_code
+										    : EX_OK;
+	r->probed = r->probe.arch != NULL; /* parsed, maybe without .NET processes */
+	return r->code == EX_OK ? 0 : -1;
 }
 
 static void fmt_rss(long long kb, char *buf, size_t size)

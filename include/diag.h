@@ -1,0 +1,132 @@
+/*
+ * diag.h - the first half of every diagnostics verb: from TARGET to one .NET process we may profile,
+ * checked before anything is uploaded, and this run's workspace in its container.
+ *
+ *   diag_open:  resolve TARGET (target.h) -> one Running pod -> its container (-c) -> the probe
+ *               (one exec, probe.h) -> the process (-p / --process-name, else the only one) ->
+ *               preflight (below) -> workspace_open(need_exec 1) (workspace.h).
+ *   diag_close: releases everything (the run's directory is removed by diagrun_finish).
+ *
+ * Process choice (diag_pick_process), among the processes that are not our own tools (a running
+ * dotnet-counters is a .NET process too): -p PID must be one of the probe's .NET processes; --process-name
+ * NAME matches a process whose comm is NAME, or whose argv[0]'s basename is NAME, or whose first
+ * argument ending in ".dll" has NAME as its basename with or without ".dll" ("dotnet /app/Api.dll"
+ * matches dotnet, Api and Api.dll). Neither given: the only process. Several and none chosen, or a
+ * name that matches several: EX_AMBIGUOUS with the list (pid, name, command line) and the flags to use.
+ *
+ * Preflight (diag_preflight, pure), for the chosen process, in this order:
+ *   1. a shared runtime: runtime_version set. Self-contained (libcoreclr.so from the app's directory)
+ *      or single-file/NativeAOT (none mapped) apps cannot run the framework-dependent tools from the
+ *      pod: EX_NODOTNET, explaining the case and what to do (a framework-dependent build, or a debug
+ *      container with the SDK).
+ *   2. the runtime is >= 8 (the tools' minimum; they roll forward to newer majors): EX_NODOTNET.
+ *   3. diagnostics enabled (DOTNET_EnableDiagnostics=0 turns the IPC socket off; only a restart
+ *      without it helps): EX_NODOTNET.
+ *   4. the exec user can reach the socket (same uid, or root): EX_FORBIDDEN otherwise, naming the
+ *      app's user and how to exec as it; no socket found: EX_NODOTNET (the runtime may still be
+ *      starting; TMPDIR differences are handled by the probe).
+ *   5. a directory that is writable and allows exec exists (workspace_candidates): EX_ERROR with the
+ *      noexec/read-only explanation.
+ *   6. for a dump: free space in the workspace's directory >= diag_dump_estimate(): EX_NOSPACE
+ *      unless --force (then a warning).
+ *
+ * Failure convention as in kube.h: -1 means the message was printed and k->exit_code is set.
+ */
+#ifndef DOTNETPROF_DIAG_H
+#define DOTNETPROF_DIAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe.h"
+#include "target.h"
+#include "workspace.h"
+
+struct kube;
+
+enum diag_dump_type { DIAG_DUMP_NONE = 0, DIAG_DUMP_FULL, DIAG_DUMP_HEAP, DIAG_DUMP_MINI,
+		      DIAG_DUMP_TRIAGE };
+
+struct diag_target {
+	const struct target_spec *spec;
+	const char *container;      /* -c; NULL: default */
+	long long pid;              /* -p; 0: not given */
+	const char *process_name;   /* --process-name; NULL: not given */
+	enum diag_dump_type dump;   /* the free-space check of preflight step 6; NONE: skipped */
+	int force;                  /* --force: a space shortfall is a warning */
+};
+
+struct diag_session {
+	struct target_set set;
+	struct target_pod *pod;         /* into set; pod->container chosen */
+	struct probe probe;
+	const struct probe_proc *proc;  /* the chosen process, into probe */
+	char rid[32];                   /* "linux-x64" */
+	char *dotnet_root;              /* runtime_dir three levels up: DOTNET_ROOT for the tools */
+	char *socket_dir;               /* the directory of proc->socket (TMPDIR for dotnet-stack) */
+	struct workspace ws;
+	int ws_open;
+};
+
+/* Problems the pure checks report: ready to print. */
+struct diag_problem {
+	int exit_code;
+	char msg[768];
+	char hint[768];
+};
+
+/*
+ * Choose the process (rules above). Returns the index into pr->procs, or -1 with `pb` filled
+ * (EX_NODOTNET: no process; EX_NOTFOUND: no such pid / name, listing the ones there are;
+ * EX_AMBIGUOUS: several).
+ */
+long diag_pick_process(const struct probe *pr, long long pid, const char *name,
+		       struct diag_problem *pb);
+
+/*
+ * 1 when `proc` is one of our own tools (its argv[0] lies in a workspace's tools/: single-file .NET
+ * tools have a diagnostics socket too). Such processes are never chosen nor listed as choices.
+ */
+int diag_proc_is_ours(const struct probe_proc *proc);
+
+/* 1 when `proc` answers to --process-name `name` (rules above). */
+int diag_name_matches(const struct probe_proc *proc, const char *name);
+
+/* Preflight steps 1-4 for `proc`. 0 when fine, -1 with `pb` filled. */
+int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct diag_problem *pb);
+
+/*
+ * Bytes a dump of `type` of a process with `rss_kb` resident memory needs (an estimate, with margin):
+ * full and heap RSS + 25 %, mini and triage 64 MiB. rss_kb < 0: 0 (unknown: no check).
+ */
+uint64_t diag_dump_estimate(enum diag_dump_type type, long long rss_kb);
+
+/* "full", "heap", "mini", "triage" -> type; -1 for anything else. And back ("Full"... as the tool). */
+int diag_dump_type_parse(const char *s, enum diag_dump_type *out);
+const char *diag_dump_type_tool_name(enum diag_dump_type t);
+
+/* DOTNET_ROOT from a runtime dir ".../shared/Microsoft.NETCore.App/X.Y.Z": newly allocated, or NULL. */
+char *diag_dotnet_root(const char *runtime_dir);
+
+/*
+ * Run the probe in pod->container (chosen) and parse it into `pr` (initialised here), `rid` filled
+ * ("" when the platform is unknown). Requires at least one .NET process (EX_NODOTNET otherwise).
+ * 0 or -1 (message printed). Also used by ps.
+ */
+int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
+		   size_t ridsize);
+
+/* The whole first half (above). `s` is filled; release it with diag_close even after a failure. */
+int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *s);
+void diag_close(struct diag_session *s);
+
+/*
+ * The last non-empty line of `text` (a remote script's or tool's stderr) that is not kubectl's
+ * "command terminated with exit code N", cut at 300 bytes, into `buf` ("" when there is none).
+ */
+void diag_last_line(const char *text, char *buf, size_t bufsize);
+
+/* Print a problem through log.h (error, then hint) and set k->exit_code. Returns -1. */
+int diag_fail(struct kube *k, const struct diag_problem *pb);
+
+#endif

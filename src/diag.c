@@ -1,0 +1,437 @@
+/*
+ * diag.c - from TARGET to one .NET process we may profile (diag.h): probe, process choice,
+ * preflight, workspace.
+ */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcodes.h"
+#include "kube.h"
+#include "log.h"
+#include "podexec.h"
+#include "proc.h"
+#include "rid.h"
+
+#define MIN_RUNTIME_MAJOR 8
+
+static int problem(struct diag_problem *pb, int code, const char *hint, const char *fmt, ...)
+	LOG_PRINTF(4, 5);
+
+static int problem(struct diag_problem *pb, int code, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	pb->exit_code = code;
+	va_start(ap, fmt);
+	vsnprintf(pb->msg, sizeof(pb->msg), fmt, ap);
+	va_end(ap);
+	snprintf(pb->hint, sizeof(pb->hint), "%s", hint ? hint : "");
+	return -1;
+}
+
+int diag_fail(struct kube *k, const struct diag_problem *pb)
+{
+	log_error("%s", pb->msg);
+	if (pb->hint[0])
+		log_hint("%s", pb->hint);
+	k->exit_code = pb->exit_code;
+	return -1;
+}
+
+static const char *base_name(const char *s, size_t len, size_t *outlen)
+{
+	size_t i = len;
+
+	while (i > 0 && s[i - 1] != '/')
+		i--;
+	*outlen = len - i;
+	return s + i;
+}
+
+/* Does `word` (len bytes, a path) have basename `name`, or `name`.dll? */
+static int word_is(const char *word, size_t len, const char *name, int allow_dll)
+{
+	size_t n, nl = strlen(name);
+	const char *b = base_name(word, len, &n);
+
+	if (n == nl && !memcmp(b, name, nl))
+		return 1;
+	return allow_dll && n == nl + 4 && !memcmp(b, name, nl) && !memcmp(b + nl, ".dll", 4);
+}
+
+int diag_name_matches(const struct probe_proc *proc, const char *name)
+{
+	const char *s, *e;
+	int first = 1;
+
+	if (!name || !*name)
+		return 0;
+	if (proc->name && !strcmp(proc->name, name))
+		return 1;
+	for (s = proc->cmdline; s && *s; s = *e ? e + 1 : e, first = 0) {
+		size_t len;
+
+		e = strchr(s, ' ');
+		if (!e)
+			e = s + strlen(s);
+		len = (size_t)(e - s);
+		if (first && word_is(s, len, name, 0))
+			return 1;
+		if (len > 4 && !memcmp(e - 4, ".dll", 4))
+			return word_is(s, len, name, 1);
+	}
+	return 0;
+}
+
+/* "  PID NAME  CMDLINE" lines of the processes, for messages. */
+static void list_procs(const struct probe *pr, char *buf, size_t size)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < pr->nprocs && used + 1 < size; i++) {
+		const struct probe_proc *p = &pr->procs[i];
+		int n;
+
+		if (diag_proc_is_ours(p))
+			continue;
+		n = snprintf(buf + used, size - used, "\n  %ld  %s  %.120s", (long)p->pid,
+			     p->name ? p->name : "?", p->cmdline ? p->cmdline : "");
+		if (n < 0)
+			break;
+		used += (size_t)n < size - used ? (size_t)n : size - used - 1;
+	}
+}
+
+int diag_proc_is_ours(const struct probe_proc *proc)
+{
+	const char *c = proc->cmdline, *end;
+
+	if (!c)
+		return 0;
+	end = strchr(c, ' ');
+	if (!end)
+		end = c + strlen(c);
+	for (; c + sizeof("/" WS_DIRNAME "/tools/") - 1 <= end; c++)
+		if (!strncmp(c, "/" WS_DIRNAME "/tools/", sizeof("/" WS_DIRNAME "/tools/") - 1))
+			return 1;
+	return 0;
+}
+
+long diag_pick_process(const struct probe *pr, long long pid, const char *name,
+		       struct diag_problem *pb)
+{
+	char list[512];
+	long found = -1;
+	size_t i, matches = 0, apps = 0;
+
+	for (i = 0; i < pr->nprocs; i++)
+		if (!diag_proc_is_ours(&pr->procs[i])) {
+			apps++;
+			found = (long)i;
+		}
+	if (!apps)
+		return problem(pb, EX_NODOTNET, NULL, "no .NET process found in the container");
+	list_procs(pr, list, sizeof(list));
+	if (pid > 0) {
+		for (i = 0; i < pr->nprocs; i++)
+			if ((long long)pr->procs[i].pid == pid)
+				return (long)i;
+		return problem(pb, EX_NOTFOUND, "choose one of the pids listed (or see `ps`)",
+			       "no .NET process with pid %lld in the container; the .NET processes are:%s",
+			       pid, list);
+	}
+	if (name) {
+		found = -1;
+		for (i = 0; i < pr->nprocs; i++)
+			if (!diag_proc_is_ours(&pr->procs[i]) && diag_name_matches(&pr->procs[i], name)) {
+				matches++;
+				found = (long)i;
+			}
+		if (matches == 1)
+			return found;
+		if (!matches)
+			return problem(pb, EX_NOTFOUND, "choose one with -p PID or --process-name NAME",
+				       "no .NET process named \"%s\" in the container; the .NET "
+				       "processes are:%s", name, list);
+		return problem(pb, EX_AMBIGUOUS, "choose one with -p PID",
+			       "%zu .NET processes are named \"%s\":%s", matches, name, list);
+	}
+	if (apps == 1)
+		return found;
+	return problem(pb, EX_AMBIGUOUS, "choose one with -p PID or --process-name NAME",
+		       "%zu .NET processes run in the container and none was chosen:%s", apps, list);
+}
+
+int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct diag_problem *pb)
+{
+	long major;
+
+	if (!proc->runtime_version || !*proc->runtime_version) {
+		if (!proc->accessible)
+			return problem(pb, EX_FORBIDDEN,
+				       "exec as the app's user, or as root, to profile it",
+				       "process %ld (%s) runs as uid %lu and the exec user (uid %lu) "
+				       "cannot read its memory maps to find its runtime",
+				       (long)proc->pid, proc->name ? proc->name : "?",
+				       (unsigned long)proc->uid, (unsigned long)pr->uid);
+		return problem(pb, EX_NODOTNET,
+			       "publish the app framework-dependent (the default: no --self-contained, "
+			       "no PublishAot) on a runtime image, or run the tools from a debug "
+			       "container that has the .NET runtime (kubectl debug --target)",
+			       "process %ld (%s) has no shared .NET runtime: it is self-contained, "
+			       "single-file or NativeAOT (%s), so the diagnostics tools, which need a "
+			       "shared .NET runtime >= %d in the container, cannot run there",
+			       (long)proc->pid, proc->name ? proc->name : "?",
+			       proc->runtime_dir ? proc->runtime_dir : "no libcoreclr.so mapped",
+			       MIN_RUNTIME_MAJOR);
+	}
+	major = strtol(proc->runtime_version, NULL, 10);
+	if (major < MIN_RUNTIME_MAJOR)
+		return problem(pb, EX_NODOTNET, "upgrade the app to .NET 8 or later",
+			       "process %ld runs on .NET %s; the diagnostics tools need .NET %d or later",
+			       (long)proc->pid, proc->runtime_version, MIN_RUNTIME_MAJOR);
+	switch (probe_proc_diag(pr, proc)) {
+	case PDIAG_DISABLED:
+		return problem(pb, EX_NODOTNET,
+			       "remove DOTNET_EnableDiagnostics=0 (or set DOTNET_EnableDiagnostics_IPC=1 "
+			       "on .NET 8+) from the container's environment and restart the pod",
+			       "diagnostics are disabled in process %ld (DOTNET_EnableDiagnostics=0): "
+			       "it has no diagnostics socket, so no tool can attach",
+			       (long)proc->pid);
+	case PDIAG_OTHER_USER:
+		return problem(pb, EX_FORBIDDEN,
+			       "the exec runs as the container's user: make the app and the container "
+			       "run as the same user (securityContext.runAsUser), or profile as root",
+			       "process %ld runs as %s (uid %lu) but the exec user is uid %lu: its "
+			       "diagnostics socket (mode 0600) is out of reach",
+			       (long)proc->pid, proc->user ? proc->user : "another user",
+			       (unsigned long)proc->uid, (unsigned long)pr->uid);
+	case PDIAG_NO_SOCKET:
+		return problem(pb, EX_NODOTNET,
+			       "if the app has just started, try again in a few seconds; a read-only "
+			       "or unshared TMPDIR of the app prevents the socket",
+			       "no diagnostics socket found for process %ld (looked in its TMPDIR and /tmp)",
+			       (long)proc->pid);
+	case PDIAG_OK:
+		break;
+	}
+	return 0;
+}
+
+uint64_t diag_dump_estimate(enum diag_dump_type type, long long rss_kb)
+{
+	if (rss_kb < 0 || type == DIAG_DUMP_NONE)
+		return 0;
+	if (type == DIAG_DUMP_MINI || type == DIAG_DUMP_TRIAGE)
+		return 64ull << 20;
+	return (uint64_t)rss_kb * 1024u / 4u * 5u;
+}
+
+static const char *const dump_names[] = { NULL, "full", "heap", "mini", "triage" };
+static const char *const dump_tool_names[] = { NULL, "Full", "Heap", "Mini", "Triage" };
+
+int diag_dump_type_parse(const char *s, enum diag_dump_type *out)
+{
+	int i;
+
+	for (i = DIAG_DUMP_FULL; s && i <= DIAG_DUMP_TRIAGE; i++)
+		if (!strcmp(s, dump_names[i])) {
+			*out = (enum diag_dump_type)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *diag_dump_type_tool_name(enum diag_dump_type t)
+{
+	return t >= DIAG_DUMP_FULL && t <= DIAG_DUMP_TRIAGE ? dump_tool_names[t] : NULL;
+}
+
+/* The directory part of `path`, newly allocated ("/" for "/x"); NULL on ENOMEM or no '/'. */
+static char *dir_of(const char *path, int levels)
+{
+	char *d = path ? strdup(path) : NULL, *slash;
+
+	while (d && levels-- > 0) {
+		slash = strrchr(d, '/');
+		if (!slash) {
+			free(d);
+			return NULL;
+		}
+		if (slash == d)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	return d;
+}
+
+char *diag_dotnet_root(const char *runtime_dir)
+{
+	return dir_of(runtime_dir, 3);
+}
+
+void diag_last_line(const char *text, char *buf, size_t bufsize)
+{
+	const char *s = text, *best = NULL;
+	size_t best_n = 0;
+
+	while (s && *s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+
+		if (n && strncmp(s, "command terminated", 18)) {
+			best = s;
+			best_n = n;
+		}
+		s += n + (nl ? 1 : 0);
+	}
+	snprintf(buf, bufsize, "%.*s", best ? (int)(best_n > 300 ? 300 : best_n) : 0,
+		 best ? best : "");
+}
+
+int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
+		   size_t ridsize)
+{
+	char err[512];
+	struct proc p;
+	int ret = -1;
+
+	probe_init(pr);
+	rid[0] = '\0';
+	proc_init(&p, NULL);
+	if (podexec_script(k, pod, probe_sh, NULL, &p) < 0)
+		goto out;
+	k->exit_code = EX_ERROR;
+	if (p.status != 0) {
+		diag_last_line(p.err_buf, err, sizeof(err));
+		log_error("the probe failed in container \"%s\" of pod \"%s\" (namespace \"%s\"): "
+			  "exit status %d%s%s", pod->container, pod->name, pod->namespace, p.status,
+			  *err ? ": " : "", err);
+		log_hint("run with -vv to see everything it printed");
+		goto out;
+	}
+	if (probe_parse(p.out_buf, p.out_len, pr, err, sizeof(err)) < 0) {
+		log_error("cannot read the probe's report from pod \"%s\": %s", pod->name, err);
+		log_hint("run with -vv to see what it printed");
+		goto out;
+	}
+	if (rid_from_uname(pr->arch, pr->libc, rid, ridsize) < 0)
+		rid[0] = '\0';
+	if (!pr->nprocs) {
+		k->exit_code = EX_NODOTNET;
+		log_error("no .NET process found in container \"%s\" of pod \"%s\" (namespace \"%s\"; "
+			  "platform %s, probe ran as uid %lu)", pod->container, pod->name, pod->namespace,
+			  rid[0] ? rid : (pr->arch[0] ? pr->arch : "unknown"), (unsigned long)pr->uid);
+		log_hint("is the app running in this container? pick another with -c; a process run "
+			 "by another user may be invisible when the container runs as non-root");
+		goto out;
+	}
+	k->exit_code = EX_OK;
+	ret = 0;
+out:
+	proc_release(&p);
+	return ret;
+}
+
+/* Free space (KiB) of the probe's candidate dir that holds the workspace; -1 unknown. */
+static long long ws_free_kb(const struct probe *pr, const struct workspace *ws)
+{
+	size_t i, n;
+
+	for (i = 0; i < pr->ndirs; i++) {
+		n = strlen(pr->dirs[i].path);
+		while (n > 1 && pr->dirs[i].path[n - 1] == '/')
+			n--;
+		if (!strncmp(ws->path, pr->dirs[i].path, n) && ws->path[n] == '/' &&
+		    !strcmp(ws->path + n + 1, WS_DIRNAME))
+			return pr->dirs[i].free_kb;
+	}
+	return -1;
+}
+
+/* Preflight step 6: room for the dump. */
+static int check_space(struct kube *k, const struct diag_target *t, struct diag_session *s)
+{
+	uint64_t need = diag_dump_estimate(t->dump, s->proc->rss_kb);
+	long long free_kb = ws_free_kb(&s->probe, &s->ws);
+
+	if (!need || free_kb < 0 || (uint64_t)free_kb * 1024u >= need)
+		return 0;
+	if (t->force) {
+		log_warn("only %lld MiB free in %s for a dump of about %llu MiB: going on (--force)",
+			 free_kb / 1024, s->ws.path, (unsigned long long)(need >> 20));
+		return 0;
+	}
+	k->exit_code = EX_NOSPACE;
+	log_error("not enough space for the dump in pod \"%s\": %lld MiB free in %s, a %s dump of "
+		  "process %ld (%lld MiB resident) needs about %llu MiB", s->pod->name, free_kb / 1024,
+		  s->ws.path, dump_names[t->dump], (long)s->proc->pid, s->proc->rss_kb / 1024,
+		  (unsigned long long)(need >> 20));
+	log_hint("free space in the pod (kubectl dotnetprof clean %s), use --type mini or triage, "
+		 "or give the pod a larger emptyDir; --force tries anyway", s->pod->name);
+	return -1;
+}
+
+int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *s)
+{
+	struct diag_problem pb;
+	long idx;
+	char *slash;
+
+	memset(s, 0, sizeof(*s));
+	probe_init(&s->probe);
+	if (target_resolve(k, t->spec, &s->set) < 0 ||
+	    !(s->pod = target_pick_pod(k, t->spec, &s->set, NULL)) ||
+	    target_pick_container(k, s->pod, t->container) < 0 ||
+	    diag_probe_pod(k, s->pod, &s->probe, s->rid, sizeof(s->rid)) < 0)
+		return -1;
+	idx = diag_pick_process(&s->probe, t->pid, t->process_name, &pb);
+	if (idx < 0)
+		return diag_fail(k, &pb);
+	s->proc = &s->probe.procs[idx];
+	if (diag_preflight(&s->probe, s->proc, &pb) < 0)
+		return diag_fail(k, &pb);
+	if (!s->rid[0] || !rid_has_tool_download(s->rid)) {
+		k->exit_code = EX_NODOTNET;
+		log_error("no diagnostics tools exist for this platform (%s, %s) of pod \"%s\"",
+			  s->probe.arch[0] ? s->probe.arch : "unknown architecture",
+			  libc_kind_name(s->probe.libc), s->pod->name);
+		log_hint("Microsoft publishes the tools for linux-x64, linux-arm64, linux-arm and their "
+			 "musl variants");
+		return -1;
+	}
+	s->dotnet_root = diag_dotnet_root(s->proc->runtime_dir);
+	s->socket_dir = s->proc->socket ? strdup(s->proc->socket) : NULL;
+	if (!s->dotnet_root || (s->proc->socket && !s->socket_dir)) {
+		k->exit_code = EX_ERROR;
+		log_error("out of memory");
+		return -1;
+	}
+	slash = s->socket_dir ? strrchr(s->socket_dir, '/') : NULL;
+	if (slash)
+		slash == s->socket_dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+	if (workspace_open(k, s->pod, &s->probe, 1, &s->ws) < 0)
+		return -1;
+	s->ws_open = 1;
+	log_verbose("target: pod %s/%s container %s, process %ld (%s, .NET %s), %s, workspace %s",
+		    s->pod->namespace, s->pod->name, s->pod->container, (long)s->proc->pid,
+		    s->proc->name ? s->proc->name : "?", s->proc->runtime_version, s->rid, s->ws.path);
+	return check_space(k, t, s);
+}
+
+void diag_close(struct diag_session *s)
+{
+	if (s->ws_open)
+		workspace_release(&s->ws);
+	probe_release(&s->probe);
+	target_set_release(&s->set);
+	free(s->dotnet_root);
+	free(s->socket_dir);
+	memset(s, 0, sizeof(*s));
+}
