@@ -1,0 +1,126 @@
+/*
+ * provision.h - get a diagnostics tool (dotnet-trace, ...) into the pod's workspace for one run.
+ *
+ * Strategies (--download):
+ *   local  the local cache (toolcache.h: downloads here when not cached), then push over exec
+ *          (push.h, reuse = 1: a pod copy with the same size and hash is not sent again). Works with
+ *          no internet in the pod.
+ *   pod    curl, else wget, inside the pod (src/poddl.sh), as the recipe does, from the same URL
+ *          toolcache_url() gives (--tools-url / $DOTNETPROF_TOOLS_URL / https://aka.ms). A pod copy
+ *          whose recorded hash still matches is reused. Needs curl or wget in the pod.
+ *   auto   (default) in this order: (1) the local cache has the tool (toolcache_lookup, no network):
+ *          push it (reused when the pod copy matches); (2) the pod already has a copy whose recorded
+ *          hash matches its file: reuse it; (3) the pod has curl or wget: download in the pod; if that
+ *          fails, (4) local: download here and push. -v (log_verbose) says which step was taken and
+ *          why the earlier ones were passed over.
+ * --refresh: the local cache downloads again (toolcache opts.refresh) and a pod copy is not reused
+ * (pushed again / downloaded again).
+ * Only a download failure (EX_DOWNLOAD, EX_BADTOOL) of a step passes on to the next step; anything
+ * else (no space, a push that did not verify, kubectl failing, Ctrl-C) is final. When every step
+ * failed, the last one's error is printed, with the pod's failure as an item under it.
+ * A --tools-url of file://DIR names a directory here: the pod cannot download from it (auto goes
+ * straight to the local cache; pod fails with EX_DOWNLOAD).
+ * Cost in execs: a cache hit costs the push's one or two (check, copy); otherwise one poddl.sh check
+ * (skipped with --refresh), then the download or the push.
+ *
+ * In the pod a tool lives at WS/tools/dotnet-{tool} (mode 0700), listed in the manifest as kind
+ * "tool". A copy downloaded in the pod gets a sidecar WS/tools/dotnet-{tool}.sum (listed, kind
+ * "tool") holding "HASHCMD<TAB>HASH<TAB>SIZE<TAB>URL" as computed right after the download, so that
+ * a later run can tell whether the copy is still whole without a local copy to compare with.
+ * A pod download goes to a temp file in runs/RUNID/ and is renamed into tools/ only after: curl/wget
+ * succeeded (HTTP errors fail: curl -f; wget fails on >= 400), size >= TOOLCACHE_MIN_SIZE, the file
+ * starts with "\177ELF" (an HTML page is rejected), and the ELF class/machine byte fits the RID when
+ * the pod can tell (od, else head and tail); the hash recorded. The C library of the build (glibc or
+ * musl, the ELF interpreter) is not checked in the pod: the URL carries the RID, and a mirror that
+ * serves the wrong one is caught by the tool failing to start.
+ * curl runs with --connect-timeout 15 --speed-limit 1024 --speed-time 30; wget with -T 30 where it
+ * has that option: Debian's busybox before 1.36.1-5 was built without it and crashes on -T, so there
+ * the whole download is bounded by `timeout 900` (else a watchdog in the script).
+ * The hash command is the pull's choice (transfer.h pull_choose_hash); the check hashes again with the
+ * one recorded in the .sum. A pushed copy has no .sum, so step (2) does not reuse it; a later push
+ * of the same file is still not sent again (push.h reuse).
+ * -v lines, one per run, that tests rely on: "tool: dotnet-trace linux-x64: " followed by "pushed
+ * from the local cache (...)", "reused the copy in the pod (...)", "downloaded in the pod with curl
+ * from URL (...)" or "downloaded here from URL, pushed into the pod (...)" / "...; reused the copy in
+ * the pod (...)"; and the plan's reasons before them. A download in the pod also says so with
+ * log_info (as a push does).
+ *
+ * Failure convention as in kube.h: -1 means the message was printed and k->exit_code is set:
+ * EX_DOWNLOAD (unreachable, timeout, cut short, HTTP >= 400, in either place; no curl/wget for
+ * --download pod), EX_BADTOOL (not the tool), EX_USAGE (bad tool name, RID or tools URL),
+ * EX_TRANSFER (push did not verify), EX_NOSPACE (no room in the pod or the cache), EX_INTERRUPTED.
+ * Messages say where the download was tried (here or in the pod), the URL, the reason, and a hint
+ * (--download local for pods without internet, --tools-url for a mirror, DOTNETPROF_TOOLS_URL).
+ */
+#ifndef DOTNETPROF_PROVISION_H
+#define DOTNETPROF_PROVISION_H
+
+#include <limits.h>
+#include <signal.h>
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+
+struct kube;
+struct probe;
+struct target_pod;
+struct workspace;
+
+extern const char poddl_sh[];
+
+enum provision_strategy { PROV_AUTO = 0, PROV_LOCAL, PROV_POD };
+
+/* "auto", "local", "pod" (NULL: auto) into *out. Returns 0, or -1 for anything else. */
+int provision_parse_strategy(const char *s, enum provision_strategy *out);
+
+/* What the planner may do, in the order it tries (see auto above). */
+enum provision_step {
+	PSTEP_PUSH_CACHED = 0, /* local cache hit: push (or reuse the pod copy that matches it) */
+	PSTEP_REUSE_POD,       /* the pod's copy matches its .sum */
+	PSTEP_POD_DOWNLOAD,    /* curl/wget in the pod */
+	PSTEP_LOCAL_DOWNLOAD,  /* download here, then push */
+};
+
+/*
+ * The planner (pure, unit-tested): the steps to try, in order, for `strategy`, given whether the
+ * local cache holds the tool, whether the pod holds a copy matching its .sum, whether the pod can
+ * download (curl or wget, and an http(s) URL), and `refresh`. Writes at most 4 steps into `steps`,
+ * returns how many (0: nothing can work, e.g. pod strategy without curl/wget: the caller says so).
+ * `why` (may be NULL) receives a one-line explanation of the order for -v.
+ *   local  cached and !refresh: PUSH_CACHED; else LOCAL_DOWNLOAD.
+ *   pod    copy ok and !refresh: REUSE_POD; else POD_DOWNLOAD when it can; else nothing.
+ *   auto   cached and !refresh: PUSH_CACHED; else copy ok and !refresh: REUSE_POD; else
+ *          POD_DOWNLOAD (when it can), LOCAL_DOWNLOAD. A cache hit or a reusable pod copy is the
+ *          only step: no later step could do better after its failure.
+ */
+size_t provision_plan(enum provision_strategy strategy, int cached_locally, int pod_copy_ok,
+		      int pod_can_download, int refresh, enum provision_step *steps, char *why,
+		      size_t whysize);
+
+struct provision_opts {
+	enum provision_strategy strategy;
+	const char *tools_url;   /* --tools-url; NULL: $DOTNETPROF_TOOLS_URL, else https://aka.ms */
+	int refresh;
+	int progress;            /* progress bars on a terminal */
+	const volatile sig_atomic_t *interrupted;
+};
+
+struct provision_result {
+	char remote_path[PATH_MAX]; /* absolute path of the tool in the pod: WS/tools/dotnet-trace */
+	enum provision_step step;   /* the step that succeeded */
+	int downloaded_here;        /* the local cache downloaded it in this run */
+	int uploaded;               /* bytes were pushed into the pod in this run */
+	int downloaded_in_pod;      /* the pod downloaded it in this run */
+};
+
+/*
+ * Make `tool` ("trace" or "dotnet-trace") for `rid` available in `ws` (opened with need_exec 1) of
+ * pod->container. `pr` is the probe of that container (cmds: curl, wget, hash tools). 0 on success
+ * with `r` filled, -1 otherwise (message printed, k->exit_code set).
+ */
+int provision_tool(struct kube *k, const struct target_pod *pod, const struct probe *pr,
+		   const struct workspace *ws, const char *rid, const char *tool,
+		   const struct provision_opts *o, struct provision_result *r);
+
+#endif

@@ -1,0 +1,620 @@
+/*
+ * provision.c - get a diagnostics tool into the pod's workspace: push it from the local cache,
+ * reuse the pod's own verified copy, or download it inside the pod (src/poddl.sh), in the order the
+ * strategy asks. Strategies and guarantees: include/provision.h.
+ */
+#include "provision.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "digest.h"
+#include "exitcodes.h"
+#include "kube.h"
+#include "log.h"
+#include "podexec.h"
+#include "probe.h"
+#include "progress.h"
+#include "push.h"
+#include "target.h"
+#include "toolcache.h"
+#include "transfer.h"
+#include "workspace.h"
+
+#define PROV_TOOL_MAX 64
+
+/* A failure that a later step may still make good; printed only when it is the last word. */
+struct prov_err {
+	int code;               /* EX_*; 0: already printed (kubectl or push failed): final */
+	char what[DOWNLOAD_URL_MAX + 256];
+	char why[1024];
+	char hint[768];
+};
+
+/* Everything one provision_tool call works with. */
+struct prov {
+	struct kube *k;
+	const struct target_pod *pod;
+	const struct probe *pr;
+	const struct workspace *ws;
+	const char *rid;
+	const struct provision_opts *o;
+	struct provision_result *r;
+	char name[PROV_TOOL_MAX];       /* dotnet-trace */
+	char dest[PROV_TOOL_MAX + 8];   /* tools/dotnet-trace */
+	char label[PROV_TOOL_MAX + 64]; /* "dotnet-trace linux-x64" */
+	char url[DOWNLOAD_URL_MAX];
+	int cached;
+	struct toolcache_entry ce;
+	int pod_ok;                     /* the pod's copy matches its .sum */
+	char pod_hashcmd[16], pod_hash[DIGEST_HEX_MAX], pod_size[24];
+	int pod_tried;                  /* a download in the pod failed before */
+	char pod_why[1024];
+};
+
+static void setf(char *buf, size_t size, const char *fmt, ...) LOG_PRINTF(3, 4);
+
+static void setf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!buf || !size)
+		return;
+	va_start(ap, fmt);
+	if (vsnprintf(buf, size, fmt, ap) < 0)
+		buf[0] = '\0';
+	va_end(ap);
+}
+
+int provision_parse_strategy(const char *s, enum provision_strategy *out)
+{
+	if (!s || !strcmp(s, "auto"))
+		*out = PROV_AUTO;
+	else if (!strcmp(s, "local"))
+		*out = PROV_LOCAL;
+	else if (!strcmp(s, "pod"))
+		*out = PROV_POD;
+	else
+		return -1;
+	return 0;
+}
+
+static size_t plan_local(int cached, int refresh, enum provision_step *steps, char *why,
+			 size_t whysize)
+{
+	if (cached && !refresh) {
+		steps[0] = PSTEP_PUSH_CACHED;
+		setf(why, whysize, "--download local: the local cache has it: push it (a matching copy "
+		     "in the pod is reused)");
+	} else {
+		steps[0] = PSTEP_LOCAL_DOWNLOAD;
+		setf(why, whysize, "--download local: %s: download here, then push",
+		     refresh ? "--refresh" : "not in the local cache");
+	}
+	return 1;
+}
+
+static size_t plan_pod(int pod_copy_ok, int can_download, int refresh, enum provision_step *steps,
+		       char *why, size_t whysize)
+{
+	if (pod_copy_ok && !refresh) {
+		steps[0] = PSTEP_REUSE_POD;
+		setf(why, whysize, "--download pod: the pod's copy matches its .sum: reuse it");
+		return 1;
+	}
+	if (can_download) {
+		steps[0] = PSTEP_POD_DOWNLOAD;
+		setf(why, whysize, "--download pod: %s: download in the pod",
+		     refresh ? "--refresh" : "no valid copy in the pod");
+		return 1;
+	}
+	setf(why, whysize, "--download pod: no valid copy in the pod, and it cannot download");
+	return 0;
+}
+
+static size_t plan_auto(int cached, int pod_copy_ok, int can_download, int refresh,
+			enum provision_step *steps, char *why, size_t whysize)
+{
+	const char *first = refresh ? "--refresh" : "not in the local cache";
+	size_t n = 0;
+
+	if (cached && !refresh) {
+		steps[0] = PSTEP_PUSH_CACHED;
+		setf(why, whysize, "the local cache has it: push it (a matching copy in the pod is "
+		     "reused)");
+		return 1;
+	}
+	if (pod_copy_ok && !refresh) {
+		steps[0] = PSTEP_REUSE_POD;
+		setf(why, whysize, "%s; the pod's copy matches its .sum: reuse it", first);
+		return 1;
+	}
+	if (can_download)
+		steps[n++] = PSTEP_POD_DOWNLOAD;
+	steps[n++] = PSTEP_LOCAL_DOWNLOAD;
+	setf(why, whysize, "%s, %s: %s", first,
+	     refresh ? "the pod's copy is not reused" : "no valid copy in the pod",
+	     can_download ? "download in the pod, else here and push"
+			  : "the pod cannot download: download here and push");
+	return n;
+}
+
+size_t provision_plan(enum provision_strategy strategy, int cached_locally, int pod_copy_ok,
+		      int pod_can_download, int refresh, enum provision_step *steps, char *why,
+		      size_t whysize)
+{
+	switch (strategy) {
+	case PROV_LOCAL:
+		return plan_local(cached_locally, refresh, steps, why, whysize);
+	case PROV_POD:
+		return plan_pod(pod_copy_ok, pod_can_download, refresh, steps, why, whysize);
+	case PROV_AUTO:
+		break;
+	}
+	return plan_auto(cached_locally, pod_copy_ok, pod_can_download, refresh, steps, why,
+			 whysize);
+}
+
+/* ---- the pod's side: poddl.sh ---- */
+
+/* Run poddl.sh with `args`; 0 with the report's kind and fields, -1 when kubectl failed (printed). */
+static int poddl_run(struct prov *pv, const char *const *args, struct proc *p, const char **kind,
+		     char **f)
+{
+	char *script = workspace_script(poddl_sh);
+	int n, ret;
+
+	*kind = NULL;
+	f[0] = f[1] = f[2] = NULL;
+	proc_init(p, NULL);
+	if (!script) {
+		pv->k->exit_code = EX_ERROR;
+		log_error("cannot provision %s: out of memory", pv->label);
+		return -1;
+	}
+	ret = podexec_script(pv->k, pv->pod, script, args, p);
+	free(script);
+	if (ret < 0)
+		return -1;
+	n = p->out_buf ? push_parse_report(p->out_buf, kind, &f[0], &f[1], &f[2]) : -1;
+	if (n < 0)
+		*kind = NULL;
+	return 0;
+}
+
+/* The digest name of a pod hash command ("sha256sum" -> "sha256"; "-" -> "size only"). */
+static const char *hashcmd_name(const char *cmd)
+{
+	enum digest_kind d;
+
+	for (d = DIGEST_SHA256; d <= DIGEST_SHA512; d++)
+		if (digest_command(d) && !strcmp(digest_command(d), cmd))
+			return digest_name(d);
+	return digest_name(DIGEST_NONE);
+}
+
+/* Does the pod hold a copy that still matches its .sum? Sets pv->pod_ok; -1 when kubectl failed. */
+static int pod_check(struct prov *pv)
+{
+	const char *const args[] = { "check", pv->ws->path, pv->name, NULL };
+	const char *kind;
+	char *f[3];
+	struct proc p;
+	int ret = -1;
+
+	if (poddl_run(pv, args, &p, &kind, f) < 0)
+		goto out;
+	ret = 0;
+	if (kind && !strcmp(kind, "have") && f[2]) {
+		pv->pod_ok = 1;
+		strlcpy(pv->pod_hashcmd, f[0], sizeof(pv->pod_hashcmd));
+		strlcpy(pv->pod_hash, f[1], sizeof(pv->pod_hash));
+		strlcpy(pv->pod_size, f[2], sizeof(pv->pod_size));
+	} else {
+		log_verbose("tool: %s: no reusable copy in the pod: %s", pv->label,
+			    kind && !strcmp(kind, "none") && f[0] ? f[0] : "the check gave no answer");
+	}
+out:
+	proc_release(&p);
+	return ret;
+}
+
+/* What a failed pod download means: exit code, why, hint. */
+static void pod_fail_explain(struct prov *pv, const char *cat, const char *msg,
+			     struct prov_err *e)
+{
+	static const struct {
+		const char *cat, *why;
+		int code;
+	} map[] = {
+		{ "unreachable", "the pod cannot reach the server", EX_DOWNLOAD },
+		{ "timeout", "the download timed out", EX_DOWNLOAD },
+		{ "partial", "the transfer broke off", EX_DOWNLOAD },
+		{ "http", "the server answered with an error", EX_DOWNLOAD },
+		{ "nocmd", "the container has neither curl nor wget", EX_DOWNLOAD },
+		{ "notelf", "what came is not the tool", EX_BADTOOL },
+		{ "arch", "what came is not the tool for this pod", EX_BADTOOL },
+		{ "small", "what came is too small to be the tool", EX_BADTOOL },
+		{ "space", "no space left in the pod", EX_NOSPACE },
+	};
+	const char *why = "it failed";
+	size_t i;
+
+	if (!cat)
+		cat = "";
+	e->code = EX_ERROR;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(cat, map[i].cat)) {
+			why = map[i].why;
+			e->code = map[i].code;
+		}
+	setf(e->what, sizeof(e->what), "cannot download %s for %s in pod \"%s\" from %s", pv->name,
+	     pv->rid, pv->pod->name, pv->url);
+	setf(e->why, sizeof(e->why), "%s (%s)", why, msg && *msg ? msg : "no message");
+	if (e->code == EX_NOSPACE)
+		setf(e->hint, sizeof(e->hint), "free some space in %s, or run `kubectl dotnetprof "
+		     "clean` for what earlier runs left", pv->ws->path);
+	else if (!strcmp(cat, "arch"))
+		setf(e->hint, sizeof(e->hint), "the server sent a build for another platform: check "
+		     "that the mirror's layout is BASE/%s/%s, or use --download local", pv->name,
+		     pv->rid);
+	else if (e->code == EX_BADTOOL)
+		setf(e->hint, sizeof(e->hint), "a proxy or captive portal in the pod's network may have "
+		     "answered: use --download local (downloads here and pushes the tool), or "
+		     "--tools-url (or %s) for a mirror", TOOLCACHE_URL_ENV);
+	else if (e->code == EX_DOWNLOAD)
+		setf(e->hint, sizeof(e->hint), "when the pod has no internet access, use --download "
+		     "local (downloads here and pushes the tool); --tools-url (or %s) for a mirror",
+		     TOOLCACHE_URL_ENV);
+	else
+		e->hint[0] = '\0';
+}
+
+static int pod_download(struct prov *pv, struct prov_err *e)
+{
+	enum digest_kind hk = pull_choose_hash(pv->pr->cmds);
+	const char *hashcmd = digest_command(hk) ? digest_command(hk) : "-";
+	char minsize[24];
+	const char *const args[] = { "download", pv->ws->path, pv->name, pv->ws->runid, pv->rid,
+				     pv->url, hashcmd, minsize, NULL };
+	const char *kind;
+	char *f[3], sz[32];
+	struct proc p;
+	int ret = -1;
+
+	snprintf(minsize, sizeof(minsize), "%ld", (long)TOOLCACHE_MIN_SIZE);
+	log_verbose("tool: %s: downloading in the pod from %s", pv->label, pv->url);
+	if (poddl_run(pv, args, &p, &kind, f) < 0) {
+		e->code = 0;
+		goto out;
+	}
+	if (!kind || strcmp(kind, "ok") || !f[2]) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "the pod's script ended without a report, exit status %d",
+			 p.status);
+		pod_fail_explain(pv, kind && !strcmp(kind, "fail") ? f[0] : NULL,
+				 kind && f[1] ? f[1] : msg, e);
+		goto out;
+	}
+	pv->r->downloaded_in_pod = 1;
+	log_info("downloaded %s in pod \"%s\" with %s: %s", pv->label, pv->pod->name, f[0],
+		 progress_fmt_size(strtoull(f[2], NULL, 10), sz, sizeof(sz)));
+	log_verbose("tool: %s: downloaded in the pod with %s from %s (%s %s, %s bytes)", pv->label,
+		    f[0], pv->url, hashcmd_name(hashcmd), f[1], f[2]);
+	ret = 0;
+out:
+	proc_release(&p);
+	return ret;
+}
+
+/* ---- here: the local cache and the push ---- */
+
+/*
+ * Push the cached file (pv->ce) into tools/; reuse a matching pod copy unless --refresh. `from`:
+ * the URL it was just downloaded from, NULL for a cache hit.
+ */
+static int push_cached(struct prov *pv, const char *from)
+{
+	struct push_opts po;
+	struct push_result pr;
+
+	memset(&po, 0, sizeof(po));
+	po.local_path = pv->ce.path;
+	po.dest = pv->dest;
+	po.kind = "tool";
+	po.mode = 0700;
+	po.encoding = PUSH_ENC_RAW;
+	po.reuse = !pv->o->refresh;
+	po.label = pv->name;
+	if (push_file(pv->k, pv->pod, pv->pr->cmds, pv->ws, &po, &pr) < 0)
+		return -1;
+	pv->r->uploaded = !pr.reused;
+	if (from && pr.reused)
+		log_verbose("tool: %s: downloaded here from %s; reused the copy in the pod (same size "
+			    "and %s %s)", pv->label, from, digest_name(pr.hash), pr.hash_hex);
+	else if (from)
+		log_verbose("tool: %s: downloaded here from %s, pushed into the pod (%s %s, %llu "
+			    "bytes)", pv->label, from, digest_name(pr.hash), pr.hash_hex,
+			    (unsigned long long)pr.size);
+	else if (pr.reused)
+		log_verbose("tool: %s: reused the copy in the pod (same size and %s %s as the local "
+			    "cache's)", pv->label, digest_name(pr.hash), pr.hash_hex);
+	else
+		log_verbose("tool: %s: pushed from the local cache (%s; %s %s, %llu bytes)", pv->label,
+			    pv->ce.path, digest_name(pr.hash), pr.hash_hex,
+			    (unsigned long long)pr.size);
+	return 0;
+}
+
+static int toolcache_exit(const struct toolcache_error *err)
+{
+	switch (err->status) {
+	case TOOLCACHE_ERR_USAGE:
+		return EX_USAGE;
+	case TOOLCACHE_ERR_NETWORK:
+	case TOOLCACHE_ERR_HTTP:
+		return EX_DOWNLOAD;
+	case TOOLCACHE_ERR_INVALID:
+		return EX_BADTOOL;
+	case TOOLCACHE_ERR_LOCAL:
+		return err->sys_errno == ENOSPC ? EX_NOSPACE : EX_ERROR;
+	case TOOLCACHE_ERR_INTERRUPTED:
+		return EX_INTERRUPTED;
+	case TOOLCACHE_OK:
+	case TOOLCACHE_NOT_CACHED:
+		break;
+	}
+	return EX_ERROR;
+}
+
+static int local_download(struct prov *pv, struct prov_err *e)
+{
+	struct toolcache_opts to;
+	struct toolcache_error *err = calloc(1, sizeof(*err));
+	int ret = -1;
+
+	if (!err) {
+		e->code = 0;
+		pv->k->exit_code = EX_ERROR;
+		log_error("cannot provision %s: out of memory", pv->label);
+		return -1;
+	}
+	memset(&to, 0, sizeof(to));
+	to.base_url = pv->o->tools_url;
+	to.refresh = pv->o->refresh;
+	to.progress = pv->o->progress;
+	to.interrupted = pv->o->interrupted;
+	if (toolcache_get(pv->name, pv->rid, &to, &pv->ce, err) != TOOLCACHE_OK) {
+		e->code = toolcache_exit(err);
+		strlcpy(e->what, err->what, sizeof(e->what));
+		strlcpy(e->why, err->why, sizeof(e->why));
+		strlcpy(e->hint, err->hint, sizeof(e->hint));
+		if (pv->pod_tried && e->code == EX_DOWNLOAD)
+			setf(e->hint, sizeof(e->hint), "neither this machine nor the pod could download "
+			     "it: use --tools-url (or %s) for a mirror you can reach, or put the tool "
+			     "into the local cache", TOOLCACHE_URL_ENV);
+		goto out;
+	}
+	pv->r->downloaded_here = pv->ce.downloaded;
+	ret = push_cached(pv, pv->ce.downloaded ? pv->ce.source_url : NULL);
+	if (ret < 0)
+		e->code = 0;
+out:
+	free(err);
+	return ret;
+}
+
+/* ---- the steps ---- */
+
+static const char *step_name(enum provision_step s)
+{
+	switch (s) {
+	case PSTEP_PUSH_CACHED:
+		return "push from the local cache";
+	case PSTEP_REUSE_POD:
+		return "reuse the pod's copy";
+	case PSTEP_POD_DOWNLOAD:
+		return "download in the pod";
+	case PSTEP_LOCAL_DOWNLOAD:
+		return "download here and push";
+	}
+	return "?";
+}
+
+static int run_step(struct prov *pv, enum provision_step s, struct prov_err *e)
+{
+	e->code = 0;
+	switch (s) {
+	case PSTEP_PUSH_CACHED:
+		return push_cached(pv, NULL); /* on failure push_file printed why */
+	case PSTEP_REUSE_POD:
+		log_verbose("tool: %s: reused the copy in the pod (%s %s, %s bytes, as recorded when "
+			    "it was downloaded there)", pv->label, hashcmd_name(pv->pod_hashcmd),
+			    pv->pod_hash, pv->pod_size);
+		return 0;
+	case PSTEP_POD_DOWNLOAD:
+		return pod_download(pv, e);
+	case PSTEP_LOCAL_DOWNLOAD:
+		return local_download(pv, e);
+	}
+	return -1;
+}
+
+static void print_err(struct prov *pv, const struct prov_err *e)
+{
+	pv->k->exit_code = e->code;
+	log_error("%s: %s", e->what, e->why);
+	if (pv->pod_tried)
+		log_item("the download in pod \"%s\" failed first: %s", pv->pod->name, pv->pod_why);
+	if (e->hint[0])
+		log_hint("%s", e->hint);
+}
+
+static int interrupted(struct prov *pv)
+{
+	if (!pv->o->interrupted || !*pv->o->interrupted)
+		return 0;
+	pv->k->exit_code = EX_INTERRUPTED;
+	log_error("provisioning %s interrupted", pv->label);
+	return 1;
+}
+
+static int run_steps(struct prov *pv, const enum provision_step *steps, size_t n)
+{
+	struct prov_err *e = calloc(1, sizeof(*e));
+	size_t i;
+	int ret = -1;
+
+	if (!e) {
+		pv->k->exit_code = EX_ERROR;
+		log_error("cannot provision %s: out of memory", pv->label);
+		return -1;
+	}
+	for (i = 0; i < n && !interrupted(pv); i++) {
+		pv->r->step = steps[i];
+		if (run_step(pv, steps[i], e) == 0) {
+			pv->k->exit_code = EX_OK;
+			ret = 0;
+			break;
+		}
+		if (!e->code || interrupted(pv))
+			break; /* printed: the exec or the push itself failed */
+		if (i + 1 < n && (e->code == EX_DOWNLOAD || e->code == EX_BADTOOL)) {
+			log_verbose("tool: %s: %s failed (%s: %s), trying: %s", pv->label,
+				    step_name(steps[i]), e->what, e->why, step_name(steps[i + 1]));
+			pv->pod_tried = steps[i] == PSTEP_POD_DOWNLOAD;
+			strlcpy(pv->pod_why, e->why, sizeof(pv->pod_why));
+			continue;
+		}
+		print_err(pv, e);
+		break;
+	}
+	free(e);
+	return ret;
+}
+
+/* ---- provision_tool ---- */
+
+static int prov_init(struct prov *pv, const char *tool)
+{
+	int n;
+
+	n = snprintf(pv->name, sizeof(pv->name), "%s%s", strncmp(tool, "dotnet-", 7) ? "dotnet-" : "",
+		     tool);
+	if (n < 0 || (size_t)n >= sizeof(pv->name) ||
+	    toolcache_url(pv->name, pv->rid, pv->o->tools_url, pv->url, sizeof(pv->url)) < 0) {
+		pv->k->exit_code = EX_USAGE;
+		log_error("cannot provision \"%s\" for %s: invalid tool name, RID or tools URL", tool,
+			  pv->rid);
+		log_hint("--tools-url (or %s) must start with http://, https:// or file://",
+			 TOOLCACHE_URL_ENV);
+		return -1;
+	}
+	snprintf(pv->dest, sizeof(pv->dest), "tools/%s", pv->name);
+	snprintf(pv->label, sizeof(pv->label), "%s %s", pv->name, pv->rid);
+	n = snprintf(pv->r->remote_path, sizeof(pv->r->remote_path), "%s/%s", pv->ws->path, pv->dest);
+	if (n < 0 || (size_t)n >= sizeof(pv->r->remote_path)) {
+		pv->k->exit_code = EX_ERROR;
+		log_error("cannot provision %s: the workspace path is too long", pv->label);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is the tool in the local cache (no network)? Only asked when the plan can use it. */
+static void local_lookup(struct prov *pv)
+{
+	struct toolcache_error *err;
+	enum toolcache_status st;
+
+	if (pv->o->strategy == PROV_POD || pv->o->refresh)
+		return;
+	err = calloc(1, sizeof(*err));
+	if (!err)
+		return;
+	st = toolcache_lookup(pv->name, pv->rid, NULL, &pv->ce, err);
+	pv->cached = st == TOOLCACHE_OK;
+	if (!pv->cached && st != TOOLCACHE_NOT_CACHED) /* the plan's -v line says "not cached" */
+		log_verbose("tool: %s: the local cache cannot be used: %s: %s", pv->label, err->what,
+			    err->why);
+	free(err);
+}
+
+static int is_http(const char *url)
+{
+	return !strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8);
+}
+
+/* Can the pod download from pv->url? -v says why not. */
+static int pod_can_download(struct prov *pv)
+{
+	if (!(pv->pr->cmds & (PCMD_CURL | PCMD_WGET))) {
+		log_verbose("tool: %s: the pod has neither curl nor wget", pv->label);
+		return 0;
+	}
+	if (!is_http(pv->url)) {
+		log_verbose("tool: %s: the pod cannot download from %s (not http or https)", pv->label,
+			    pv->url);
+		return 0;
+	}
+	return 1;
+}
+
+/* Nothing can work (--download pod without curl/wget or with a file:// URL): say so. */
+static int nothing_works(struct prov *pv)
+{
+	pv->k->exit_code = EX_DOWNLOAD;
+	if (!is_http(pv->url)) {
+		pv->k->exit_code = EX_USAGE;
+		log_error("cannot download %s for %s in pod \"%s\": the pod cannot fetch %s", pv->name,
+			  pv->rid, pv->pod->name, pv->url);
+	} else {
+		log_error("cannot download %s for %s in pod \"%s\": the container has neither curl nor "
+			  "wget", pv->name, pv->rid, pv->pod->name);
+	}
+	log_hint("use --download local (downloads here and pushes the tool into the pod)");
+	return -1;
+}
+
+int provision_tool(struct kube *k, const struct target_pod *pod, const struct probe *pr,
+		   const struct workspace *ws, const char *rid, const char *tool,
+		   const struct provision_opts *o, struct provision_result *r)
+{
+	struct prov *pv = calloc(1, sizeof(*pv));
+	enum provision_step steps[4];
+	char why[512];
+	size_t n;
+	int can = 0, ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (!pv) {
+		k->exit_code = EX_ERROR;
+		log_error("cannot provision %s: out of memory", tool);
+		return -1;
+	}
+	*pv = (struct prov){ .k = k, .pod = pod, .pr = pr, .ws = ws, .rid = rid, .o = o, .r = r };
+	if (prov_init(pv, tool) < 0)
+		goto out;
+	local_lookup(pv);
+	if (o->strategy != PROV_LOCAL)
+		can = pod_can_download(pv);
+	if (o->strategy != PROV_LOCAL && !o->refresh && !(o->strategy == PROV_AUTO && pv->cached) &&
+	    pod_check(pv) < 0)
+		goto out;
+	n = provision_plan(o->strategy, pv->cached, pv->pod_ok, can, o->refresh, steps, why,
+			   sizeof(why));
+	log_verbose("tool: %s: %s", pv->label, why);
+	if (!n) {
+		ret = nothing_works(pv);
+		goto out;
+	}
+	ret = run_steps(pv, steps, n);
+out:
+	free(pv);
+	return ret;
+}
