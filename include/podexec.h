@@ -11,9 +11,24 @@
 #define DOTNETPROF_PODEXEC_H
 
 #include "proc.h"
+#include "strvec.h"
 
 struct kube;
 struct target_pod;
+
+/* podexec_argv flags: `kubectl exec -i` (stdin forwarded), `-t` (a terminal in the pod). */
+#define PODEXEC_STDIN 0x1
+#define PODEXEC_TTY   0x2
+
+/*
+ * Append kubectl's arguments for running `script` in pod->container with `args` (NULL or a
+ * NULL-terminated list) to `out`:
+ *     exec [-i] [-t] POD -c CONTAINER -- sh -c SCRIPT dotnetprof ARGS...
+ * (no global flags or namespace: kube_run and kube_build_argv add them, with pod->namespace). For
+ * callers that drive the exec's pipes themselves; podexec_script uses it too. 0 or -1 (ENOMEM).
+ */
+int podexec_argv(const struct target_pod *pod, unsigned flags, const char *script,
+		 const char *const *args, struct strvec *out);
 
 /*
  * Run `script` in pod->container (chosen by target_pick_container) of `pod`, with `args` (NULL or a

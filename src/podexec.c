@@ -16,6 +16,20 @@
 /* $0 of the remote script, so its own error messages name us. */
 #define SCRIPT_NAME "dotnetprof"
 
+int podexec_argv(const struct target_pod *pod, unsigned flags, const char *script,
+		 const char *const *args, struct strvec *out)
+{
+	if (strvec_push(out, "exec") < 0 || ((flags & PODEXEC_STDIN) && strvec_push(out, "-i") < 0) ||
+	    ((flags & PODEXEC_TTY) && strvec_push(out, "-t") < 0) ||
+	    strvec_push(out, pod->name) < 0 || strvec_push(out, "-c") < 0 ||
+	    strvec_push(out, pod->container) < 0 || strvec_push(out, "--") < 0 ||
+	    strvec_push(out, "sh") < 0 || strvec_push(out, "-c") < 0 ||
+	    strvec_push(out, script) < 0 || strvec_push(out, SCRIPT_NAME) < 0 ||
+	    strvec_pushv(out, args) < 0)
+		return -1;
+	return 0;
+}
+
 int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
 		   const char *const *args, struct proc *p)
 {
@@ -24,12 +38,7 @@ int podexec_script(struct kube *k, const struct target_pod *pod, const char *scr
 	enum kube_err e;
 	int ret = -1;
 
-	if (strvec_push(&argv, "exec") < 0 || (p->in != PROC_IO_NULL && strvec_push(&argv, "-i") < 0) ||
-	    strvec_push(&argv, pod->name) < 0 || strvec_push(&argv, "-c") < 0 ||
-	    strvec_push(&argv, pod->container) < 0 || strvec_push(&argv, "--") < 0 ||
-	    strvec_push(&argv, "sh") < 0 || strvec_push(&argv, "-c") < 0 ||
-	    strvec_push(&argv, script) < 0 || strvec_push(&argv, SCRIPT_NAME) < 0 ||
-	    strvec_pushv(&argv, args) < 0) {
+	if (podexec_argv(pod, p->in != PROC_IO_NULL ? PODEXEC_STDIN : 0, script, args, &argv) < 0) {
 		k->exit_code = EX_ERROR;
 		log_error("cannot exec into pod \"%s\": out of memory", pod->name);
 		goto out;
