@@ -38,11 +38,13 @@ const struct cli_opt cli_opts_output[] = {
 const struct cli_opt cli_opts_tools[] = {
 	{ CLI_ID_DOWNLOAD, 0, "download", CLI_ARG, "auto|local|pod",
 	  "how the tool gets into the pod: local = from the local cache, pushed over exec; pod = "
-	  "downloaded by curl/wget in the pod; auto (default) = reuse, else local cache, else pod, "
-	  "else local download" },
+	  "downloaded by curl/wget in the pod; auto (default) = the local cache (a matching copy in "
+	  "the pod is reused), else a matching copy in the pod, else the pod's curl/wget, else a "
+	  "download here" },
 	{ CLI_ID_TOOLS_URL, 0, "tools-url", CLI_ARG, "URL",
 	  "base URL of the tools (default $DOTNETPROF_TOOLS_URL, else https://aka.ms)" },
-	{ CLI_ID_REFRESH, 0, "refresh", CLI_NOARG, NULL, "download the tool again into the local cache" },
+	{ CLI_ID_REFRESH, 0, "refresh", CLI_NOARG, NULL,
+	  "download the tool again (into the local cache, or in the pod) and replace the pod's copy" },
 	{ 0, 0, NULL, CLI_NOARG, NULL, NULL },
 };
 
@@ -437,14 +439,6 @@ int cli_check_operands(struct cli_ctx *ctx, size_t min, long max, const char *wh
 	if (max >= 0 && ctx->operands.n > (size_t)max)
 		return cli_usage_error(ctx, "unexpected argument \"%s\"", ctx->operands.v[max]);
 	return 0;
-}
-
-int cli_not_implemented(struct cli_ctx *ctx)
-{
-	log_error("%s: not implemented in this build yet", ctx->cmd->name);
-	log_hint("this build can list .NET processes (%s ps TARGET); '%s' arrives with the "
-		 "diagnostics and transfer engines in a later release", ctx->prog, ctx->cmd->name);
-	return EX_NOTIMPL;
 }
 
 int cli_target(struct cli_ctx *ctx, struct target_spec *t, size_t nextra, const char *extra_what)

@@ -152,7 +152,4 @@ struct target_spec;
  */
 int cli_target(struct cli_ctx *ctx, struct target_spec *t, size_t nextra, const char *extra_what);
 
-/* Print the honest "not implemented in this build yet" error; returns EX_NOTIMPL. */
-int cli_not_implemented(struct cli_ctx *ctx);
-
 #endif

@@ -1,8 +1,13 @@
 /*
  * counters.c - `kubectl dotnetprof counters`: dotnet-counters monitor (live, on a terminal) or
- * collect (to a csv/json file copied here). Flags and help complete; engine in a later issue.
+ * collect (to a csv/json file copied here).
+ * Shared steps: diagverb.c.
  */
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diagverb.h"
 
 #include "duration.h"
 #include "exitcodes.h"
@@ -45,15 +50,19 @@ const struct cli_help counters_help = {
 		    "counters deploy/api --counters System.Runtime,Microsoft.AspNetCore.Hosting",
 };
 
+struct counters_opts {
+	long long seconds;          /* 0: until Ctrl-C */
+	const char *counters, *refresh, *format;
+};
+
 static int counters_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
 {
+	struct counters_opts *o = data;
 	const char *errstr = NULL;
-	long long seconds;
 
-	(void)data;
 	switch (id) {
 	case OPT_DURATION:
-		if (duration_parse(value, &seconds) < 0)
+		if (duration_parse(value, &o->seconds) < 0)
 			return cli_usage_error(ctx, "invalid --duration \"%s\" (use 10s, 2m, 1h30m or "
 						    "dd:hh:mm:ss)", value);
 		return 0;
@@ -62,23 +71,103 @@ static int counters_opt(struct cli_ctx *ctx, int id, const char *value, void *da
 		if (errstr)
 			return cli_usage_error(ctx, "invalid --refresh-interval \"%s\": %s", value,
 					       errstr);
+		o->refresh = value;
 		return 0;
 	case OPT_FORMAT:
+		o->format = value;
 		return cli_check_choice(ctx, "--format", value, "csv|json");
 	case OPT_COUNTERS:
 		if (!*value)
 			return cli_usage_error(ctx, "empty --counters");
+		o->counters = value;
 		return 0;
 	}
 	return 0;
 }
 
+/* The options both dotnet-counters modes take, appended at args[n]; returns the new n. */
+static size_t common_args(struct diagverb *v, const struct counters_opts *o, const char **args,
+			  size_t n, char *dport, size_t dsize, char *dur, size_t dursize)
+{
+	args[n++] = "--dport";
+	args[n++] = diagverb_dport(v, dport, dsize);
+	if (o->counters) {
+		args[n++] = "--counters";
+		args[n++] = o->counters;
+	}
+	if (o->refresh) {
+		args[n++] = "--refresh-interval";
+		args[n++] = o->refresh;
+	}
+	if (o->seconds && duration_format_tool(o->seconds, dur, dursize) == 0) {
+		args[n++] = "--duration";
+		args[n++] = dur;
+	}
+	args[n] = NULL;
+	return n;
+}
+
+/* The live view: on a terminal through a tty exec, else the same table streamed. */
+static int monitor(struct diagverb *v, const struct counters_opts *o)
+{
+	struct diagrun_result r;
+	const char *args[16];
+	char dport[4200], dur[32];
+	int tty = isatty(0) && isatty(1), rc;
+
+	args[0] = "monitor";
+	common_args(v, o, args, 1, dport, sizeof(dport), dur, sizeof(dur));
+	rc = diagverb_run(v, args, tty ? DIAGRUN_TTY : DIAGRUN_STREAM, 1, &r);
+	diagrun_result_release(&r);
+	return rc < 0 ? v->ctx->kube.exit_code : EX_OK;
+}
+
+/* --duration or -o: collect into a csv/json file and copy it here. */
+static int collect(struct diagverb *v, struct counters_opts *o)
+{
+	struct diagrun_result r;
+	struct pull_result pr;
+	const char *args[20], *out = v->ctx->common.output, *dot;
+	char dport[4200], dur[32];
+	int rc;
+
+	if (!o->format) {
+		dot = out ? strrchr(out, '.') : NULL;
+		o->format = dot && !strcmp(dot, ".json") ? "json" : "csv";
+	}
+	if (diagverb_artifact(v, "counters_", !strcmp(o->format, "json") ? ".json" : ".csv", NULL) < 0)
+		return v->ctx->kube.exit_code;
+	args[0] = "collect";
+	args[1] = "--format";
+	args[2] = o->format;
+	args[3] = "-o";
+	args[4] = v->artifact_abs;
+	common_args(v, o, args, 5, dport, sizeof(dport), dur, sizeof(dur));
+	if (o->seconds)
+		log_info("collecting counters of process %ld in pod %s for %lld s", (long)v->s.proc->pid,
+			 v->s.pod->name, o->seconds);
+	else
+		log_info("collecting counters of process %ld in pod %s until Ctrl-C",
+			 (long)v->s.proc->pid, v->s.pod->name);
+	rc = diagverb_run(v, args, DIAGRUN_STREAM, 2, &r);
+	diagrun_result_release(&r);
+	if (rc == 0) {
+		v->produced = 1;
+		rc = diagverb_fetch(v, 0, &pr);
+	}
+	if (rc == 0)
+		diagverb_print_saved(v, &pr);
+	return rc < 0 ? v->ctx->kube.exit_code : EX_OK;
+}
+
 int cmd_counters(int argc, char **argv, struct cli_ctx *ctx)
 {
-	struct target_spec t;
+	struct counters_opts o = { 0, NULL, NULL, NULL };
+	struct diagverb v;
 
-	if (cli_parse(ctx, argc, argv, counters_opt, NULL) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
+	if (cli_parse(ctx, argc, argv, counters_opt, &o) < 0)
 		return ctx->exit_code;
-	target_spec_release(&t);
-	return cli_not_implemented(ctx);
+	if (diagverb_begin(&v, ctx, "dotnet-counters", DIAG_DUMP_NONE) < 0)
+		return diagverb_end(&v, ctx->kube.exit_code);
+	return diagverb_end(&v, o.seconds || ctx->common.output ? collect(&v, &o) : monitor(&v, &o));
 }

@@ -1,7 +1,12 @@
 /*
  * dump.c - `kubectl dotnetprof dump`: a process dump (dotnet-dump collect) copied here.
- * Flags and help complete; engine in a later issue.
+ * The shared steps are in diagverb.c; this file says which arguments dotnet-dump gets.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagverb.h"
 #include "exitcodes.h"
 #include "target.h"
 #include "verbs.h"
@@ -37,18 +42,48 @@ const struct cli_help dump_help = {
 
 static int dump_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
 {
-	(void)data;
-	if (id == OPT_TYPE)
+	enum diag_dump_type *type = data;
+
+	if (id == OPT_TYPE && diag_dump_type_parse(value, type) < 0)
 		return cli_check_choice(ctx, "--type", value, "full|heap|mini|triage");
 	return 0;
 }
 
 int cmd_dump(int argc, char **argv, struct cli_ctx *ctx)
 {
-	struct target_spec t;
+	enum diag_dump_type type = DIAG_DUMP_FULL;
+	struct diagverb v;
+	struct diagrun_result r;
+	struct pull_result pr;
+	const char *args[10];
+	char dport[4200];
+	int rc;
 
-	if (cli_parse(ctx, argc, argv, dump_opt, NULL) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
+	if (cli_parse(ctx, argc, argv, dump_opt, &type) < 0)
 		return ctx->exit_code;
-	target_spec_release(&t);
-	return cli_not_implemented(ctx);
+	if (diagverb_begin(&v, ctx, "dotnet-dump", type) < 0 ||
+	    diagverb_artifact(&v, "core_", "", NULL) < 0)
+		return diagverb_end(&v, ctx->kube.exit_code);
+	log_info("note: a dump holds the process's memory, secrets included (tokens, keys, personal "
+		 "data); it is written mode 0600 here and removed from the pod once copied%s",
+		 ctx->common.keep ? " (not with --keep)" : "");
+	args[0] = "collect";
+	args[1] = "--dport";
+	args[2] = diagverb_dport(&v, dport, sizeof(dport));
+	args[3] = "--type";
+	args[4] = diag_dump_type_tool_name(type);
+	args[5] = "-o";
+	args[6] = v.artifact_abs;
+	args[7] = NULL;
+	rc = diagverb_run(&v, args, DIAGRUN_STREAM, 2, &r);
+	diagrun_result_release(&r);
+	if (rc < 0)
+		return diagverb_end(&v, ctx->kube.exit_code);
+	v.produced = 1;
+	if (diagverb_fetch(&v, 1, &pr) < 0)
+		return diagverb_end(&v, ctx->kube.exit_code);
+	diagverb_print_saved(&v, &pr);
+	fprintf(ctx->out, "analyze it with: dotnet-dump analyze %s (on a Linux machine with the same "
+			  ".NET version)\n", v.local);
+	return diagverb_end(&v, EX_OK);
 }

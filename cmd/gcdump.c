@@ -2,7 +2,13 @@
  * gcdump.c - `kubectl dotnetprof gcdump`: a GC heap dump (dotnet-gcdump) copied here, with the top
  * types by size. Flags and help complete; engine in a later issue.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagverb.h"
 #include "exitcodes.h"
+#include "gcreport.h"
 #include "target.h"
 #include "verbs.h"
 
@@ -26,12 +32,84 @@ const struct cli_help gcdump_help = {
 		    "gcdump sts/worker -c app -o heap.gcdump",
 };
 
+#define GCDUMP_TOP_TYPES 15
+#define GCDUMP_APP_TYPES 10
+
+/*
+ * The report's header and its first GCDUMP_TOP_TYPES rows (the tool sorts by the objects' own
+ * bytes), then the app's own types by count (gcreport.h says why: that is where leaks show).
+ */
+static void print_top(FILE *out, const char *report)
+{
+	struct gcreport_row apps[GCDUMP_APP_TYPES], r;
+	const char *s = report, *nl;
+	unsigned rows = 0;
+	size_t i, n, len;
+
+	for (; s && *s && rows < GCDUMP_TOP_TYPES; s = nl ? nl + 1 : NULL) {
+		nl = strchr(s, '\n');
+		len = nl ? (size_t)(nl - s) : strlen(s);
+		rows += gcreport_parse_row(s, len, &r) == 0;
+		fprintf(out, "%.*s\n", (int)len, s);
+	}
+	if (s && *s)
+		fprintf(out, "(the first %u types by size; dotnet-gcdump report FILE prints them all)\n",
+			rows);
+	n = gcreport_app_types(report, apps, GCDUMP_APP_TYPES);
+	if (!n)
+		return;
+	fprintf(out, "\nThe app's own types, most objects first (what they hold is not in their size):\n"
+		     "%15s %9s  %s\n", "Object Bytes", "Count", "Type");
+	for (i = 0; i < n; i++)
+		fprintf(out, "%15llu %9llu  %.*s  [%.*s]\n", apps[i].bytes, apps[i].count,
+			(int)apps[i].type_len, apps[i].type, (int)apps[i].assembly_len,
+			apps[i].assembly);
+}
+
 int cmd_gcdump(int argc, char **argv, struct cli_ctx *ctx)
 {
-	struct target_spec t;
+	struct diagverb v;
+	struct diagrun_result r;
+	struct pull_result pr;
+	const char *args[8];
+	char dport[4200];
+	int rc;
 
-	if (cli_parse(ctx, argc, argv, NULL, NULL) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
+	if (cli_parse(ctx, argc, argv, NULL, NULL) < 0)
 		return ctx->exit_code;
-	target_spec_release(&t);
-	return cli_not_implemented(ctx);
+	if (diagverb_begin(&v, ctx, "dotnet-gcdump", DIAG_DUMP_NONE) < 0 ||
+	    diagverb_artifact(&v, "", ".gcdump", NULL) < 0)
+		return diagverb_end(&v, ctx->kube.exit_code);
+	log_info("collecting a GC heap dump of process %ld in pod %s (the process pauses for a full "
+		 "GC)", (long)v.s.proc->pid, v.s.pod->name);
+	args[0] = "collect";
+	args[1] = "--dport";
+	args[2] = diagverb_dport(&v, dport, sizeof(dport));
+	args[3] = "-o";
+	args[4] = v.artifact_abs;
+	args[5] = NULL;
+	rc = diagverb_run(&v, args, DIAGRUN_STREAM, 2, &r);
+	diagrun_result_release(&r);
+	if (rc < 0)
+		goto fail;
+	v.produced = 1;
+	args[0] = "report";
+	args[1] = v.artifact_abs;
+	args[2] = NULL;
+	if (diagverb_run(&v, args, DIAGRUN_CAPTURE, -1, &r) < 0) {
+		diagrun_result_release(&r);
+		goto fail;
+	}
+	if (diagverb_fetch(&v, 1, &pr) < 0) {
+		diagrun_result_release(&r);
+		goto fail;
+	}
+	print_top(ctx->out, r.out);
+	diagrun_result_release(&r);
+	diagverb_print_saved(&v, &pr);
+	fprintf(ctx->out, "open it with PerfView or Visual Studio, or: dotnet-gcdump report %s\n",
+		v.local);
+	return diagverb_end(&v, EX_OK);
+fail:
+	return diagverb_end(&v, ctx->kube.exit_code);
 }

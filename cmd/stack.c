@@ -1,7 +1,10 @@
 /*
  * stack.c - `kubectl dotnetprof stack`: the managed stacks of every thread (dotnet-stack report).
- * Flags and help complete; engine in a later issue.
+ * Shared steps: diagverb.c; the stacks go to stdout as the tool prints them.
  */
+#include <stdio.h>
+
+#include "diagverb.h"
 #include "exitcodes.h"
 #include "target.h"
 #include "verbs.h"
@@ -24,10 +27,23 @@ const struct cli_help stack_help = {
 
 int cmd_stack(int argc, char **argv, struct cli_ctx *ctx)
 {
-	struct target_spec t;
+	struct diagverb v;
+	struct diagrun_result r;
+	const char *args[4];
+	char pid[32];
+	int rc;
 
-	if (cli_parse(ctx, argc, argv, NULL, NULL) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
+	if (cli_parse(ctx, argc, argv, NULL, NULL) < 0)
 		return ctx->exit_code;
-	target_spec_release(&t);
-	return cli_not_implemented(ctx);
+	if (diagverb_begin(&v, ctx, "dotnet-stack", DIAG_DUMP_NONE) < 0)
+		return diagverb_end(&v, ctx->kube.exit_code);
+	/* dotnet-stack has no --dport: it finds the socket through TMPDIR (the socket's dir) */
+	snprintf(pid, sizeof(pid), "%ld", (long)v.s.proc->pid);
+	args[0] = "report";
+	args[1] = "-p";
+	args[2] = pid;
+	args[3] = NULL;
+	rc = diagverb_run(&v, args, DIAGRUN_STREAM, 1, &r) < 0 ? ctx->kube.exit_code : EX_OK;
+	diagrun_result_release(&r);
+	return diagverb_end(&v, rc);
 }

@@ -1,7 +1,12 @@
 /*
  * trace.c - `kubectl dotnetprof trace`: dotnet-trace collect in the pod, the .nettrace copied out.
- * The flags and help are complete; the engine arrives with the diagnostics issue.
+ * The shared steps are in diagverb.c; this file says which arguments dotnet-trace gets.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagverb.h"
 #include "duration.h"
 #include "exitcodes.h"
 #include "target.h"
@@ -15,7 +20,8 @@ static const struct cli_opt trace_opts[] = {
 	{ OPT_PROFILE, 0, "profile", CLI_ARG, "NAMES",
 	  "dotnet-trace profiles, comma-separated (default: the tool's, dotnet-common + "
 	  "dotnet-sampled-thread-time)" },
-	{ OPT_PROVIDERS, 0, "providers", CLI_ARG, "SPEC", "EventPipe providers, as dotnet-trace takes them" },
+	{ OPT_PROVIDERS, 0, "providers", CLI_ARG, "SPEC",
+	  "EventPipe providers, as dotnet-trace takes them" },
 	{ OPT_CLREVENTS, 0, "clrevents", CLI_ARG, "LIST", "CLR event keywords (gc+jit+...)" },
 	{ OPT_FORMAT, 0, "format", CLI_ARG, "nettrace|speedscope|chromium",
 	  "file format (default nettrace)" },
@@ -46,35 +52,112 @@ const struct cli_help trace_help = {
 		    "trace sample-app --format speedscope",
 };
 
+struct trace_opts {
+	long long seconds;
+	const char *profile, *providers, *clrevents;
+	const char *format;  /* "nettrace", "speedscope", "chromium" */
+};
+
 static int trace_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
 {
-	long long seconds;
+	struct trace_opts *o = data;
 
-	(void)data;
 	switch (id) {
 	case OPT_DURATION:
-		if (duration_parse(value, &seconds) < 0)
+		if (duration_parse(value, &o->seconds) < 0)
 			return cli_usage_error(ctx, "invalid --duration \"%s\" (use 30s, 2m, 1h30m or "
 						    "dd:hh:mm:ss)", value);
 		return 0;
 	case OPT_FORMAT:
+		o->format = value;
 		return cli_check_choice(ctx, "--format", value, "nettrace|speedscope|chromium");
 	case OPT_PROFILE:
 	case OPT_PROVIDERS:
 	case OPT_CLREVENTS:
 		if (!*value)
 			return cli_usage_error(ctx, "empty value for a trace flag");
+		if (id == OPT_PROFILE)
+			o->profile = value;
+		else if (id == OPT_PROVIDERS)
+			o->providers = value;
+		else
+			o->clrevents = value;
 		return 0;
 	}
 	return 0;
 }
 
+/* The tool's name for a format, and the extension of the file it writes beside the .nettrace. */
+static const char *format_tool(const char *f)
+{
+	return !strcmp(f, "speedscope") ? "Speedscope" : !strcmp(f, "chromium") ? "Chromium" : NULL;
+}
+
+/* "FLAG VALUE" at args[n] when value is set; returns the new n. */
+static size_t add_flag(const char **args, size_t n, const char *flag, const char *value)
+{
+	if (value) {
+		args[n++] = flag;
+		args[n++] = value;
+	}
+	return n;
+}
+
+static void how_to_open(FILE *out, const char *format, const char *local)
+{
+	if (!strcmp(format, "speedscope"))
+		fprintf(out, "open it at https://www.speedscope.app (drop the file there)\n");
+	else if (!strcmp(format, "chromium"))
+		fprintf(out, "open it in Chrome's or Edge's DevTools (Performance, Load profile)\n");
+	else
+		fprintf(out, "open it with PerfView or Visual Studio; or convert it: dotnet-trace convert "
+			     "--format speedscope %s\n", local);
+}
+
 int cmd_trace(int argc, char **argv, struct cli_ctx *ctx)
 {
-	struct target_spec t;
+	struct trace_opts o = { 30, NULL, NULL, NULL, "nettrace" };
+	struct diagverb v;
+	struct diagrun_result r;
+	struct pull_result pr;
+	const char *args[20], *fmt;
+	char dport[4200], dur[32], ext[32];
+	size_t n = 0;
+	int rc;
 
-	if (cli_parse(ctx, argc, argv, trace_opt, NULL) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
+	if (cli_parse(ctx, argc, argv, trace_opt, &o) < 0)
 		return ctx->exit_code;
-	target_spec_release(&t);
-	return cli_not_implemented(ctx);
+	fmt = format_tool(o.format);
+	snprintf(ext, sizeof(ext), ".%s.json", o.format);
+	if (duration_format_tool(o.seconds, dur, sizeof(dur)) < 0)
+		return cli_usage_error(ctx, "invalid --duration"), ctx->exit_code;
+	if (diagverb_begin(&v, ctx, "dotnet-trace", DIAG_DUMP_NONE) < 0 ||
+	    diagverb_artifact(&v, "", ".nettrace", fmt ? ext : NULL) < 0)
+		return diagverb_end(&v, ctx->kube.exit_code);
+	args[n++] = "collect";
+	args[n++] = "--dport";
+	args[n++] = diagverb_dport(&v, dport, sizeof(dport));
+	args[n++] = "--duration";
+	args[n++] = dur;
+	args[n++] = "-o";
+	args[n++] = v.artifact_abs;
+	n = add_flag(args, n, "--profile", o.profile);
+	n = add_flag(args, n, "--providers", o.providers);
+	n = add_flag(args, n, "--clrevents", o.clrevents);
+	n = add_flag(args, n, "--format", fmt);
+	args[n] = NULL;
+	log_info("tracing process %ld in pod %s for %lld s (Ctrl-C stops early and keeps the trace)",
+		 (long)v.s.proc->pid, v.s.pod->name, o.seconds);
+	rc = diagverb_run(&v, args, DIAGRUN_STREAM, 2, &r);
+	if (rc == 0 && r.interrupted)
+		log_info("stopped early by Ctrl-C after %.1f s: copying the trace", r.seconds);
+	diagrun_result_release(&r);
+	if (rc < 0)
+		return diagverb_end(&v, ctx->kube.exit_code);
+	v.produced = 1;
+	if (diagverb_fetch(&v, 0, &pr) < 0)
+		return diagverb_end(&v, ctx->kube.exit_code);
+	diagverb_print_saved(&v, &pr);
+	how_to_open(ctx->out, o.format, v.local);
+	return diagverb_end(&v, EX_OK);
 }

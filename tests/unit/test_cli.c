@@ -2,7 +2,7 @@
  * test_cli.c - the command line: flags before and after operands, --flag=value and --flag value,
  * short clusters and -xVALUE, "--", unknown flags and missing values (exit 2 with the usage line),
  * -h (help on stdout, exit 0), global flags before the verb, kubectl pass-through flags reaching the
- * kube argv, and the real verbs' validation (bad --duration, not implemented).
+ * kube argv, and the real verbs' validation (bad --duration, a valid line reaching kubectl).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -328,9 +328,11 @@ static void test_real_verbs(void **state)
 	(void)state;
 	assert_int_equal(run_verb(&trace, bad_duration), EX_USAGE);
 	assert_non_null(strstr(err(), "trace: invalid --duration \"1h90\""));
-	assert_int_equal(run_verb(&trace, ok_trace), EX_NOTIMPL);
-	assert_non_null(strstr(err(), "kubectl-dotnetprof: trace: not implemented in this build yet\n"
-				      "hint: "));
+	/* a valid command line goes on to kubectl (here one that does not exist) */
+	free(ctx.kube.program);
+	ctx.kube.program = strdup("/nonexistent/kubectl");
+	assert_int_equal(run_verb(&trace, ok_trace), EX_NOKUBECTL);
+	assert_non_null(strstr(err(), "/nonexistent/kubectl"));
 	assert_int_equal(run_verb(&dump, bad_type), EX_USAGE);
 	assert_non_null(strstr(err(), "invalid value \"huge\" for --type (choose full|heap|mini|triage)"));
 	assert_int_equal(run_verb(&fetch, fetch_colon), EX_USAGE); /* fetch is implemented (issue 4) */

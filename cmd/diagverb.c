@@ -1,0 +1,243 @@
+/*
+ * diagverb.c - the steps every diagnostics verb shares (diagverb.h): session, tool, run, copy back,
+ * clean up the pod.
+ */
+#include "diagverb.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "localout.h"
+#include "log.h"
+#include "progress.h"
+#include "strfmt.h"
+
+static int fail_oom(struct diagverb *v)
+{
+	log_error("%s: out of memory", v->ctx->cmd ? v->ctx->cmd->name : "dotnetprof");
+	v->ctx->kube.exit_code = EX_ERROR;
+	return -1;
+}
+
+/* -o names an existing file (not a directory) and --force is not given: EX_EXISTS. */
+static int output_taken(struct diagverb *v, const char *local)
+{
+	struct stat st;
+
+	if (!local || v->ctx->common.force || lstat(local, &st) < 0 || S_ISDIR(st.st_mode))
+		return 0;
+	log_error("%s exists: not overwritten", local);
+	log_hint("choose another name with -o, or pass --force to replace it");
+	v->ctx->kube.exit_code = EX_EXISTS;
+	return 1;
+}
+
+int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
+		   enum diag_dump_type dump)
+{
+	struct cli_common *c = &ctx->common;
+	struct diag_target t;
+	struct provision_opts po;
+
+	memset(v, 0, sizeof(*v));
+	v->ctx = ctx;
+	v->tool = tool;
+	if (cli_target(ctx, &v->spec, 0, NULL) < 0) {
+		ctx->kube.exit_code = ctx->exit_code;
+		return -1;
+	}
+	v->have_spec = 1;
+	if (output_taken(v, c->output))
+		return -1;
+	memset(&po, 0, sizeof(po));
+	if (provision_parse_strategy(c->download, &po.strategy) < 0) {
+		ctx->kube.exit_code = EX_USAGE;
+		return cli_usage_error(ctx, "invalid --download \"%s\" (use auto, local or pod)",
+				       c->download);
+	}
+	memset(&t, 0, sizeof(t));
+	t.spec = &v->spec;
+	t.container = c->container;
+	t.pid = c->pid;
+	t.process_name = c->process_name;
+	t.dump = dump;
+	t.force = c->force;
+	v->opened = 1;
+	if (diag_open(&ctx->kube, &t, &v->s) < 0)
+		return -1;
+	diag_sigint_install();
+	po.tools_url = c->tools_url;
+	po.refresh = c->refresh;
+	po.progress = 1;
+	po.interrupted = diag_interrupted();
+	return provision_tool(&ctx->kube, v->s.pod, &v->s.probe, &v->s.ws, v->s.rid, tool, &po,
+			      &v->prov);
+}
+
+/*
+ * The directory `local` goes into must exist before the tool runs (not after a 30 s trace): created
+ * (with its parents, 0755 minus the umask) when -o ends in '/', else an error. 0 or -1.
+ */
+static int local_dir_ready(struct diagverb *v, const char *local)
+{
+	const char *out = v->ctx->common.output;
+	char *dir = strdup(local), *slash, *p;
+	struct stat st;
+	int ret = 0;
+
+	if (!dir)
+		return fail_oom(v);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		goto out;
+	*slash = '\0';
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		goto out;
+	if (out && *out && out[strlen(out) - 1] == '/') {
+		for (p = dir + 1; *p; p++) { /* mkdir -p */
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			mkdir(dir, 0777);
+			*p = '/';
+		}
+		mkdir(dir, 0777);
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			goto out;
+	}
+	log_error("cannot write %s: the directory %s does not exist", local, dir);
+	log_hint("create it first, or end -o with '/' to have it created");
+	v->ctx->kube.exit_code = EX_USAGE;
+	ret = -1;
+out:
+	free(dir);
+	return ret;
+}
+
+int diagverb_artifact(struct diagverb *v, const char *prefix, const char *ext, const char *fetch_ext)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t len;
+
+	if (!localtime_r(&now, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", &tm))
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+	v->artifact_rel = strfmt("runs/%s/%s%s_%s%s", v->s.ws.runid, prefix, v->s.pod->name, stamp,
+				 ext);
+	v->artifact_abs = v->artifact_rel ? workspace_path(&v->s.ws, v->artifact_rel) : NULL;
+	if (!v->artifact_abs)
+		return fail_oom(v);
+	len = strlen(v->artifact_abs) - strlen(ext);
+	v->fetch_abs = strfmt("%.*s%s", (int)len, v->artifact_abs, fetch_ext ? fetch_ext : ext);
+	if (!v->fetch_abs)
+		return fail_oom(v);
+	v->local = localout_resolve(v->ctx->common.output, strrchr(v->fetch_abs, '/') + 1);
+	if (!v->local) {
+		if (errno == ENOMEM)
+			return fail_oom(v);
+		log_error("cannot name the local file after \"%s\"", v->fetch_abs);
+		v->ctx->kube.exit_code = EX_USAGE;
+		return -1;
+	}
+	return output_taken(v, v->local) || local_dir_ready(v, v->local) < 0 ? -1 : 0;
+}
+
+const char *diagverb_dport(const struct diagverb *v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s,connect", v->s.proc->socket);
+	return buf;
+}
+
+int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io, int stdout_fd,
+		 struct diagrun_result *r)
+{
+	struct diagrun_opts o;
+	char words[512];
+
+	memset(&o, 0, sizeof(o));
+	memset(r, 0, sizeof(*r));
+	o.tool_path = v->prov.remote_path;
+	o.name = v->tool;
+	o.dotnet_root = v->s.dotnet_root;
+	o.tmpdir = v->s.socket_dir;
+	o.args = args;
+	o.io = io;
+	o.stdout_fd = stdout_fd;
+	o.quiet = v->ctx->verbosity < 0;
+	if (diagrun_run(&v->ctx->kube, v->s.pod, &v->s.ws, &o, r) < 0)
+		return -1;
+	if (r->status == 0)
+		return 0;
+	diag_last_line(r->err_tail[0] ? r->err_tail : r->out, words, sizeof(words));
+	v->ctx->kube.exit_code = EX_ERROR;
+	log_error("%s failed in pod \"%s\" (exit status %d)%s%s", v->tool, v->s.pod->name, r->status,
+		  words[0] ? ": " : "", words);
+	log_hint("run with -v to see the command; `kubectl dotnetprof %s --help` lists the flags",
+		 v->ctx->cmd ? v->ctx->cmd->name : "");
+	return -1;
+}
+
+int diagverb_fetch(struct diagverb *v, int private_mode, struct pull_result *r)
+{
+	struct pull_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.remote_path = v->fetch_abs;
+	o.local_path = v->local;
+	o.force = v->ctx->common.force;
+	o.private_mode = private_mode;
+	if (pull_file(&v->ctx->kube, v->s.pod, &o, r) < 0) {
+		if (!v->ctx->kube.exit_code)
+			v->ctx->kube.exit_code = EX_TRANSFER;
+		log_hint("the file stays in the pod: kubectl dotnetprof fetch %s %s (then clean)",
+			 v->s.pod->name, o.remote_path);
+		return -1;
+	}
+	v->fetched = 1;
+	return 0;
+}
+
+void diagverb_print_saved(struct diagverb *v, const struct pull_result *r)
+{
+	char size[32];
+
+	fprintf(v->ctx->out, "%s: %s (%llu bytes), %s%s%s, copied in %.2f s\n", v->local,
+		progress_fmt_size(r->size, size, sizeof(size)), (unsigned long long)r->size,
+		digest_name(r->hash), r->hash == DIGEST_NONE ? "" : " ", r->hash_hex, r->seconds);
+}
+
+int diagverb_end(struct diagverb *v, int rc)
+{
+	const char *keep[3] = { NULL, NULL, NULL };
+	char *fetch_rel = NULL;
+
+	if (v->opened && v->s.ws_open) {
+		if (v->artifact_rel && v->produced && (v->ctx->common.keep || !v->fetched)) {
+			keep[0] = v->artifact_rel;
+			if (strcmp(v->fetch_abs, v->artifact_abs))
+				keep[1] = fetch_rel = strfmt("runs/%s/%s", v->s.ws.runid,
+							     strrchr(v->fetch_abs, '/') + 1);
+		}
+		if (diagrun_finish(&v->ctx->kube, v->s.pod, &v->s.ws, keep) == 0 && keep[0])
+			log_info("left in the pod: %s (kubectl dotnetprof clean %s removes it)",
+				 v->artifact_abs, v->s.pod->name);
+	}
+	if (v->opened)
+		diag_close(&v->s);
+	if (v->have_spec)
+		target_spec_release(&v->spec);
+	free(v->artifact_rel);
+	free(v->artifact_abs);
+	free(v->fetch_abs);
+	free(v->local);
+	free(fetch_rel);
+	memset(v, 0, sizeof(*v));
+	return rc;
+}

@@ -1,0 +1,89 @@
+/*
+ * diagverb.h - the steps every diagnostics verb (trace, counters, dump, gcdump, stack) shares, so
+ * that each verb file only says which tool it runs with which arguments and what it copies back:
+ *
+ *   diagverb_begin   -o checked (an existing file without --force stops here) -> TARGET ->
+ *                    process -> preflight -> workspace (diag.h) -> the tool in the pod
+ *                    (provision.h: --download, --tools-url, --refresh)
+ *   diagverb_artifact  the artifact's names in the pod and here
+ *   diagverb_run     the tool in the pod with DOTNET_ROOT and the extract dir set (diagrun.h),
+ *                    Ctrl-C forwarded to it
+ *   diagverb_fetch   the artifact copied here, verified (transfer.h), and removed from the pod with
+ *                    the run's directory unless --keep
+ *   diagverb_end     the run's directory removed from the pod (only the tools and the manifest stay),
+ *                    everything released
+ *
+ * Failure convention: -1 means the message was printed and v->ctx->kube.exit_code is set.
+ */
+#ifndef DOTNETPROF_DIAGVERB_H
+#define DOTNETPROF_DIAGVERB_H
+
+#include "cli.h"
+#include "diag.h"
+#include "diagrun.h"
+#include "provision.h"
+#include "target.h"
+#include "transfer.h"
+
+struct diagverb {
+	struct cli_ctx *ctx;
+	const char *tool;              /* "dotnet-trace" */
+	struct target_spec spec;
+	int have_spec;
+	struct diag_session s;
+	int opened;
+	struct provision_result prov;
+	char *artifact_rel;            /* "runs/RUNID/NAME": what diagverb_fetch copies, or NULL */
+	char *artifact_abs;            /* the same, absolute in the pod */
+	char *fetch_abs;               /* what diagverb_fetch copies (absolute in the pod) */
+	char *local;                   /* where it lands here */
+	int produced;                  /* the tool ran and wrote the artifact */
+	int fetched;                   /* the artifact is verified here (so the pod copy may go) */
+};
+
+/*
+ * Parse TARGET (cli_target), open the session and provision `tool` ("dotnet-trace"). `dump`: the
+ * free-space check for a dump (DIAG_DUMP_NONE otherwise). 0 or -1.
+ */
+int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
+		   enum diag_dump_type dump);
+
+/*
+ * Name this run's artifact and where it lands here. In the pod: runs/RUNID/PREFIX<pod>_<local
+ * time>EXT (v->artifact_rel, v->artifact_abs: what the tool writes). What is copied here
+ * (v->fetch_abs) is the same file, or with `fetch_ext` instead of EXT when the tool writes a
+ * converted file beside it (dotnet-trace --format). Here (v->local): -o (a file, or an existing
+ * directory / one ending in '/'), else the current directory, with the copied file's name; an
+ * existing file without --force is EX_EXISTS now, before the tool runs. 0 or -1.
+ */
+int diagverb_artifact(struct diagverb *v, const char *prefix, const char *ext, const char *fetch_ext);
+
+/* "SOCKET,connect" for the tools' --dport, into buf; returns buf. */
+const char *diagverb_dport(const struct diagverb *v, char *buf, size_t size);
+
+/*
+ * Run the tool with `args`; STREAM output goes to `stdout_fd` (-1: dropped; -q drops the tool's
+ * stderr too). 0 when the tool exited 0; -1 otherwise with the error printed (the tool's last words,
+ * exit status) and exit_code EX_ERROR (or the exec's failure code). r->interrupted says Ctrl-C was
+ * forwarded. Release r with diagrun_result_release.
+ */
+int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io, int stdout_fd,
+		 struct diagrun_result *r);
+
+/*
+ * Copy v->fetch_abs to v->local (0600 when `private_mode`), verified; print nothing. On failure the
+ * hint says how to fetch it later (it stays in the pod). 0 or -1.
+ */
+int diagverb_fetch(struct diagverb *v, int private_mode, struct pull_result *r);
+
+/* One summary line on stdout: "LOCAL: SIZE (N bytes), sha256 HEX, N.NN s". */
+void diagverb_print_saved(struct diagverb *v, const struct pull_result *r);
+
+/*
+ * Remove this run's directory from the pod (keeping the artifact with --keep, and always when it
+ * was not fetched: nothing is deleted from a pod before it is safely copied), then release
+ * everything. Returns `rc` (the verb's exit code) for convenience.
+ */
+int diagverb_end(struct diagverb *v, int rc);
+
+#endif
