@@ -5,6 +5,7 @@
 #include "diagverb.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,9 @@ int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io
 	if (diagrun_run(&v->ctx->kube, v->s.pod, &v->s.ws, &o, r) < 0)
 		return -1;
 	if (r->status == 0)
+		return 0;
+	/* Ctrl-C is how a live view (no artifact) ends: the tool exits 130 then */
+	if (r->status == 128 + SIGINT && (io == DIAGRUN_TTY || r->interrupted) && !v->artifact_rel)
 		return 0;
 	diag_last_line(r->err_tail[0] ? r->err_tail : r->out, words, sizeof(words));
 	v->ctx->kube.exit_code = EX_ERROR;

@@ -63,9 +63,10 @@ const char *diagverb_dport(const struct diagverb *v, char *buf, size_t size);
 
 /*
  * Run the tool with `args`; STREAM output goes to `stdout_fd` (-1: dropped; -q drops the tool's
- * stderr too). 0 when the tool exited 0; -1 otherwise with the error printed (the tool's last words,
- * exit status) and exit_code EX_ERROR (or the exec's failure code). r->interrupted says Ctrl-C was
- * forwarded. Release r with diagrun_result_release.
+ * stderr too). 0 when the tool exited 0 (or 130 after Ctrl-C ended a live view: no artifact named);
+ * -1 otherwise with the error printed (the tool's last words, exit status) and exit_code EX_ERROR
+ * (or the exec's failure code). r->interrupted says Ctrl-C was forwarded. Release r with
+ * diagrun_result_release.
  */
 int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io, int stdout_fd,
 		 struct diagrun_result *r);
