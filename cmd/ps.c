@@ -148,6 +148,9 @@ static int print_table(struct cli_ctx *ctx, const struct ps_result *res, size_t 
 			char pid[24], rss[32], user[32];
 			const char *row[11];
 
+			if (diag_proc_is_ours(pp))
+				continue; /* a tool of ours still running (clean stops it) */
+
 			snprintf(pid, sizeof(pid), "%ld", (long)pp->pid);
 			snprintf(user, sizeof(user), "%lu", (unsigned long)pp->uid);
 			fmt_rss(pp->rss_kb, rss, sizeof(rss));
@@ -228,7 +231,8 @@ static int json_pod(cJSON *arr, const struct ps_result *r)
 	if (!procs)
 		return -1;
 	for (j = 0; r->probed && j < r->probe.nprocs; j++)
-		if (json_proc(procs, &r->probe, &r->probe.procs[j]) < 0)
+		if (!diag_proc_is_ours(&r->probe.procs[j]) &&
+		    json_proc(procs, &r->probe, &r->probe.procs[j]) < 0)
 			return -1;
 	if (r->code != EX_OK &&
 	    (add_str(o, "error", failure_text(r->code)) < 0 || add_num(o, "exit_code", r->code) < 0))
