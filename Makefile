@@ -8,13 +8,16 @@
 #   make e2e                end-to-end suite only, against the stand-in cluster
 #   make valgrind           unit tests under valgrind
 #   make fuzz               libFuzzer targets tests/fuzz/fuzz_*.c, FUZZ_SECONDS each (clang)
-#   make install            $(DESTDIR)$(PREFIX)/bin/kubectl-dotnetprof; `make uninstall` removes it
+#   make install            $(DESTDIR)$(PREFIX)/bin/kubectl-dotnetprof and kubectl_complete-dotnetprof,
+#                           the man page and the bash/zsh/fish completions; `make uninstall` removes them
+#   make dist VERSION=vX.Y.Z   release archives for linux/amd64 and linux/arm64 in $(DISTDIR)
+#   make krew-manifest VERSION=vX.Y.Z   krew-manifest.yaml from those archives
 #   make cluster-up / cluster-down   the local stand-in cluster (tests/cluster/standin.py)
 #   make clean              remove what this Makefile built (not the cluster's or tools' state)
 #
 # Knobs: DEVELOPER=1 (stricter warnings), WERROR=1 (warnings are errors), SANITIZE=address,undefined
 # (separate build dir; `make SANITIZE=address,undefined check` tests the sanitized binary), VERSION,
-# PREFIX, DESTDIR, FUZZ_SECONDS, CFLAGS, LDFLAGS.
+# PREFIX, DESTDIR, MANDIR, FUZZ_SECONDS, CFLAGS, LDFLAGS, DISTDIR, HOMEPAGE, RELEASE_URL.
 #
 # Unit tests may mock functions of other object files: every `__wrap_NAME` a test defines becomes
 # -Wl,--wrap=NAME for that test (GNU ld / lld), so adding a mock needs no Makefile edit.
@@ -22,6 +25,9 @@
 PROG     := kubectl-dotnetprof
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share
+DISTDIR  ?= build/release
 VERSION  ?= $(shell git describe --tags --dirty 2>/dev/null || echo 0.1.0-dev)
 FUZZ_SECONDS ?= 60
 PKG_CONFIG ?= pkg-config
@@ -64,6 +70,10 @@ endif
 GEN := build/gen
 
 ALL_CPPFLAGS := -Iinclude -Icmd -D_POSIX_C_SOURCE=200809L $(PKG_CFLAGS) $(CPPFLAGS)
+# macOS: libc has strlcpy/strtonum (no libbsd needed), but _POSIX_C_SOURCE hides them
+ifeq ($(shell uname -s),Darwin)
+ALL_CPPFLAGS += -D_DARWIN_C_SOURCE
+endif
 ALL_CFLAGS   := -std=c11 $(WARNINGS) $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS  := $(SAN_FLAGS) $(LDFLAGS)
 
@@ -85,7 +95,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 STAMP     := $(B)/build-flags
 
 .PHONY: all check deps demo tools unit e2e valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
-	FORCE
+	dist krew-manifest FORCE
 .DELETE_ON_ERROR:
 # keep intermediate objects (test and fuzz objects are built through pattern chains)
 .SECONDARY:
@@ -145,14 +155,15 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(CMDLIB) $(LIB)
 tools:
 	@bash tests/cluster/build-tools.sh
 
-unit: $(TEST_BINS) tools
+unit: $(TEST_BINS) $(BIN) tools
 	@fail=0; for t in $(TEST_BINS); do \
 		echo "== $$t"; \
 		if $$t; then echo "PASS $$t"; else echo "FAIL $$t (exit $$?)"; fail=1; fi; \
 	done; \
 	for t in $(TEST_SCRIPTS); do \
 		echo "== $$t"; \
-		if sh $$t; then echo "PASS $$t"; else echo "FAIL $$t (exit $$?)"; fail=1; fi; \
+		if DOTNETPROF_BIN=$(abspath $(BIN)) sh $$t; then echo "PASS $$t"; \
+		else echo "FAIL $$t (exit $$?)"; fail=1; fi; \
 	done; \
 	if [ $$fail = 0 ]; then echo "unit: all $(words $(TEST_BINS) $(TEST_SCRIPTS)) tests passed"; \
 	else echo "unit: FAILED"; fi; exit $$fail
@@ -224,12 +235,44 @@ fuzz: $(FUZZ_BINS)
 
 # --- install, cluster, clean -------------------------------------------------------------------
 
+# The completion scripts come from the binary just built (`completion SHELL`), so they match it.
+BASH_COMPDIR := $(DATADIR)/bash-completion/completions
+ZSH_COMPDIR  := $(DATADIR)/zsh/site-functions
+FISH_COMPDIR := $(DATADIR)/fish/vendor_completions.d
+
 install: $(BIN)
-	$(INSTALL) -d $(DESTDIR)$(BINDIR)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASH_COMPDIR) \
+		$(DESTDIR)$(ZSH_COMPDIR) $(DESTDIR)$(FISH_COMPDIR)
 	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/$(PROG)
+	$(INSTALL) -m 0755 scripts/kubectl_complete-dotnetprof $(DESTDIR)$(BINDIR)/kubectl_complete-dotnetprof
+	$(INSTALL) -m 0644 docs/$(PROG).1 $(DESTDIR)$(MANDIR)/man1/$(PROG).1
+	$(abspath $(BIN)) completion bash >$(DESTDIR)$(BASH_COMPDIR)/$(PROG)
+	$(abspath $(BIN)) completion zsh >$(DESTDIR)$(ZSH_COMPDIR)/_$(PROG)
+	$(abspath $(BIN)) completion fish >$(DESTDIR)$(FISH_COMPDIR)/$(PROG).fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/$(PROG)
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(BINDIR)/kubectl_complete-dotnetprof \
+		$(DESTDIR)$(MANDIR)/man1/$(PROG).1 $(DESTDIR)$(BASH_COMPDIR)/$(PROG) \
+		$(DESTDIR)$(ZSH_COMPDIR)/_$(PROG) $(DESTDIR)$(FISH_COMPDIR)/$(PROG).fish
+
+# --- release -------------------------------------------------------------------------------------
+# Archives in $(DISTDIR); builds in build/dist/ARCH (scripts/dist.sh says what it checks).
+
+check-release-version = @case '$(VERSION)' in v[0-9]*.[0-9]*.[0-9]*) ;; *) \
+	echo "$@: give the release version: make $@ VERSION=vX.Y.Z" >&2; exit 2 ;; esac
+
+dist:
+	$(check-release-version)
+	sh scripts/dist.sh '$(VERSION)' '$(DISTDIR)'
+
+krew-manifest:
+	$(check-release-version)
+	@set -e; for a in amd64 arm64; do \
+		test -f '$(DISTDIR)/$(PROG)_$(VERSION)_linux_'$$a.tar.gz || \
+			{ $(MAKE) --no-print-directory dist VERSION='$(VERSION)' DISTDIR='$(DISTDIR)'; break; }; \
+	done
+	HOMEPAGE='$(HOMEPAGE)' RELEASE_URL='$(RELEASE_URL)' \
+		sh scripts/krew-manifest.sh '$(VERSION)' '$(DISTDIR)' krew-manifest.yaml
 
 cluster-up: deps
 	python3 tests/cluster/standin.py up
@@ -239,7 +282,7 @@ cluster-down:
 
 # Only what this Makefile builds: build/ also holds the stand-in cluster's and the tools' state.
 clean-bin:
-	rm -rf $(PROG) build/obj build/tests build/gen build/fuzz build/san-* \
+	rm -rf $(PROG) build/obj build/tests build/gen build/fuzz build/san-* build/dist/amd64 build/dist/arm64 \
 		build/libdotnetprof.a build/libdotnetprof-cmd.a build/build-flags
 
 clean: clean-bin

@@ -36,6 +36,7 @@ static const struct cli_cmd commands[] = {
 	{ "fetch", cmd_fetch, &fetch_help },
 	{ "clean", cmd_clean, &clean_help },
 	{ "version", cmd_version, &version_help },
+	{ "completion", cmd_completion, &completion_help },
 	{ "help", cmd_help, &help_help },
 };
 

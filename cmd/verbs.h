@@ -19,6 +19,7 @@ VERB(stack);
 VERB(fetch);
 VERB(clean);
 VERB(version);
+VERB(completion);
 
 #undef VERB
 

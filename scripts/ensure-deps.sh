@@ -1,17 +1,33 @@
 #!/bin/sh
 # ensure-deps.sh - make sure this machine has what building and testing kubectl-dotnetprof needs.
 #
-# Usage: scripts/ensure-deps.sh [build|test]
+# Usage: scripts/ensure-deps.sh [build|demo|test|dist]
 #   build: a C compiler, make, pkg-config and the libraries (libcurl, cJSON, libbsd, cmocka).
+#   demo:  build, plus what the local stand-in cluster needs (`make demo`): as test without the
+#          completion shells and the release toolchain.
 #   test:  also what the local stand-in cluster needs (python3, util-linux nsenter, busybox-static,
-#          musl, openssl, curl, the .NET SDK, kubectl 1.30+), plus clang for `make fuzz`.
+#          musl, openssl, curl, the .NET SDK, kubectl 1.30+), clang for `make fuzz`, zsh, fish and
+#          bash-completion for the completion tests, and all that `dist` needs (a unit test builds
+#          a release).
+#   dist:  what `make dist` needs: the arm64 cross compiler and arm64 libraries (multiarch: adds the
+#          arm64 architecture to dpkg), the static libbsd/libmd, and cJSON's Debian source package
+#          (Debian ships no static libcJSON; release builds compile it in), fetched with apt-get
+#          source into build/dist/cjson (adds a deb-src list beside the system's when none exists).
 # On Debian/Ubuntu as root it installs missing packages with apt-get; otherwise it prints the exact
 # command to run and exits 1. It never downloads anything but distribution packages.
 set -eu
 
 what=${1:-build}
+demo=""
+if [ "$what" = demo ]; then # the stand-in's needs are the test group's; no dist, no extra shells
+	what=test
+	demo=1
+fi
 build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libbsd-dev libcmocka-dev"
-test_pkgs="python3 util-linux uidmap busybox-static musl openssl curl clang libclang-rt-14-dev mandoc"
+test_pkgs="python3 util-linux uidmap busybox-static musl openssl curl clang libclang-rt-14-dev mandoc zsh fish
+	bash-completion"
+dist_pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcurl4-openssl-dev:arm64 libcjson-dev:arm64
+	libbsd-dev:arm64 libmd-dev:arm64 libmd-dev patch"
 
 missing=""
 need_pkg() { # PACKAGE: add it to $missing unless dpkg says it is installed
@@ -28,23 +44,81 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	exit 0
 fi
 
+is_root() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+
 for p in $build_pkgs; do need_pkg "$p"; done
 if [ "$what" = test ]; then
-	for p in $test_pkgs; do need_pkg "$p"; done
+	for p in $test_pkgs; do
+		case "$demo:$p" in 1:zsh | 1:fish | 1:bash-completion) ;; *) need_pkg "$p" ;; esac
+	done
+fi
+add_arch=""
+if { [ "$what" = test ] && [ -z "$demo" ]; } || [ "$what" = dist ]; then
+	for p in $dist_pkgs; do need_pkg "$p"; done
+	dpkg --print-foreign-architectures | grep -qx arm64 || add_arch=1
 fi
 
 if [ -n "$missing" ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	if is_root; then
 		echo "ensure-deps: installing:$missing"
 		export DEBIAN_FRONTEND=noninteractive
+		if [ -n "$add_arch" ]; then
+			echo "ensure-deps: dpkg --add-architecture arm64"
+			dpkg --add-architecture arm64
+		fi
 		apt-get update -qq
 		# shellcheck disable=SC2086
 		apt-get install -y -qq --no-install-recommends $missing >/dev/null
 	else
 		echo "ensure-deps: missing packages:$missing" >&2
-		echo "hint: run: sudo apt-get install -y$missing" >&2
+		if [ -n "$add_arch" ]; then
+			echo "hint: run: sudo dpkg --add-architecture arm64 && sudo apt-get update &&" \
+				"sudo apt-get install -y$missing" >&2
+		else
+			echo "hint: run: sudo apt-get install -y$missing" >&2
+		fi
 		exit 1
 	fi
+fi
+
+# cJSON's source (Debian's package of the installed version), for static release builds.
+cjson_dir=$(dirname "$0")/../build/dist/cjson
+if { { [ "$what" = test ] && [ -z "$demo" ]; } || [ "$what" = dist ]; } && [ ! -f "$cjson_dir/cJSON.c" ]; then
+	src_list=/etc/apt/sources.list.d/kubectl-dotnetprof-src.sources
+	if ! apt-cache showsrc cjson 2>/dev/null | grep -q '^Package: cjson'; then
+		if ! is_root; then
+			echo "ensure-deps: cJSON's source package is needed for make dist, and apt has no deb-src" >&2
+			echo "hint: add a deb-src line for your distribution, run sudo apt-get update, then" \
+				"make dist again" >&2
+			exit 1
+		fi
+		echo "ensure-deps: adding deb-src entries in $src_list"
+		if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+			sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources >"$src_list"
+		else
+			sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list >"${src_list%.sources}.list"
+		fi
+		apt-get update -qq
+	fi
+	ver=$(dpkg-query -W -f='${source:Version}\n' libcjson-dev | head -n 1)
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get source -qq --download-only "cjson=$ver" >/dev/null) || {
+		rm -rf "$tmp"
+		echo "ensure-deps: apt-get source cjson=$ver failed" >&2
+		exit 1
+	}
+	mkdir -p "$cjson_dir" "$tmp/src"
+	# Debian's source: the upstream tarball plus debian/patches (its security fixes), applied in order
+	tar -xf "$tmp"/cjson_*.orig.tar.* -C "$tmp/src" --strip-components=1
+	tar -xf "$tmp"/cjson_*.debian.tar.* -C "$tmp/src"
+	if [ -f "$tmp/src/debian/patches/series" ]; then
+		grep -v '^[[:space:]]*\(#\|$\)' "$tmp/src/debian/patches/series" | while read -r patch _; do
+			(cd "$tmp/src" && patch -s -p1 <"debian/patches/$patch") || exit 1
+		done || { rm -rf "$tmp"; echo "ensure-deps: cannot apply cJSON's Debian patches" >&2; exit 1; }
+	fi
+	cp "$tmp/src/cJSON.c" "$tmp/src/cJSON.h" "$tmp/src/LICENSE" "$cjson_dir"/
+	rm -rf "$tmp"
+	echo "ensure-deps: cJSON $ver source in build/dist/cjson"
 fi
 
 if [ "$what" = test ]; then
