@@ -19,13 +19,16 @@ enum dotnetprof_exit {
 	                       matches the selector, no such container in the pod */
 	EX_AMBIGUOUS = 4,   /* several pods, containers (or .NET processes) match and none was chosen:
 	                       the message lists the choices */
-	EX_NODOTNET = 5,    /* the container runs no .NET process we can see, or the target cannot be
-	                       profiled (unsupported architecture) */
+	EX_NODOTNET = 5,    /* the container runs no .NET process we can see, or the process cannot be
+	                       diagnosed (no shared runtime, diagnostics disabled, no socket,
+	                       unsupported architecture) */
 	EX_FORBIDDEN = 6,   /* the Kubernetes API refused a request (RBAC): the message names the verb
-	                       and resource needed (pods get, pods/exec create) */
+	                       and resource needed (pods get, pods/exec create); or the app's
+	                       diagnostics socket belongs to another user */
 	EX_CLUSTER = 7,     /* cannot talk to the cluster: unreachable server, unauthorized (bad or
 	                       expired credentials), unreadable kubeconfig, unknown context */
-	EX_NOTIMPL = 8,     /* the verb exists but its engine is not in this build yet */
+	EX_NOTIMPL = 8,     /* reserved: no longer returned (it meant a verb not implemented in that
+	                       build) */
 	EX_NOTRUNNING = 9,  /* the pod (or container) exists but is not running (Pending, Failed,
 	                       Succeeded, waiting container) */
 	EX_NOSHELL = 10,    /* the container has no shell (distroless): the probe cannot run there;
