@@ -202,14 +202,8 @@ static int exec_argv(struct kube *k, const struct target_pod *pod, const char *s
 	struct strvec a = STRVEC_INIT;
 	int r = -1;
 
-	if (strvec_push(&a, "exec") < 0 || strvec_push(&a, "-i") < 0 ||
-	    strvec_push(&a, pod->name) < 0 || strvec_push(&a, "-c") < 0 ||
-	    strvec_push(&a, pod->container) < 0 || strvec_push(&a, "--") < 0 ||
-	    strvec_push(&a, "sh") < 0 || strvec_push(&a, "-c") < 0 || strvec_push(&a, script) < 0 ||
-	    strvec_push(&a, "dotnetprof") < 0 || strvec_pushv(&a, args) < 0)
-		goto out;
-	r = kube_build_argv(k, pod->namespace, strvec_argv(&a), argv);
-out:
+	if (podexec_argv(pod, PODEXEC_STDIN, script, args, &a) == 0)
+		r = kube_build_argv(k, pod->namespace, strvec_argv(&a), argv);
 	strvec_clear(&a);
 	return r;
 }

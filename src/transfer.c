@@ -19,6 +19,7 @@
 #include "kube.h"
 #include "localout.h"
 #include "log.h"
+#include "podexec.h"
 #include "probe.h"
 #include "progress.h"
 #include "quote.h"
@@ -321,11 +322,7 @@ static int rexec_start(struct kube *k, const struct target_pod *pod, const char 
 	int ret = -1;
 
 	rexec_init(x);
-	if (strvec_push(&words, "exec") < 0 || strvec_push(&words, pod->name) < 0 ||
-	    strvec_push(&words, "-c") < 0 || strvec_push(&words, pod->container) < 0 ||
-	    strvec_push(&words, "--") < 0 || strvec_push(&words, "sh") < 0 ||
-	    strvec_push(&words, "-c") < 0 || strvec_push(&words, script) < 0 ||
-	    strvec_push(&words, "dotnetprof") < 0 || strvec_pushv(&words, args) < 0 ||
+	if (podexec_argv(pod, 0, script, args, &words) < 0 ||
 	    kube_build_argv(k, pod->namespace, strvec_argv(&words), &x->argv) < 0) {
 		log_error("cannot exec into pod \"%s\": out of memory", pod->name);
 		k->exit_code = EX_ERROR;
