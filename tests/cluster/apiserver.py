@@ -391,6 +391,8 @@ class Renderer:
                 "serviceAccountName": "default", "serviceAccount": "default", "nodeName": p.node_name,
                 "securityContext": {}, "schedulerName": "default-scheduler", "enableServiceLinks": True,
                 "preemptionPolicy": "PreemptLowerPriority", "priority": 0}
+        if getattr(p, "host_aliases", None):
+            spec["hostAliases"] = [dict(a) for a in p.host_aliases]
         return {"kind": "Pod", "apiVersion": "v1",
                 "metadata": object_meta(p.name, p.namespace, p.uid, p.created, p.labels, p.annotations,
                                         self.owner_refs(p.owner, p.namespace)),

@@ -11,7 +11,11 @@
  *
  * usage: sandbox-run --merged DIR --lower DIR[:DIR...] --upper DIR --work DIR [--readonly]
  *                    [--hostname NAME] [--tmpfs PATH:SIZE_MB:exec|noexec]... [--bind SRC:DST]...
- *                    [--user UID:GID] [--cwd DIR] [--init] [--pid-fd N] [--rootless] -- COMMAND [ARG]...
+ *                    [--user UID:GID] [--cwd DIR] [--init] [--pid-fd N] [--rootless] [--netns]
+ *                    -- COMMAND [ARG]...
+ *
+ * --netns: also a network namespace of its own with only the loopback interface, brought up
+ * (pod spec "network": "none"); otherwise the host's (or the daemon's) network namespace is shared.
  *
  * --rootless: the caller is root in a user namespace of an unprivileged user (standin.py's rootless
  * mode), where mknod, sysfs (the network namespace is the host's) and setgroups (when denied) are not
@@ -29,7 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -46,7 +53,7 @@ struct opts {
 	const char *tmpfs[MAX_ITEMS];
 	const char *bind[MAX_ITEMS];
 	int ntmpfs, nbind;
-	int readonly, init, pid_fd, rootless;
+	int readonly, init, pid_fd, rootless, netns;
 	uid_t uid;
 	gid_t gid;
 	char **argv;
@@ -106,6 +113,9 @@ static void parse(struct opts *o, int argc, char **argv)
 			continue;
 		} else if (!strcmp(a, "--rootless")) {
 			o->rootless = 1;
+			continue;
+		} else if (!strcmp(a, "--netns")) {
+			o->netns = 1;
 			continue;
 		}
 		if (!v)
@@ -422,11 +432,31 @@ static char **dup_argv(char **argv)
 	return copy;
 }
 
+/* A fresh network namespace has only lo, and it is down: bring it up (127.0.0.1 and ::1 work). */
+static void loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		die("SIOCGIFFLAGS lo: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		die("SIOCSIFFLAGS lo: %s", strerror(errno));
+	close(fd);
+}
+
 static void container_init(const struct opts *o, int argc, char **argv)
 {
 
 	umask(0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (o->netns)
+		loopback_up();
 	mount_root(o);
 	mount_proc_sys(o);
 	mount_dev(o);
@@ -491,7 +521,7 @@ int main(int argc, char **argv)
 	parse(&o, argc, dup_argv(argv)); /* copies: set_title() overwrites argv's strings */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		return 1;
-	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC) < 0) {
+	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (o.netns ? CLONE_NEWNET : 0)) < 0) {
 		report(o.pid_fd, "error unshare: %s\n", strerror(errno));
 		return 127;
 	}

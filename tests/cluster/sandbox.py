@@ -52,6 +52,12 @@ def now_rfc3339():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def selfcontained_dir(app_dir):
+    """Host directory of the self-contained build of the sample app, beside APP_DIR
+    (build/sample-app -> build/sample-app-selfcontained)."""
+    return os.path.join(os.path.dirname(os.path.abspath(app_dir)), "sample-app-selfcontained")
+
+
 def stable_uid(*parts):
     """Deterministic uid for an object named by PARTS."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "dotnetprof-standin/" + "/".join(parts)))
@@ -182,6 +188,8 @@ class Container:
         self.user = str(spec.get("user", "0:0"))
         self.working_dir = spec.get("workingDir") or "/"
         self.arch = spec.get("arch")
+        self.network = spec.get("network") or "host"    # "host" (shared) or "none" (own netns, lo only)
+        self.app = spec.get("app") or "framework"       # "framework" or "selfcontained" (see app_source)
         self.pid = None            # host pid of the container's pid 1
         self.pid_start = None
         self.started = None
@@ -260,9 +268,42 @@ class Container:
         argv += ["--rootless"] if cluster.rootless else []
         for vol in self._volumes():
             argv += ["--tmpfs", vol]
+        argv += ["--netns"] if self.isolated else []
         if rootfs.has_dotnet(self.profile):
-            argv += ["--bind", f"{DOTNET_ROOT}:{DOTNET_ROOT}", "--bind", f"{cluster.app_dir}:/app"]
+            if self.app != "selfcontained":
+                argv += ["--bind", f"{DOTNET_ROOT}:{DOTNET_ROOT}"]
+            argv += ["--bind", f"{self.app_source}:/app"]
         return argv + ["--", *self.spec["command"]]
+
+    @property
+    def isolated(self):
+        """True when the container has a network namespace of its own (spec "network": "none")."""
+        return self.network == "none"
+
+    @property
+    def app_source(self):
+        """Host directory mounted at /app: the framework-dependent build, or with spec
+        "app": "selfcontained" the self-contained one (then no shared runtime is mounted)."""
+        if self.app == "selfcontained":
+            return self.pod.cluster.selfcontained_dir
+        return self.pod.cluster.app_dir
+
+    def write_hosts(self):
+        """/etc/hosts as the kubelet writes it (localhost, the pod's own name, spec.hostAliases),
+        placed in the writable layer so it shows over the profile's file (also on a read-only root)."""
+        aliases = self.pod.host_aliases
+        if not aliases:
+            return
+        lines = ["# Kubernetes-managed hosts file.", "127.0.0.1\tlocalhost",
+                 "::1\tlocalhost ip6-localhost ip6-loopback", "fe00::0\tip6-localnet", "fe00::0\tip6-mcastprefix",
+                 "fe00::1\tip6-allnodes", "fe00::2\tip6-allrouters", f"{self.pod.pod_ip or '127.0.0.1'}\t{self.pod.name}",
+                 "", "# Entries added by HostAliases."]
+        lines += ["%s\t%s" % (a["ip"], "\t".join(a.get("hostnames") or [])) for a in aliases]
+        etc = os.path.join(self.dir, "upper", "etc")
+        os.makedirs(etc, mode=0o755, exist_ok=True)
+        with open(os.path.join(etc, "hosts"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.chmod(os.path.join(etc, "hosts"), 0o644)
 
     def start(self):
         """Start the sandbox; return once the command was exec'ed. Raises SandboxError."""
@@ -270,6 +311,7 @@ class Container:
         shutil.rmtree(d, ignore_errors=True)
         for sub in ("upper", "work", "root"):
             os.makedirs(os.path.join(d, sub))
+        self.write_hosts()
         rd, wr = os.pipe()
         with open(self.log_path, "ab") as log:
             self.keeper = subprocess.Popen(self._helper_argv(wr), env=self.env(), stdin=subprocess.DEVNULL,
@@ -321,6 +363,8 @@ class Pod:
         self.faults = dict(spec.get("faults") or {})
         self.created = now_rfc3339()
         self.pod_ip = None
+        self.host_aliases = [{"ip": a["ip"], "hostnames": list(a.get("hostnames") or [])}
+                             for a in spec.get("hostAliases") or []]
         self.containers = [Container(self, c) for c in spec["containers"]]
 
     @property
@@ -390,6 +434,7 @@ class Cluster:
     def __init__(self, spec, state, app_dir, token):
         self.state = os.path.abspath(state)
         self.app_dir = os.path.abspath(app_dir)
+        self.selfcontained_dir = selfcontained_dir(self.app_dir)
         self.token = token
         self.nodes = [dict({"os": "linux", "arch": "amd64"}, **n) for n in spec.get("nodes", [])]
         self.namespaces = list(spec.get("namespaces", []))
@@ -479,7 +524,8 @@ class Cluster:
         env = c.env()
         check_command(c, argv[0], env)
         uid, gid = c.run_as
-        host = [NSENTER, "-t", str(c.pid), "-m", "-u", "-i", "-p", "-r", f"--wdns={c.working_dir}",
+        host = [NSENTER, "-t", str(c.pid), "-m", "-u", "-i", "-p", *(["-n"] if c.isolated else []), "-r",
+                f"--wdns={c.working_dir}",
                 "-S", str(uid), "-G", str(gid), "--", *argv]
         return host, env
 
@@ -493,17 +539,31 @@ def _wait_container(c, timeout, errors):
             return
 
 
+def _answers(c, url):
+    """True when URL answers 200, asked from the container's network namespace (with the host's curl
+    through nsenter when the container has its own, where the host cannot reach it)."""
+    if c.isolated:
+        try:
+            res = subprocess.run([NSENTER, f"--net=/proc/{c.pid}/ns/net", "--", "curl", "-sf", "-o", "/dev/null",
+                                  "-m", "2", url], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, timeout=5)
+            return res.returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
 def _wait_url(c, url, deadline):
     """None once URL answers 200; else why not (container exited, or timeout)."""
     while time.monotonic() < deadline:
         if not c.running:
             return f"exited with code {c.exit_code} before {url} answered"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return None
-        except OSError:
-            pass
+        if _answers(c, url):
+            return None
         time.sleep(0.25)
     return f"{url} did not answer within the start-up timeout"
 

@@ -251,6 +251,59 @@ test_recipe() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# pod options, once per run (hostAliases, network none, small /tmp, self-contained app, two processes)
+
+test_host_aliases() {
+    local hosts
+    k get pods -A -o json >"$WORK/all.json"
+    json 'all(any("tools.dotnetprof.test" in a["hostnames"] and a["ip"] == "127.0.0.1" for a in p["spec"].get("hostAliases", [])) for p in d["items"])' \
+        <"$WORK/all.json" | grep -qx True || { echo "a pod lacks spec.hostAliases tools.dotnetprof.test" >&2; return 1; }
+    hosts=$(k exec sample-readonly -- cat /etc/hosts)
+    printf '%s\n' "$hosts" | grep -q '^# Entries added by HostAliases' &&
+        printf '%s\n' "$hosts" | grep -Eq '^127\.0\.0\.1[[:space:]]+tools\.dotnetprof\.test$' ||
+        { echo "/etc/hosts of sample-readonly:" >&2; echo "$hosts" >&2; return 1; }
+    [ "$(k exec sample-debian -- curl -s -o /dev/null -w '%{http_code}' http://tools.dotnetprof.test:18080/dotnet-trace/linux-x64)" = 302 ] ||
+        { echo "curl in sample-debian did not reach tools.dotnetprof.test" >&2; return 1; }
+    k exec musl-box -- wget -q -O /dev/null http://tools.dotnetprof.test:18080/_faults ||
+        { echo "busybox wget in musl-box did not reach tools.dotnetprof.test" >&2; return 1; }
+}
+
+test_isolated() {
+    [ "$(k exec sample-isolated -- curl -s http://127.0.0.1:30100/healthz)" = ok ] ||
+        { echo "sample-isolated's app does not answer inside the pod" >&2; return 1; }
+    if k exec sample-isolated -- curl -s -m 5 -o /dev/null http://tools.dotnetprof.test:18080/dotnet-trace/linux-x64; then
+        echo "sample-isolated reached the tools server" >&2
+        return 1
+    fi
+    if curl -s -m 2 -o /dev/null http://127.0.0.1:30100/healthz; then
+        echo "the host reached sample-isolated's port" >&2
+        return 1
+    fi
+}
+
+test_smalltmp() {
+    local out
+    out=$(k exec sample-smalltmp -- sh -c 'df -k /tmp | tail -n 1; touch /var/tmp/w /app/w /root/w /w 2>/dev/null && echo writable-root; :')
+    echo "$out" | grep -Eq '^tmpfs +65536 ' || { echo "sample-smalltmp /tmp: $out" >&2; return 1; }
+    if echo "$out" | grep -q writable-root; then echo "sample-smalltmp root is writable" >&2; return 1; fi
+}
+
+test_selfcontained() {
+    local out
+    out=$(k exec sample-selfcontained -- sh -c 'ls /usr/share/dotnet; ls /app/libcoreclr.so; ls /app/SampleApp; cat /proc/1/comm')
+    [ "$out" = "$(printf '/app/libcoreclr.so\n/app/SampleApp\nSampleApp')" ] || { echo "got: $out" >&2; return 1; }
+    curl -sf -m 5 http://127.0.0.1:30102/healthz | grep -qx ok
+}
+
+test_twoproc_names() {
+    local out
+    out=$(k exec sample-twoproc -- sh -c 'for p in 2 3; do tr "\0" " " < /proc/$p/cmdline; echo; done')
+    echo "$out" | grep -qx 'dotnet /app/SampleApp.dll ' && echo "$out" | grep -q '^dotnet /app/Worker.dll ' ||
+        { echo "got: $out" >&2; return 1; }
+    curl -sf -m 5 http://127.0.0.1:30084/healthz | grep -qx ok && curl -sf -m 5 http://127.0.0.1:30085/healthz | grep -qx ok
+}
+
+# ---------------------------------------------------------------------------------------------
 
 main() {
     local m minors=("$@")
@@ -267,6 +320,12 @@ main() {
         check "recipe: dotnet-trace collect in $POD, copied out with exec cat, Nettrace with SpinForProfiler" \
             test_recipe
     fi
+    check "pods: spec.hostAliases in every pod's JSON and /etc/hosts; curl and busybox wget resolve it" \
+        test_host_aliases
+    check "pods: sample-isolated has loopback only (app answers inside, tools server unreachable)" test_isolated
+    check "pods: sample-smalltmp has a 64 MiB /tmp and a read-only root" test_smalltmp
+    check "pods: sample-selfcontained runs /app/SampleApp without a shared runtime" test_selfcontained
+    check "pods: sample-twoproc runs SampleApp.dll and Worker.dll, both answer" test_twoproc_names
     admin POST /_standin/version "{\"minor\": \"${minors[-1]}\"}" || true
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]

@@ -241,6 +241,23 @@ def build_inputs(st, spec, rootless=False):
     if not os.path.exists(os.path.join(app, "SampleApp.dll")):
         run_step("publishing tests/sample-app", ["dotnet", "publish", "tests/sample-app", "-c", "Release",
                                                  "-o", app], st.path("build-sample-app.log"))
+    worker = os.path.join(app, "Worker.dll")
+    if not os.path.exists(worker) or os.path.getmtime(worker) < os.path.getmtime(os.path.join(app, "SampleApp.dll")):
+        if rootless:
+            check_writable(app, "the sample app")
+        say("sample app copy Worker.dll (sample-twoproc's second process)")
+        worker_copy(app)
+    sc = sandbox.selfcontained_dir(app)
+    wants_sc = any(c.get("app") == "selfcontained" for p in spec["pods"] for c in p["containers"])
+    if wants_sc and not os.path.exists(os.path.join(sc, "SampleApp")):
+        if rootless:
+            check_writable(sc, "the self-contained sample app")
+        obj = os.path.join(REPO, "build", "sample-app-sc-obj")
+        run_step("publishing tests/sample-app self-contained (linux-x64)",
+                 ["dotnet", "publish", "tests/sample-app", "-c", "Release", "-r", "linux-x64", "--self-contained",
+                  "true", "-p:UseAppHost=true", "-p:PublishSingleFile=false",
+                  f"-p:BaseIntermediateOutputPath={obj}/obj/", f"-p:BaseOutputPath={obj}/bin/",
+                  "-o", sc, "--disable-build-servers"], st.path("build-sample-app-selfcontained.log"))
     if not os.path.exists(os.path.join(REPO, "build", "tools", "SHA512SUMS")):
         run_step("building the diagnostics tools", ["sh", os.path.join(HERE, "build-tools.sh")],
                  st.path("build-tools.log"))
@@ -252,6 +269,21 @@ def build_inputs(st, spec, rootless=False):
     for profile in profiles:
         say(f"rootfs profile {profile}")
         rootfs.ensure_profile(st.dir, profile)
+
+
+def worker_copy(app):
+    """Worker.dll, Worker.runtimeconfig.json and Worker.deps.json beside SampleApp.dll in APP: the same
+    app under another file name, so `dotnet /app/Worker.dll` differs from `dotnet /app/SampleApp.dll`
+    by the name of its .dll (sample-twoproc). Written to temporary names, renamed last."""
+    for ext in (".runtimeconfig.json", ".deps.json", ".dll"):
+        src, dst = os.path.join(app, "SampleApp" + ext), os.path.join(app, "Worker" + ext)
+        with open(src, "rb") as f:
+            data = f.read()
+        if ext == ".deps.json":
+            data = data.replace(b'"SampleApp.dll"', b'"Worker.dll"').replace(b'"SampleApp/', b'"Worker/')
+        with open(dst + ".tmp", "wb") as f:
+            f.write(data)
+        os.replace(dst + ".tmp", dst)
 
 
 def port_busy(port):

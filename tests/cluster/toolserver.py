@@ -15,6 +15,8 @@
                                   read, never answered; freed when the server stops). Faults hit only
                                   /download/... answers, never the 302, so K counts downloads.
     GET /_faults, DELETE /_faults the current fault (or null) / clear it
+    GET /SHA512SUMS               the tools' SHA-512s ("HEX  RID/dotnet-TOOL"), as a mirror may publish
+                                  them (aka.ms does not): the plugin checks downloads against them
 Files: {tools_dir}/{rid}/dotnet-{tool} (made by build-tools.sh); {version} is {tools_dir}/VERSION.
 Log: {state_dir}/tools.log, one JSON object per request: time, method, path, status, bytes (body bytes
 actually sent), fault (mode or null). Tests count downloads by counting /download/ lines.
@@ -153,6 +155,11 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == "/_faults":
             return self._json(200, {"fault": self.server.faults.current()})
+        if path == "/SHA512SUMS":  # a mirror's checksums (aka.ms publishes none)
+            sums = os.path.join(self.server.tools_dir, "SHA512SUMS")
+            if os.path.isfile(sums):
+                with open(sums, "rb") as f:
+                    return self._send(200, "text/plain", f.read())
         m = REDIRECT_RE.match(path)
         if m and self._tool_file(m.group(2), m.group(1)):
             loc = "/download/%s/%s/%s" % (self.server.version(), m.group(2), m.group(1))
