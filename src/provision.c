@@ -22,6 +22,7 @@
 #include "push.h"
 #include "target.h"
 #include "toolcache.h"
+#include "toolsums.h"
 #include "transfer.h"
 #include "workspace.h"
 
@@ -374,6 +375,7 @@ static int toolcache_exit(const struct toolcache_error *err)
 
 static int local_download(struct prov *pv, struct prov_err *e)
 {
+	char sha512[DIGEST_HEX_MAX];
 	struct toolcache_opts to;
 	struct toolcache_error *err = calloc(1, sizeof(*err));
 	int ret = -1;
@@ -389,6 +391,22 @@ static int local_download(struct prov *pv, struct prov_err *e)
 	to.refresh = pv->o->refresh;
 	to.progress = pv->o->progress;
 	to.interrupted = pv->o->interrupted;
+	switch (toolsums_lookup(to.base_url, pv->name, pv->rid, to.interrupted, sha512,
+				sizeof(sha512), e->why, sizeof(e->why))) {
+	case TOOLSUMS_FOUND:
+		to.expected_sha512 = sha512;
+		log_verbose("tool: %s: %s", pv->label, e->why);
+		break;
+	case TOOLSUMS_NONE:
+		log_verbose("tool: %s: %s", pv->label, e->why);
+		break;
+	case TOOLSUMS_MISSING:
+		e->code = EX_BADTOOL;
+		setf(e->what, sizeof(e->what), "cannot verify %s", pv->label);
+		setf(e->hint, sizeof(e->hint), "%s names the checksums to trust: add the tool's line, "
+		     "or unset it", TOOLSUMS_ENV);
+		goto out;
+	}
 	if (toolcache_get(pv->name, pv->rid, &to, &pv->ce, err) != TOOLCACHE_OK) {
 		e->code = toolcache_exit(err);
 		strlcpy(e->what, err->what, sizeof(e->what));
