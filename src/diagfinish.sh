@@ -117,6 +117,9 @@ if ws_rel_ok "runs/$RUNID" && [ -d "$RUN" ] && [ ! -L "$RUN" ]; then
 		prune "runs/$RUNID"
 	fi
 fi
+# runs/ itself goes when this was the last run in it (rmdir removes only an empty directory; a run
+# opening meanwhile creates it again: workspace.sh)
+[ -d "$WS/runs" ] && [ ! -L "$WS/runs" ] && rmdir -- "$WS/runs" 2>/dev/null
 drop_lines
 if [ "$FAILED" = 0 ]; then rec done ok; else rec done failed; fi
 exit 0

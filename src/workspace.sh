@@ -34,7 +34,9 @@ for base in "$@"; do
 	if [ -z "$why" ] && ! ws_append "$RUNID${TAB}dir${TAB}runs/$RUNID${TAB}0" 2>/dev/null; then
 		why="cannot write $WS/manifest"
 	fi
-	if [ -z "$why" ] && ! mkdir -- "$WS/runs/$RUNID" 2>/dev/null; then
+	# runs/ may just have been removed by a run that ended (diagfinish.sh): make it again once
+	if [ -z "$why" ] && ! mkdir -- "$WS/runs/$RUNID" 2>/dev/null &&
+		! { mkdir -- "$WS/runs" 2>/dev/null && mkdir -- "$WS/runs/$RUNID" 2>/dev/null; }; then
 		why="cannot create $WS/runs/$RUNID"
 	fi
 	if [ -n "$why" ]; then
