@@ -55,7 +55,7 @@ check "ps with --kubeconfig" 0 'linux-x64' ''
 
 run kubectl dotnetprof ps sample-twoproc
 check "ps on the two-process pod shows two .NET processes" 0 '' ''
-assert "two-process pod: two rows" test "$(printf '%s\n' "$OUT" | grep -c 'SampleApp\.dll')" -ge 2
+assert "two-process pod: two rows" test "$(printf '%s\n' "$OUT" | grep -cE '(SampleApp|Worker)\.dll')" -ge 2
 run kubectl dotnetprof ps sample-nonroot
 check "ps on the non-root pod shows the app user" 0 '\bapp\b' ''
 run kubectl dotnetprof ps sample-tmpdir --json
