@@ -23,30 +23,6 @@ fail() {
 	exit 3
 }
 
-# hash_of CMD FILE: H = what CMD prints for FILE ("-" for size only). Only our hash commands run.
-hash_of() {
-	H=-
-	case $1 in
-	-) return 0 ;;
-	sha256sum | md5sum | cksum) ;;
-	*) return 1 ;;
-	esac
-	_h=$("$1" <"$2") || return 1
-	set -- "$1" $_h
-	case $1 in
-	cksum) H="${2-} ${3-}" ;;
-	*) H=${2-} ;;
-	esac
-	[ -n "${2-}" ]
-}
-
-# size_of FILE: S = its size in bytes.
-size_of() {
-	set -- $(wc -c <"$1") || return 1
-	S=${1-}
-	case $S in '' | *[!0-9]*) return 1 ;; esac
-}
-
 # last_line FILE: L = its last non-empty line.
 last_line() {
 	L=

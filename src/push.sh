@@ -20,23 +20,10 @@ fail() {
 	exit 3
 }
 
-# hash_of FILE: H = what HASHCMD prints for FILE ("" for size only).
-hash_of() {
-	H=
-	[ "$HASHCMD" = - ] && return 0
-	set -- $("$HASHCMD" <"$1") || return 1
-	case $HASHCMD in
-	cksum) H="${1-} ${2-}" ;;
-	*) H=${1-} ;;
-	esac
-	[ -n "$H" ]
-}
-
-# size_of FILE: S = its size in bytes.
-size_of() {
-	set -- $(wc -c <"$1") || return 1
-	S=${1-}
-	case $S in '' | *[!0-9]*) return 1 ;; esac
+# phash FILE: H = what HASHCMD prints for FILE ("" for size only): wslib's hash_of.
+phash() {
+	hash_of "$HASHCMD" "$1" || return 1
+	[ "$H" != - ] || H=
 }
 
 ws_check "$WS" || fail "workspace $WS: $WHY"
@@ -44,7 +31,7 @@ ws_rel_ok "$DEST" || fail "refusing destination \"$DEST\": not a plain path insi
 target=$WS/$DEST
 
 if [ "$MODE" = check ]; then
-	if [ -f "$target" ] && [ ! -L "$target" ] && size_of "$target" && hash_of "$target"; then
+	if [ -f "$target" ] && [ ! -L "$target" ] && size_of "$target" && phash "$target"; then
 		rec have "$S" "$H"
 	else
 		echo none
@@ -86,7 +73,7 @@ if [ "$S" != "$SIZE" ]; then
 	rec bad size "$S"
 	exit 3
 fi
-hash_of "$tmp" || fail "$HASHCMD failed on $tmp"
+phash "$tmp" || fail "$HASHCMD failed on $tmp"
 if [ "$H" != "$WANT" ]; then
 	rec bad hash "$H"
 	exit 3
