@@ -69,6 +69,7 @@ int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
 	t.process_name = c->process_name;
 	t.dump = dump;
 	t.force = c->force;
+	t.tool = tool;
 	v->opened = 1;
 	if (diag_open(&ctx->kube, &t, &v->s) < 0)
 		return -1;

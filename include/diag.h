@@ -53,6 +53,8 @@ struct diag_target {
 	long long pid;              /* -p; 0: not given */
 	const char *process_name;   /* --process-name; NULL: not given */
 	enum diag_dump_type dump;   /* the free-space check of preflight step 6; NONE: skipped */
+	const char *tool;           /* "dotnet-trace": the workspace's open exec also reports the pod's
+	                               copy (tools/TOOL), so that reusing it costs no exec; may be NULL */
 	int force;                  /* --force: a space shortfall is a warning */
 };
 

@@ -50,12 +50,23 @@ struct target_pod;
 #define WS_DIRNAME ".dotnetprof"
 #define WS_RUNID_MAX 64
 
+/* What the open exec found at one path of the workspace (workspace_open_check). */
+struct ws_have {
+	int checked;              /* the open exec looked (rel is set) */
+	int present;              /* a regular file was there, readable */
+	unsigned long long size;
+	char hash[129];           /* what the hash command printed ("" for size only) */
+	char rel[256];            /* the path, relative to the workspace */
+	char hashcmd[16];         /* the hash command used ("-": size only) */
+};
+
 struct workspace {
 	char *path;               /* "/tmp/.dotnetprof" */
 	int exec_ok;              /* the probe saw exec allowed in its directory */
 	int created;              /* this run created the workspace */
 	char runid[WS_RUNID_MAX]; /* this run's id */
 	char *run_dir;            /* "/tmp/.dotnetprof/runs/RUNID" */
+	struct ws_have have;      /* workspace_open_check's finding */
 };
 
 /* The shell library every workspace script starts with (src/wslib.sh), and the open script. */
@@ -86,6 +97,15 @@ size_t workspace_candidates(const struct probe *pr, int need_exec, size_t *idx, 
  */
 int workspace_open(struct kube *k, const struct target_pod *pod, const struct probe *pr,
 		   int need_exec, struct workspace *ws);
+
+/*
+ * workspace_open, and in the same exec the size and `hashcmd` hash ("sha256sum", "md5sum", "cksum",
+ * or "-" for size only) of the file at `check_rel` in the workspace (the tool the run will use), in
+ * ws->have: a push with reuse (push.h) then needs no exec of its own to find the copy current.
+ */
+int workspace_open_check(struct kube *k, const struct target_pod *pod, const struct probe *pr,
+			 int need_exec, const char *check_rel, const char *hashcmd,
+			 struct workspace *ws);
 void workspace_release(struct workspace *ws);
 
 /* "WS/REL" newly allocated, or NULL (ENOMEM). */

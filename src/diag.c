@@ -15,6 +15,8 @@
 #include "podexec.h"
 #include "proc.h"
 #include "rid.h"
+#include "strfmt.h"
+#include "transfer.h"
 
 #define MIN_RUNTIME_MAJOR 8
 
@@ -381,8 +383,10 @@ static int check_space(struct kube *k, const struct diag_target *t, struct diag_
 int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *s)
 {
 	struct diag_problem pb;
+	const char *hashcmd;
+	char *slash, *check = NULL;
 	long idx;
-	char *slash;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	probe_init(&s->probe);
@@ -416,7 +420,15 @@ int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *
 	slash = s->socket_dir ? strrchr(s->socket_dir, '/') : NULL;
 	if (slash)
 		slash == s->socket_dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
-	if (workspace_open(k, s->pod, &s->probe, 1, &s->ws) < 0)
+	if (t->tool && !(check = strfmt("tools/%s", t->tool))) {
+		k->exit_code = EX_ERROR;
+		log_error("out of memory");
+		return -1;
+	}
+	hashcmd = digest_command(pull_choose_hash(s->probe.cmds));
+	rc = workspace_open_check(k, s->pod, &s->probe, 1, check, hashcmd ? hashcmd : "-", &s->ws);
+	free(check);
+	if (rc < 0)
 		return -1;
 	s->ws_open = 1;
 	log_verbose("target: pod %s/%s container %s, process %ld (%s, .NET %s), %s, workspace %s",

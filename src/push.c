@@ -285,6 +285,16 @@ static const char *hash_cmd(enum digest_kind h)
 	return c ? c : "-";
 }
 
+/* DEST already holds the file: nothing is sent. Returns 0. */
+static int reused(struct push_result *r, const char *label, const struct workspace *ws,
+		  const char *dest)
+{
+	r->reused = 1;
+	log_verbose("%s: already in the pod as %s/%s (%s %s), not copied again", label, ws->path,
+		    dest, digest_name(r->hash), r->hash_hex);
+	return 0;
+}
+
 int push_file(struct kube *k, const struct target_pod *pod, unsigned cmds,
 	      const struct workspace *ws, const struct push_opts *o, struct push_result *r)
 {
@@ -328,7 +338,15 @@ int push_file(struct kube *k, const struct target_pod *pod, unsigned cmds,
 	snprintf(inlen, sizeof(inlen), "%llu", (unsigned long long)enc_len);
 	snprintf(perm, sizeof(perm), "%o", o->mode & 07777);
 
-	if (o->reuse) {
+	if (o->reuse && ws->have.checked && !strcmp(ws->have.rel, o->dest) &&
+	    !strcmp(ws->have.hashcmd, hash_cmd(r->hash))) {
+		/* the workspace's open exec already looked at DEST: no exec of our own */
+		if (ws->have.present && ws->have.size == r->size &&
+		    !strcmp(ws->have.hash, r->hash_hex)) {
+			ret = reused(r, label, ws, o->dest);
+			goto out;
+		}
+	} else if (o->reuse) {
 		const char *const args[] = { ws->path, ws->runid, "check", size, inlen,
 					     hash_cmd(r->hash), r->hash_hex, o->dest, perm, mline,
 					     NULL };
@@ -339,10 +357,7 @@ int push_file(struct kube *k, const struct target_pod *pod, unsigned cmds,
 		    push_parse_report(p.out_buf, &kind, &f1, &f2, &f3) >= 0 &&
 		    !strcmp(kind, "have") && f1 && f2 && !strcmp(f1, size) &&
 		    !strcmp(f2, r->hash_hex)) {
-			r->reused = 1;
-			log_verbose("%s: already in the pod as %s/%s (%s %s), not copied again", label,
-				    ws->path, o->dest, digest_name(r->hash), r->hash_hex);
-			ret = 0;
+			ret = reused(r, label, ws, o->dest);
 			goto out;
 		}
 		proc_release(&p);

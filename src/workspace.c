@@ -326,6 +326,25 @@ static void describe_dirs(const struct probe *pr)
 int workspace_open(struct kube *k, const struct target_pod *pod, const struct probe *pr,
 		   int need_exec, struct workspace *ws)
 {
+	return workspace_open_check(k, pod, pr, need_exec, NULL, NULL, ws);
+}
+
+/* A "have SIZE HASH" / "have-none" record of the open script into ws->have. */
+static void take_have(struct workspace *ws, char **f, int nf)
+{
+	char *end;
+
+	if (nf == 3 && !strcmp(f[0], "have")) {
+		ws->have.size = strtoull(f[1], &end, 10);
+		ws->have.present = *f[1] && !*end;
+		strlcpy(ws->have.hash, strcmp(f[2], "-") ? f[2] : "", sizeof(ws->have.hash));
+	}
+}
+
+int workspace_open_check(struct kube *k, const struct target_pod *pod, const struct probe *pr,
+			 int need_exec, const char *check_rel, const char *hashcmd,
+			 struct workspace *ws)
+{
 	struct strvec args = STRVEC_INIT;
 	size_t idx[16], n, i;
 	char *script = NULL, *line, *cur, rel[WS_RUNID_MAX + 8];
@@ -348,7 +367,9 @@ int workspace_open(struct kube *k, const struct target_pod *pod, const struct pr
 		goto out;
 	}
 	if (workspace_new_runid(ws->runid, sizeof(ws->runid)) < 0 ||
-	    strvec_push(&args, ws->runid) < 0 || !(script = workspace_script(workspace_sh)))
+	    strvec_push(&args, ws->runid) < 0 || strvec_push(&args, check_rel ? check_rel : "-") < 0 ||
+	    strvec_push(&args, check_rel && hashcmd ? hashcmd : "-") < 0 ||
+	    !(script = workspace_script(workspace_sh)))
 		goto oom;
 	for (i = 0; i < n; i++)
 		if (strvec_push(&args, pr->dirs[idx[i]].path) < 0)
@@ -360,8 +381,10 @@ int workspace_open(struct kube *k, const struct target_pod *pod, const struct pr
 	while ((line = workspace_next_line(&cur))) {
 		char *f[3];
 		long num;
+		int nf = workspace_split(line, f, 3);
 
-		if (workspace_split(line, f, 3) != 3)
+		take_have(ws, f, nf);
+		if (nf != 3)
 			continue;
 		num = strtol(f[1], NULL, 10);
 		if (num < 1 || (size_t)num > n)
@@ -388,6 +411,11 @@ int workspace_open(struct kube *k, const struct target_pod *pod, const struct pr
 		log_hint("remove a stale workspace with `kubectl dotnetprof clean %s -c %s`, or run as "
 			 "the user who owns it", pod->name, pod->container);
 		goto out;
+	}
+	if (check_rel && strlen(check_rel) < sizeof(ws->have.rel)) {
+		ws->have.checked = 1;
+		strlcpy(ws->have.rel, check_rel, sizeof(ws->have.rel));
+		strlcpy(ws->have.hashcmd, hashcmd ? hashcmd : "-", sizeof(ws->have.hashcmd));
 	}
 	ws->path = join(pr->dirs[idx[used]].path, WS_DIRNAME);
 	ws->exec_ok = pr->dirs[idx[used]].exec_ok;

@@ -1,13 +1,16 @@
 # workspace.sh - open this run's workspace in the container (after wslib.sh).
-# Usage: sh -c "$wslib_sh$workspace_sh" dotnetprof RUNID BASE...
+# Usage: sh -c "$wslib_sh$workspace_sh" dotnetprof RUNID CHECK HASHCMD BASE...
 # Tries each BASE in order: BASE/.dotnetprof is created with mkdir (atomic, 0700), or, when it exists,
 # used only if ws_check accepts it. Then tools/ and runs/ exist, the run's line is appended to the
 # manifest before runs/RUNID is made (a run killed right after still has its directory listed).
 # Prints "skip<TAB>N<TAB>WHY" for each BASE passed over and "ws<TAB>N<TAB>CREATED" for the one used
 # (N counts from 1); exit 0. Nothing usable: exit 3 after the skip lines.
+# CHECK (a path relative to the workspace, or "-"): after "ws", report what the workspace holds
+# there, so the caller can skip a separate exec to check a tool: "have<TAB>SIZE<TAB>HASH" (HASH: what
+# HASHCMD prints, "-" for size only) or "have-none" (absent, not a regular file, or unreadable).
 
-RUNID=$1
-shift
+RUNID=$1 CHECK=$2 HASHCMD=$3
+shift 3
 n=0
 for base in "$@"; do
 	n=$((n + 1))
@@ -45,6 +48,14 @@ for base in "$@"; do
 		continue
 	fi
 	rec ws "$n" "$created"
+	if [ "$CHECK" != - ]; then
+		if ws_rel_ok "$CHECK" && [ -f "$WS/$CHECK" ] && [ ! -L "$WS/$CHECK" ] &&
+			size_of "$WS/$CHECK" && hash_of "$HASHCMD" "$WS/$CHECK"; then
+			rec have "$S" "$H"
+		else
+			echo have-none
+		fi
+	fi
 	exit 0
 done
 exit 3

@@ -324,7 +324,7 @@ static void poddl(const struct sandbox *sb, const char *const *sh, const char *b
 static void sandbox_init(struct sandbox *sb, const char *const *sh)
 {
 	char base[PATH_MAX + 8];
-	const char *const open_args[] = { sb->runid, base, NULL };
+	const char *const open_args[] = { sb->runid, "-", "-", base, NULL };
 	struct proc p;
 
 	memset(sb, 0, sizeof(*sb));

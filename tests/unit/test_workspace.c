@@ -480,7 +480,7 @@ static void live_one(const char *const *sh)
 	/* open: a missing base is skipped, the second one used */
 	assert_int_equal(workspace_new_runid(runid, sizeof(runid)), 0);
 	{
-		const char *const args[] = { runid, "/nonexistent-dir", L.base, NULL };
+		const char *const args[] = { runid, "-", "-", "/nonexistent-dir", L.base, NULL };
 
 		run_script(sh, workspace_sh, args, NULL, 0, &p);
 		assert_int_equal(p.status, 0);
@@ -494,6 +494,29 @@ static void live_one(const char *const *sh)
 		assert_int_equal(lstat(L.ws, &st), 0);
 		assert_true(S_ISDIR(st.st_mode));
 		assert_int_equal(st.st_mode & 07777, 0700);
+	}
+
+	/* open with CHECK: what the workspace holds at a path (the tool to run), in the same exec */
+	{
+		const char *const args[] = { "R-CHECK", "tools/t", "sha256sum", L.base, NULL };
+		const char *const again[] = { "R-CHECK2", "tools/t", "sha256sum", L.base, NULL };
+		char want[DIGEST_HEX_MAX + 64];
+
+		run_script(sh, workspace_sh, args, NULL, 0, &p);
+		assert_int_equal(p.status, 0);
+		assert_non_null(strstr(p.out_buf, "ws\t1\t0\nhave-none\n"));
+		proc_release(&p);
+		snprintf(path, sizeof(path), "%s/tools/t", L.ws);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fputs("abc", fp);
+		fclose(fp);
+		run_script(sh, workspace_sh, again, NULL, 0, &p);
+		sha256_hex("abc", 3, hash);
+		snprintf(want, sizeof(want), "have\t3\t%s\n", hash);
+		assert_non_null(strstr(p.out_buf, want));
+		proc_release(&p);
+		unlink(path);
 	}
 
 	/* push raw: hostile destination name inside the run directory */
@@ -680,7 +703,7 @@ static void test_live_refuse(void **state)
 	assert_int_equal(mkdir(target, 0700), 0);
 	assert_int_equal(symlink(target, ws), 0);
 	{
-		const char *const args[] = { "R1", base, NULL };
+		const char *const args[] = { "R1", "-", "-", base, NULL };
 
 		run_script(sh, workspace_sh, args, NULL, 0, &p);
 	}
@@ -698,7 +721,7 @@ static void test_live_refuse(void **state)
 	unlink(ws);
 	assert_int_equal(mkdir(ws, 0755), 0);
 	{
-		const char *const args[] = { "R1", base, NULL };
+		const char *const args[] = { "R1", "-", "-", base, NULL };
 
 		run_script(sh, workspace_sh, args, NULL, 0, &p);
 	}
@@ -736,7 +759,7 @@ static void test_live_no_eof(void **state)
 	snprintf(ws, sizeof(ws), "%s/.dotnetprof", base);
 	assert_int_equal(mkdir(base, 0755), 0);
 	for (k = 0; k < sizeof(shells) / sizeof(shells[0]); k++) {
-		const char *const open_args[] = { runid, base, NULL };
+		const char *const open_args[] = { runid, "-", "-", base, NULL };
 		struct proc q;
 
 		snprintf(runid, sizeof(runid), "R-NOEOF-%zu", k);
