@@ -30,6 +30,7 @@ snapshot() {
 
 # ---- debian: full listing of / before and after; a planted file outside must survive ----
 kubectl exec sample-debian -- sh -c 'printf keep >/var/tmp/outside-keep'
+kubectl dotnetprof clean sample-debian >/dev/null 2>&1 || true # what earlier scenarios left
 before=$(snapshot sample-debian app)
 assert "debian: the snapshot lists the root filesystem" grep -q '^/etc/passwd ' <<<"$before"
 run "$drv" sample-debian - "$data" --tool mytool
@@ -62,6 +63,7 @@ check "debian: a second clean has nothing to clean" 0 'nothing to clean' ''
 # ---- a push killed with SIGKILL half-way: the pod's side first (its shell gets no chance to remove
 # its temp file), then the plugin and kubectl. clean removes the partial file and the run. ----
 for pod in sample-app musl-box; do
+	kubectl dotnetprof clean "$pod" >/dev/null 2>&1 || true
 	before=$(snapshot "$pod" "")
 	setsid "$drv" "$pod" - "$big" --artifact big >/dev/null 2>&1 &
 	pid=$!
