@@ -33,6 +33,7 @@
 #include "target.h"
 #include "toolcache.h"
 #include "workspace.h"
+#include "wsscript.h"
 
 /* ---- strategy and planner ---- */
 
@@ -264,28 +265,6 @@ static void make_bin(const char *dir, const char *fake, const char *name, const 
 	}
 }
 
-/* Run `body` (after wslib) under shell `sh` with args; the caller releases `p`. */
-static void run_script(const char *const *sh, const char *body, const char *const *args,
-		       struct proc *p)
-{
-	const char *argv[32];
-	char *script = workspace_script(body);
-	size_t n = 0, i;
-
-	assert_non_null(script);
-	for (i = 0; sh[i]; i++)
-		argv[n++] = sh[i];
-	argv[n++] = "-c";
-	argv[n++] = script;
-	argv[n++] = "dotnetprof";
-	for (i = 0; args[i]; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	proc_init(p, argv);
-	assert_int_equal(proc_run(p), 0);
-	free(script);
-}
-
 /* The report of one run of poddl.sh: kind and up to three fields (copied). */
 struct report {
 	int status;
@@ -305,7 +284,7 @@ static void poddl(const struct sandbox *sb, const char *const *sh, const char *b
 	setenv("FAKE_MODE", mode, 1);
 	setenv("FAKE_BODY", body ? body : "/nonexistent", 1);
 	setenv("FAKE_LOG", sb->log, 1);
-	run_script(sh, poddl_sh, args, &p);
+	run_script(sh, poddl_sh, args, NULL, 0, &p);
 	setenv("PATH", sb->old_path, 1);
 	memset(r, 0, sizeof(*r));
 	r->status = p.status;
@@ -352,7 +331,7 @@ static void sandbox_init(struct sandbox *sb, const char *const *sh)
 	assert_int_equal(mkdir(base, 0755), 0);
 	snprintf(sb->ws, sizeof(sb->ws), "%s/.dotnetprof", base);
 	assert_int_equal(workspace_new_runid(sb->runid, sizeof(sb->runid)), 0);
-	run_script(sh, workspace_sh, open_args, &p);
+	run_script(sh, workspace_sh, open_args, NULL, 0, &p);
 	assert_int_equal(p.status, 0);
 	proc_release(&p);
 }
@@ -446,7 +425,8 @@ static void live_download_ok(const struct sandbox *sb, const char *const *sh)
 	text = read_all(sum, NULL);
 	snprintf(line, sizeof(line), "sha256sum\t%s\t%s\t%s\n", hex, size, url);
 	assert_string_equal(text, line);
-	manifest = read_all(strcat(strcpy(line, sb->ws), "/manifest"), NULL);
+	snprintf(line, sizeof(line), "%s/manifest", sb->ws);
+	manifest = read_all(line, NULL);
 	snprintf(line, sizeof(line), "%s\ttool\ttools/dotnet-trace\t%s\n", sb->runid, size);
 	assert_non_null(strstr(manifest, line));
 	snprintf(line, sizeof(line), "%s\ttool\ttools/dotnet-trace.sum\t%zu\n", sb->runid,
@@ -589,7 +569,7 @@ static void live_check_tamper(const struct sandbox *sb, const char *const *sh)
 	assert_string_equal(r.kind, "have");
 	assert_string_equal(r.f[0], "-");
 
-	strcat(tool, ".sum"); /* a pushed copy has no .sum: not reused by this check */
+	strlcat(tool, ".sum", sizeof(tool)); /* a pushed copy has no .sum: not reused by this check */
 	assert_int_equal(unlink(tool), 0);
 	poddl(sb, sh, sb->bin_none, "ok", NULL, chk, &r);
 	assert_string_equal(r.kind, "none");
