@@ -156,9 +156,7 @@ int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		goto out;
 	}
-	if (target_resolve(&ctx->kube, &t, &set) < 0 ||
-	    !(pod = target_pick_pod(&ctx->kube, &t, &set, NULL)) ||
-	    target_pick_container(&ctx->kube, pod, ctx->common.container) < 0) {
+	if (!(pod = target_resolve_one(&ctx->kube, &t, ctx->common.container, &set))) {
 		rc = ctx->kube.exit_code;
 		goto out;
 	}

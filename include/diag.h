@@ -112,9 +112,12 @@ char *diag_dotnet_root(const char *runtime_dir);
 
 /*
  * Run the probe in pod->container (chosen) and parse it into `pr` (initialised here), `rid` filled
- * ("" when the platform is unknown). Requires at least one .NET process (EX_NODOTNET otherwise).
- * 0 or -1 (message printed). Also used by ps.
+ * ("" when the platform is unknown). 0 or -1 (message printed).
  */
+int diag_probe_run(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
+		   size_t ridsize);
+
+/* diag_probe_run, and at least one .NET process is required (EX_NODOTNET otherwise). Used by ps. */
 int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
 		   size_t ridsize);
 

@@ -95,4 +95,12 @@ struct target_pod *target_pick_pod(struct kube *k, const struct target_spec *t,
  */
 int target_pick_container(struct kube *k, struct target_pod *pod, const char *want);
 
+/*
+ * target_resolve, then target_pick_pod (no --all), then target_pick_container(`container`): the one
+ * pod and container a verb works on. `set` owns the pods (release it even on failure). Returns the
+ * pod (pod->container chosen), or NULL (message printed, exit_code set).
+ */
+struct target_pod *target_resolve_one(struct kube *k, const struct target_spec *t,
+				      const char *container, struct target_set *set);
+
 #endif

@@ -297,7 +297,7 @@ void diag_last_line(const char *text, char *buf, size_t bufsize)
 		 best ? best : "");
 }
 
-int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
+int diag_probe_run(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
 		   size_t ridsize)
 {
 	char err[512];
@@ -325,6 +325,18 @@ int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *p
 	}
 	if (rid_from_uname(pr->arch, pr->libc, rid, ridsize) < 0)
 		rid[0] = '\0';
+	k->exit_code = EX_OK;
+	ret = 0;
+out:
+	proc_release(&p);
+	return ret;
+}
+
+int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
+		   size_t ridsize)
+{
+	if (diag_probe_run(k, pod, pr, rid, ridsize) < 0)
+		return -1;
 	if (!pr->nprocs) {
 		k->exit_code = EX_NODOTNET;
 		log_error("no .NET process found in container \"%s\" of pod \"%s\" (namespace \"%s\"; "
@@ -332,13 +344,9 @@ int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *p
 			  rid[0] ? rid : (pr->arch[0] ? pr->arch : "unknown"), (unsigned long)pr->uid);
 		log_hint("is the app running in this container? pick another with -c; a process run "
 			 "by another user may be invisible when the container runs as non-root");
-		goto out;
+		return -1;
 	}
-	k->exit_code = EX_OK;
-	ret = 0;
-out:
-	proc_release(&p);
-	return ret;
+	return 0;
 }
 
 /* Free space (KiB) of the probe's candidate dir that holds the workspace; -1 unknown. */
@@ -390,9 +398,7 @@ int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *
 
 	memset(s, 0, sizeof(*s));
 	probe_init(&s->probe);
-	if (target_resolve(k, t->spec, &s->set) < 0 ||
-	    !(s->pod = target_pick_pod(k, t->spec, &s->set, NULL)) ||
-	    target_pick_container(k, s->pod, t->container) < 0 ||
+	if (!(s->pod = target_resolve_one(k, t->spec, t->container, &s->set)) ||
 	    diag_probe_pod(k, s->pod, &s->probe, s->rid, sizeof(s->rid)) < 0)
 		return -1;
 	idx = diag_pick_process(&s->probe, t->pid, t->process_name, &pb);

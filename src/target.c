@@ -585,3 +585,14 @@ int target_pick_container(struct kube *k, struct target_pod *pod, const char *wa
 	pod->container = c->name;
 	return 0;
 }
+
+struct target_pod *target_resolve_one(struct kube *k, const struct target_spec *t,
+				      const char *container, struct target_set *set)
+{
+	struct target_pod *pod;
+
+	if (target_resolve(k, t, set) < 0 || !(pod = target_pick_pod(k, t, set, NULL)) ||
+	    target_pick_container(k, pod, container) < 0)
+		return NULL;
+	return pod;
+}

@@ -16,13 +16,12 @@
 #include <string.h>
 
 #include "download.h"
+#include "diag.h"
 #include "exitcodes.h"
 #include "kube.h"
 #include "log.h"
-#include "podexec.h"
 #include "probe.h"
 #include "provision.h"
-#include "rid.h"
 #include "target.h"
 #include "workspace.h"
 
@@ -73,7 +72,6 @@ int main(int argc, char **argv)
 	struct workspace ws;
 	struct provision_opts o;
 	struct provision_result r;
-	struct proc p;
 	char err[256], rid[32];
 	int rc = EX_ERROR;
 
@@ -84,23 +82,17 @@ int main(int argc, char **argv)
 	if (argc < 4 || parse_opts(argc, argv, &o) < 0)
 		return usage();
 	probe_init(&pr);
-	proc_init(&p, NULL);
 	if (kube_init(&k) < 0 || target_spec_parse(&t, argv[1], NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "provision_driver: %s\n", err);
 		return EX_USAGE;
 	}
 	download_global_init();
-	if (target_resolve(&k, &t, &set) < 0 || !(pod = target_pick_pod(&k, &t, &set, NULL)) ||
-	    target_pick_container(&k, pod, strcmp(argv[2], "-") ? argv[2] : NULL) < 0 ||
-	    podexec_script(&k, pod, probe_sh, NULL, &p) < 0) {
+	if (!(pod = target_resolve_one(&k, &t, strcmp(argv[2], "-") ? argv[2] : NULL, &set)) ||
+	    diag_probe_run(&k, pod, &pr, rid, sizeof(rid)) < 0) {
 		rc = k.exit_code;
 		goto out;
 	}
-	if (p.status != 0 || probe_parse(p.out_buf, p.out_len, &pr, err, sizeof(err)) < 0) {
-		log_error("probe failed: %s", p.status ? "exit status" : err);
-		goto out;
-	}
-	if (rid_from_uname(pr.arch, pr.libc, rid, sizeof(rid)) < 0) {
+	if (!rid[0]) {
 		log_error("no RID for machine \"%s\"", pr.arch);
 		goto out;
 	}
@@ -116,7 +108,6 @@ int main(int argc, char **argv)
 out:
 	download_global_cleanup();
 	workspace_release(&ws);
-	proc_release(&p);
 	probe_release(&pr);
 	target_set_release(&set);
 	target_spec_release(&t);

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "exitcodes.h"
 #include "kube.h"
 #include "log.h"
-#include "podexec.h"
 #include "probe.h"
 #include "push.h"
 #include "target.h"
@@ -41,8 +41,7 @@ int main(int argc, char **argv)
 	struct workspace ws;
 	struct push_opts o;
 	struct push_result r;
-	struct proc p;
-	char err[256], dest[4096], esc[8192], *full = NULL;
+	char err[256], rid[32], dest[4096], esc[8192], *full = NULL;
 	const char *name = NULL;
 	int i, tool = 0, need_exec = 1, rc = EX_ERROR;
 
@@ -68,19 +67,13 @@ int main(int argc, char **argv)
 	if (!name)
 		return usage();
 	probe_init(&pr);
-	proc_init(&p, NULL);
 	if (kube_init(&k) < 0 || target_spec_parse(&t, argv[1], NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "push_driver: %s\n", err);
 		return EX_USAGE;
 	}
-	if (target_resolve(&k, &t, &set) < 0 || !(pod = target_pick_pod(&k, &t, &set, NULL)) ||
-	    target_pick_container(&k, pod, strcmp(argv[2], "-") ? argv[2] : NULL) < 0 ||
-	    podexec_script(&k, pod, probe_sh, NULL, &p) < 0) {
+	if (!(pod = target_resolve_one(&k, &t, strcmp(argv[2], "-") ? argv[2] : NULL, &set)) ||
+	    diag_probe_run(&k, pod, &pr, rid, sizeof(rid)) < 0) {
 		rc = k.exit_code;
-		goto out;
-	}
-	if (p.status != 0 || probe_parse(p.out_buf, p.out_len, &pr, err, sizeof(err)) < 0) {
-		log_error("probe failed: %s", p.status ? "exit status" : err);
 		goto out;
 	}
 	if (workspace_open(&k, pod, &pr, need_exec, &ws) < 0) {
@@ -109,7 +102,6 @@ int main(int argc, char **argv)
 out:
 	free(full);
 	workspace_release(&ws);
-	proc_release(&p);
 	probe_release(&pr);
 	target_set_release(&set);
 	target_spec_release(&t);
