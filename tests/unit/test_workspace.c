@@ -28,6 +28,7 @@
 #include "push.h"
 #include "strvec.h"
 #include "workspace.h"
+#include "wsscript.h"
 #include "wsclean.h"
 
 /* ---- run ids, planner, escaping ---- */
@@ -408,34 +409,6 @@ struct live {
 	char base[PATH_MAX];
 	char ws[PATH_MAX];
 };
-
-/* Run `body` (after wslib) under shell `sh` with args; stdin from `in`. Returns the proc (caller
- * releases). */
-static void run_script(const char *const *sh, const char *body, const char *const *args,
-		       const char *in, size_t in_len, struct proc *p)
-{
-	const char *argv[32];
-	char *script = workspace_script(body);
-	size_t n = 0, i;
-
-	assert_non_null(script);
-	for (i = 0; sh[i]; i++)
-		argv[n++] = sh[i];
-	argv[n++] = "-c";
-	argv[n++] = script;
-	argv[n++] = "dotnetprof";
-	for (i = 0; args && args[i]; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	proc_init(p, argv);
-	if (in) {
-		p->in = PROC_IO_BUFFER;
-		p->in_data = in;
-		p->in_len = in_len;
-	}
-	assert_int_equal(proc_run(p), 0);
-	free(script);
-}
 
 static void sha256_hex(const char *data, size_t len, char *out)
 {
