@@ -7,7 +7,9 @@
  *   src/pull_stat.sh    `sh -c "$pull_stat_sh" dotnetprof PATH SAMPLE HASHES`: the "stat" exec.
  *                       Prints "KEY<TAB>VALUE" lines (never the file's name): "dotnetprof-stat 1";
  *                       "cmd NAME" for each of sha256sum md5sum cksum base64 gzip head tail dd wc
- *                       stat found; then "error noent|isdir|notreg|noperm" and stops, or
+ *                       stat found ("cmd sha256sum" means SHA-256 can be computed, followed by
+ *                       "sha256tool openssl|sha256sum": the implementation, src/shlib/sha256.sh
+ *                       prefers openssl's, which uses the CPU's SHA instructions); then "error noent|isdir|notreg|noperm" and stops, or
  *                       "size N"; with SAMPLE=1 and gzip, head, wc present "sample IN OUT" (the
  *                       first MiB through gzip -1); "ready 1"; then, in the same exec, "hash TOOL
  *                       OUTPUT" with the first of HASHES ("sha256sum md5sum cksum") found, run on
@@ -70,6 +72,7 @@ struct pull_stat {
 	uint64_t size;
 	long long sample_in, sample_out; /* gzip sample: bytes in, bytes out; -1 when not measured */
 	int ready;                  /* the "ready" line came */
+	char sha256_tool[16];       /* "openssl" or "sha256sum" (the pod's SHA-256), "" when not said */
 	enum digest_kind hash;      /* DIGEST_NONE when no hash line (yet) */
 	char hash_hex[DIGEST_HEX_MAX];
 	int have_size2;

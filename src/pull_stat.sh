@@ -2,8 +2,12 @@
 f=$1 sample=$2 hashes=$3
 say() { printf '%s\t%s\n' "$1" "$2"; }
 have() { command -v "$1" >/dev/null 2>&1; }
+# @include shlib/sha256.sh
 say dotnetprof-stat 1
-for c in sha256sum md5sum cksum base64 gzip head tail dd wc stat; do
+sha256_pick
+# "cmd sha256sum": the pod can compute SHA-256 (sha256sum or openssl); "sha256tool" names which
+[ -n "$SHA256_TOOL" ] && say cmd sha256sum && say sha256tool "$SHA256_TOOL"
+for c in md5sum cksum base64 gzip head tail dd wc stat; do
 	have "$c" && say cmd "$c"
 done
 if [ -d "$f" ]; then say error isdir; exit 0; fi
@@ -19,11 +23,16 @@ if [ "$sample" = 1 ] && have gzip && have head && have wc; then
 fi
 say ready 1
 for h in $hashes; do
-	if have "$h"; then
-		printf 'hash\t%s\t' "$h"
-		"$h" <"$f" || printf '\n'
-		break
-	fi
+	case $h in
+	sha256sum) [ -n "$SHA256_TOOL" ] || continue ;;
+	*) have "$h" || continue ;;
+	esac
+	printf 'hash\t%s\t' "$h"
+	case $h in
+	sha256sum) sha256_stdin <"$f" || printf '\n' ;;
+	*) "$h" <"$f" || printf '\n' ;;
+	esac
+	break
 done
 say size2 "$(size)"
 say end 1

@@ -223,6 +223,11 @@ int pull_stat_parse(const char *text, size_t len, struct pull_stat *st, char *er
 		} else if (KEY("hash")) {
 			if (parse_hash(v, vlen, st) < 0)
 				goto bad;
+		} else if (KEY("sha256tool")) {
+			if (!((vlen == 7 && !memcmp(v, "openssl", 7)) || (vlen == 9 && !memcmp(v, "sha256sum", 9))))
+				goto bad;
+			memcpy(st->sha256_tool, v, vlen);
+			st->sha256_tool[vlen] = '\0';
 		} else if (KEY("ready")) {
 			st->ready = 1;
 		} else if (KEY("end")) {
@@ -1078,9 +1083,10 @@ static int plan(struct pull *pl)
 		return -1;
 	}
 	progress_end(&pl->prog);
-	log_verbose("plan: %" PRIu64 " bytes, %s, verify with %s, resume with %s", pl->st.size,
+	log_verbose("plan: %" PRIu64 " bytes, %s, verify with %s%s%s, resume with %s", pl->st.size,
 		    pull_stream_encoding(pl->o->encoding, pl->gzip), digest_name(pl->hash),
-		    pl->seek == PULL_SEEK_TAIL ? "tail -c" : pl->seek == PULL_SEEK_DD ? "dd" : "nothing");
+		    pl->hash == DIGEST_SHA256 && pl->st.sha256_tool[0] ? " by " : "",
+		    pl->hash == DIGEST_SHA256 ? pl->st.sha256_tool : "", pl->seek == PULL_SEEK_TAIL ? "tail -c" : pl->seek == PULL_SEEK_DD ? "dd" : "nothing");
 	if (pl->st.sample_in > 0)
 		log_verbose("gzip -1 sample: %lld of %lld bytes", pl->st.sample_out, pl->st.sample_in);
 	pl->prog.total = pl->st.size;

@@ -26,6 +26,7 @@ me_uid() {
 me_uid
 
 # @include shlib/rec.sh
+# @include shlib/sha256.sh
 
 # ws_check DIR: is DIR a workspace we may use and clean: a real directory (not a symlink), owned by
 # us, mode 0700? Else WHY says what is wrong.
@@ -78,7 +79,13 @@ hash_of() {
 	sha256sum | md5sum | cksum) ;;
 	*) return 1 ;;
 	esac
-	_h=$("$1" <"$2") || return 1
+	case $1 in
+	sha256sum)
+		[ -n "${SHA256_TOOL+x}" ] || sha256_pick
+		_h=$(sha256_stdin <"$2") || return 1
+		;;
+	*) _h=$("$1" <"$2") || return 1 ;;
+	esac
 	set -- "$1" $_h
 	case $1 in
 	cksum) H="${2-} ${3-}" ;;

@@ -1,7 +1,8 @@
 """Root filesystem profiles of the stand-in cluster, built from the host's own files (no network).
 
 Profiles (see README.md "Profiles"):
-  debian        bash, dash as /bin/sh, coreutils, tar, curl + CA certificates, gzip, findutils, grep, sed
+  debian        bash, dash as /bin/sh, coreutils, tar, curl + CA certificates, openssl (Debian's
+                ca-certificates depends on it, so .NET's Debian images have it), gzip, findutils, grep, sed
   slim          dash as /bin/sh and coreutils only (no tar, curl, wget), like `dotnet publish` images
   busybox-musl  static busybox with applet links and the musl loader /lib/ld-musl-x86_64.so.1; no .NET
   distroless    no shell: only what the .NET runtime needs
@@ -35,7 +36,8 @@ NSSWITCH = "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"
 
 # name -> (Debian packages whose programs are copied, has .NET runtime mounts, /bin/sh target)
 PROFILES = {
-    "debian": (("bash", "dash", "coreutils", "tar", "curl", "gzip", "findutils", "grep", "sed"), True, "dash"),
+    "debian": (("bash", "dash", "coreutils", "tar", "curl", "openssl", "gzip", "findutils", "grep", "sed"),
+               True, "dash"),
     "slim": (("dash", "coreutils"), True, "dash"),
     "distroless": ((), True, None),
     "busybox-musl": ((), False, None),

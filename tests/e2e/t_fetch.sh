@@ -50,6 +50,7 @@ run kubectl dotnetprof -v fetch $FP "$big" -o big.bin
 standin fault --clear
 check "fetch 1 GiB with the stream cut 3 times" 0 'big\.bin: 1073741824 bytes' ''
 assert "3 resumes were reported with -v" test "$(count_matches 'resuming at byte [0-9]+ of 1073741824')" = 3
+assert "slim (no openssl): the pod's sha256 is sha256sum's" test "$(count_matches 'verify with sha256 by sha256sum')" -ge 1
 assert "the copy after 3 cuts has the pod's sha256" test "$(local_sha big.bin)" = "$fp_sha"
 rm -f big.bin
 
@@ -124,6 +125,8 @@ pexec sample-debian -- sh -c '{ head -c 20000000 /dev/zero; seq 1 3000000; head 
 mixed_sha=$(pod_sha sample-debian /tmp/dotnetprof-e2e-mixed.bin)
 run kubectl dotnetprof -v fetch sample-debian /tmp/dotnetprof-e2e-mixed.bin -o auto.bin
 check "auto picks gzip for compressible data on a pod with gzip" 0 'auto\.bin: .*, gzip' 'plan: .*gzip'
+assert "debian (openssl, as ca-certificates brings it): the pod's sha256 is openssl's" \
+	test "$(count_matches 'verify with sha256 by openssl')" -ge 1
 for spec in "raw --compress none" "base64 --compress none" "gzip" "base64 --compress gzip"; do
 	name=$(echo "$spec" | tr ' ' '_' | tr -d -)
 	# shellcheck disable=SC2086

@@ -107,6 +107,13 @@ static void test_stat_parse(void **state)
 	assert_false(st.end);
 	assert_int_equal(st.hash, DIGEST_NONE);
 
+	/* the pod's SHA-256 implementation is named; nothing else is accepted there */
+	static const char tool[] = "dotnetprof-stat\t1\ncmd\tsha256sum\nsha256tool\topenssl\nready\t1\n";
+	assert_int_equal(pull_stat_parse(tool, strlen(tool), &st, err, sizeof(err)), 0);
+	assert_string_equal(st.sha256_tool, "openssl");
+	static const char badtool[] = "dotnetprof-stat\t1\nsha256tool\trm -rf\n";
+	assert_int_equal(pull_stat_parse(badtool, strlen(badtool), &st, err, sizeof(err)), -1);
+
 	/* cksum's two fields, wc's padding */
 	static const char ck[] = "dotnetprof-stat\t1\ncmd\tcksum\nsize\t    3\nready\t1\n"
 				 "hash\tcksum\t1219131554 3\nend\t1\n";
@@ -484,6 +491,51 @@ static void test_scripts_errors(void **state)
 	}
 }
 
+/*
+ * The stat script hashes with openssl when it computes SHA-256 correctly, else with sha256sum: a
+ * stub openssl that prints a wrong digest first in PATH is passed over, and the hash is the same.
+ */
+static void test_scripts_sha256_tool(void **state)
+{
+	static const char content[] = "the same bytes either way\n";
+	const char *args[] = { "data", "0", "sha256sum md5sum cksum", NULL };
+	const char *old_path = getenv("PATH");
+	char path[4096], want[DIGEST_HEX_MAX], err[128], *out;
+	struct pull_stat ps;
+	struct digest d;
+	size_t len;
+
+	(void)state;
+	assert_non_null(old_path);
+	assert_int_equal(chdir(scratch), 0);
+	write_file("data", content);
+	digest_init(&d, DIGEST_SHA256);
+	digest_update(&d, content, strlen(content));
+	digest_final(&d, want, sizeof(want));
+
+	if (have_prog("/usr/bin/openssl")) {
+		out = run_script("/bin/sh", pull_stat_sh, args, &len);
+		assert_int_equal(pull_stat_parse(out, len, &ps, err, sizeof(err)), 0);
+		assert_string_equal(ps.sha256_tool, "openssl");
+		assert_int_equal(ps.hash, DIGEST_SHA256);
+		assert_string_equal(ps.hash_hex, want);
+		free(out);
+	}
+
+	assert_int_equal(mkdir("stub", 0755), 0);
+	write_file("stub/openssl", "#!/bin/sh\necho 0000000000000000 '*stdin'\n");
+	assert_int_equal(chmod("stub/openssl", 0755), 0);
+	snprintf(path, sizeof(path), "%s/stub:%s", scratch, old_path);
+	assert_int_equal(setenv("PATH", path, 1), 0);
+	out = run_script("/bin/sh", pull_stat_sh, args, &len);
+	assert_int_equal(setenv("PATH", old_path, 1), 0);
+	assert_int_equal(pull_stat_parse(out, len, &ps, err, sizeof(err)), 0);
+	assert_string_equal(ps.sha256_tool, "sha256sum");
+	assert_int_equal(ps.hash, DIGEST_SHA256);
+	assert_string_equal(ps.hash_hex, want);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +549,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_localout, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_scripts_hostile_names, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_scripts_errors, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_scripts_sha256_tool, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
