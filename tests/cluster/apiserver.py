@@ -568,7 +568,7 @@ def as_table(resource, objs, list_rv):
 class Faults:
     """Exec faults: per pod from the spec, per pod from the admin API, or for the next K execs."""
 
-    KEYS = ("cutAfterBytes", "flipByteAt", "delayMs", "forbidExec")
+    KEYS = ("cutAfterBytes", "flipByteAt", "delayMs", "forbidExec", "rateBytesPerSec")
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -723,6 +723,26 @@ def exec_error_body(message):
             "reason": "InternalError", "details": {"causes": [{"message": message}]}, "code": 500}
 
 
+class Pacer:
+    """rateBytesPerSec: hold a stream to a link's speed (a node's network between kubectl and the
+    container, which the loopback stand-in does not have): after each chunk, sleep until the bytes
+    sent so far fit the rate. None or 0: no pacing."""
+
+    def __init__(self, rate):
+        self.rate = float(rate or 0)
+        self.start = time.monotonic()
+        self.total = 0
+
+    def __bool__(self):
+        return self.rate > 0
+
+    def sent(self, n):
+        self.total += n
+        ahead = self.total / self.rate - (time.monotonic() - self.start)
+        if ahead > 0:
+            time.sleep(ahead)
+
+
 class ExecSession:
     """One `kubectl exec` stream: a child process wired to WebSocket channels."""
 
@@ -767,6 +787,7 @@ class ExecSession:
     def pump(self, fd, channel):
         """Copy a child output fd to a channel until EOF (or silence after the child exited)."""
         idle_since = None
+        pace = Pacer(self.faults.get("rateBytesPerSec")) if channel == STDOUT else None
         try:
             while not self.cut.is_set():
                 ready, _, _ = select.select([fd], [], [], 0.2)
@@ -788,6 +809,8 @@ class ExecSession:
                     if data is None:
                         return
                 self.ws.send(0x2, bytes([channel]) + data)
+                if pace:
+                    pace.sent(len(data))
         except (OSError, WsClosed):
             self.cut.set()
         finally:

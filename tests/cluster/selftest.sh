@@ -189,6 +189,16 @@ test_403() {
     k exec "$POD" -- sh -c :   # the fault was for one exec only
 }
 
+test_rate() {
+    local t0 t1 n
+    admin POST /_standin/faults "{\"namespace\": \"default\", \"pod\": \"$POD\", \"rateBytesPerSec\": 2000000, \"count\": 1}"
+    t0=$(date +%s%N)
+    n=$(k exec "$POD" -- head -c 3000000 /dev/zero | wc -c)
+    t1=$(date +%s%N)
+    [ "$n" -eq 3000000 ] && [ $(( (t1 - t0) / 1000000 )) -ge 1400 ] ||
+        { echo "3 MB at 2 MB/s: $n bytes in $(( (t1 - t0) / 1000000 )) ms (want >= 1400 ms)" >&2; return 1; }
+}
+
 run_minor() {
     local m=$1
     export KUBECACHEDIR="$WORK/cache-$m"
@@ -205,6 +215,7 @@ run_minor() {
     check "1.$m: NotFound message" test_404
     check "1.$m: Unauthorized message for a wrong token" test_401
     check "1.$m: Forbidden message for forbidExec (count 1)" test_403
+    check "1.$m: rateBytesPerSec paces an exec's stdout (a link slower than loopback)" test_rate
     case " ${SELFTEST_BIG_MINORS:-$m} " in
     *" $m "*) check "1.$m: 256 MiB random in and out, equal sha256" test_big ;;
     esac

@@ -6,6 +6,7 @@
     python3 tests/cluster/standin.py down | status
     python3 tests/cluster/standin.py fault --pod NAME [-n NS] [--cut-after-bytes N] [--flip-byte-at N]
                                            [--delay-ms N] [--forbid-exec] [--count K]
+                                           [--rate-bytes-per-sec N]
     python3 tests/cluster/standin.py fault --clear [--pod NAME -n NS]
     python3 tests/cluster/standin.py version MINOR
 
@@ -586,7 +587,8 @@ def cmd_fault(args):
         fail("fault: --pod is required (or --clear)")
     body = {"namespace": args.namespace, "pod": args.pod}
     for key, val in (("cutAfterBytes", args.cut_after_bytes), ("flipByteAt", args.flip_byte_at),
-                     ("delayMs", args.delay_ms), ("count", args.count)):
+                     ("delayMs", args.delay_ms), ("count", args.count),
+                     ("rateBytesPerSec", args.rate_bytes_per_sec)):
         if val is not None:
             body[key] = val
     if args.forbid_exec:
@@ -629,6 +631,8 @@ def parser():
     f.add_argument("--cut-after-bytes", type=int)
     f.add_argument("--flip-byte-at", type=int)
     f.add_argument("--delay-ms", type=int)
+    f.add_argument("--rate-bytes-per-sec", type=int,
+                   help="pace every exec's stdout to N bytes/s (a link slower than loopback)")
     f.add_argument("--forbid-exec", action="store_true")
     f.add_argument("--count", type=int, help="apply to the next K execs only")
     f.add_argument("--clear", action="store_true", help="remove faults")
