@@ -11,19 +11,38 @@
 #
 # for a 64 MiB random file, a 1 GiB random file and a real heap dump of the sample app. Everything
 # runs against sample-debian, the one .NET pod that has tar (for kubectl cp) and gzip (for
-# fetch-gzip). Prints seconds, MB/s, the ratio to the ceiling measured in the same run, and for our
-# fetch its own peak RSS (VmHWM of our process, sampled while it runs). Every copy is checked against the
+# fetch-gzip). The methods run in interleaved rounds (every method once per round, files in turn),
+# so that load changes on a shared machine hit all of them; the table shows medians over the
+# rounds: seconds, MB/s, the ratio to the ceiling, the machine's busy CPU-seconds during the copy
+# (user+system of all processes, from /proc/stat: on the stand-in the pod, the API server and
+# kubectl share this machine's cores, so CPU spent anywhere slows the stream), and for our fetch its
+# own peak RSS (VmHWM of our process, sampled while it runs). Every copy is checked against the
 # pod's sha256. Our fetch always verifies (sha256 in the pod and here) and fsyncs; the others do not.
 #
-# Usage: bench/transfer.sh [--quick]   (--quick: skip the 1 GiB file)
+# --link MBPS paces every exec's stdout to MBPS MB/s (the stand-in's rateBytesPerSec): the case of
+# a real cluster, where the bytes cross a network between the node and kubectl and the pod's CPU is
+# not this machine's. Without it the stream is loopback and CPU-bound.
+#
+# Usage: bench/transfer.sh [--quick] [--rounds N] [--link MBPS]
+#        (--quick: skip the 1 GiB file; --rounds: default 3)
 # Needs: the stand-in up (make cluster-up), ./kubectl-dotnetprof built, bc, curl,
 # build/tools/linux-x64/dotnet-dump (made by the stand-in's `up`).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-quick=0
-[ "${1:-}" = --quick ] && quick=1
+quick=0 rounds=3 link=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--rounds) rounds=${2:?--rounds N}; shift ;;
+	--link) link=${2:?--link MBPS}; shift ;;
+	*) echo "usage: bench/transfer.sh [--quick] [--rounds N] [--link MBPS]" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $rounds$link in *[!0-9]*) echo "bench: --rounds and --link take whole numbers" >&2; exit 2 ;; esac
+[ "$rounds" -ge 1 ] || { echo "bench: --rounds must be at least 1" >&2; exit 2; }
 bin=$top/kubectl-dotnetprof
 pod=sample-debian
 [ -x "$bin" ] || { echo "bench: build first (make)" >&2; exit 2; }
@@ -37,7 +56,8 @@ export KUBECACHEDIR=$work/kubecache
 # a private copy: a rebuild in the tree during the run must not change what is measured
 cp "$bin" "$work/kubectl-dotnetprof"
 bin=$work/kubectl-dotnetprof
-trap 'rm -rf "$work"; kubectl exec $pod -- rm -rf /var/tmp/bench /tmp/bench-dd /tmp/bench-x >/dev/null 2>&1 || true' EXIT
+trap 'rm -rf "$work"; python3 tests/cluster/standin.py fault --clear >/dev/null 2>&1
+	kubectl exec $pod -- rm -rf /var/tmp/bench /tmp/bench-dd /tmp/bench-x >/dev/null 2>&1 || true' EXIT
 python3 tests/cluster/standin.py fault --clear >/dev/null
 
 pexec() { kubectl exec "$pod" -- "$@"; }
@@ -61,13 +81,20 @@ pexec env DOTNET_BUNDLE_EXTRACT_BASE_DIR=/tmp/bench-x /tmp/bench-dd collect -p "
 curl -fsS "http://127.0.0.1:${port:-30098}/leak-reset" >/dev/null || true
 files="$files /var/tmp/bench/heap.dmp"
 
-# measure NAME FILE OUT CMD...: run CMD, record seconds (and RSS for /usr/bin/time runs).
+# busy_ticks: the machine's user+nice+system+irq+softirq time so far, in clock ticks
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
+hz=$(getconf CLK_TCK)
+
+# measure NAME FILE OUT [TIMED] CMD...: run CMD, record seconds, busy CPU-seconds (and for TIMED
+# runs our own peak RSS).
 results=$work/results
 : >"$results"
 measure() {
-	local name=$1 file=$2 out=$3 t0 t1 secs rss=- want got
+	local name=$1 file=$2 out=$3 t0 t1 c0 c1 secs rss=- want got
 	shift 3
 	rm -f "$out"
+	sync # the last copy's writeback must not land on this one
+	c0=$(busy_ticks)
 	t0=$(date +%s.%N)
 	if [ "${1:-}" = TIMED ]; then
 		# our own peak RSS: VmHWM of our process, sampled until it exits (GNU time's %M would
@@ -86,11 +113,13 @@ measure() {
 		"$@" || { echo "bench: $name failed" >&2; return 1; }
 	fi
 	t1=$(date +%s.%N)
+	c1=$(busy_ticks)
 	secs=$(echo "$t1 - $t0" | bc -l)
 	want=${shas[$file]}
 	got=$(sha256sum <"$out" | cut -d' ' -f1)
 	[ "$got" = "$want" ] || { echo "bench: $name produced a wrong copy of $file" >&2; return 1; }
-	printf '%s %s %s %s %s\n' "$file" "$name" "$secs" "$rss" "$(stat -c %s "$out")" >>"$results"
+	printf '%s %s %s %s %s %s\n' "$file" "$name" "$secs" "$rss" "$(stat -c %s "$out")" \
+		"$(echo "($c1 - $c0) / $hz" | bc -l)" >>"$results"
 	rm -f "$out"
 }
 
@@ -99,34 +128,63 @@ for f in $files; do
 	shas[$f]=$(pod_sha "$f")
 done
 
-cd "$work"
+if [ "$link" -gt 0 ]; then
+	python3 tests/cluster/standin.py fault --pod $pod --rate-bytes-per-sec $((link * 1000000)) >/dev/null
+	echo "# every exec's stdout from $pod is paced to $link MB/s (a network link)"
+else
+	echo "# loopback: no link between the pod and kubectl; the copies are CPU-bound"
+fi
 for f in $files; do
 	echo "# $f ($(pexec stat -c %s "$f") bytes)"
-	measure ceiling "$f" out sh -c 'kubectl exec "$1" -- cat "$2" >out' sh $pod "$f"
-	measure kubectl-cp "$f" out kubectl cp "$pod:$f" out
-	measure recipe-b64 "$f" out sh -c 'kubectl exec "$1" -- base64 "$2" | base64 -d >out' sh $pod "$f"
-	measure fetch-raw "$f" out TIMED "$bin" fetch $pod "$f" -o out --encoding raw --compress none
-	measure fetch-b64 "$f" out TIMED "$bin" fetch $pod "$f" -o out --encoding base64 --compress none
-	measure fetch-gzip "$f" out TIMED "$bin" fetch $pod "$f" -o out --encoding gzip
-	measure fetch-auto "$f" out TIMED "$bin" fetch $pod "$f" -o out
-	# the ceiling once more, so that load changes during the run show
-	measure ceiling-again "$f" out sh -c 'kubectl exec "$1" -- cat "$2" >out' sh $pod "$f"
 done
 
+cd "$work"
+for r in $(seq 1 "$rounds"); do
+	echo "# round $r of $rounds"
+	for f in $files; do
+		measure ceiling "$f" out sh -c 'kubectl exec "$1" -- cat "$2" >out' sh $pod "$f"
+		measure kubectl-cp "$f" out sh -c 'kubectl cp "$1" out 2>/dev/null' sh "$pod:$f"
+		measure recipe-b64 "$f" out sh -c 'kubectl exec "$1" -- base64 "$2" | base64 -d >out' sh $pod "$f"
+		measure fetch-raw "$f" out TIMED "$bin" fetch $pod "$f" -o out --encoding raw --compress none
+		measure fetch-b64 "$f" out TIMED "$bin" fetch $pod "$f" -o out --encoding base64 --compress none
+		measure fetch-gzip "$f" out TIMED "$bin" fetch $pod "$f" -o out --encoding gzip
+		measure fetch-auto "$f" out TIMED "$bin" fetch $pod "$f" -o out
+	done
+done
+
+# medians over the rounds: FILE METHOD SECONDS RSS BYTES CPU (the CPU of the median round; RSS: the
+# largest)
+summary=$work/summary
+sort -k1,1 -k2,2 -k3,3g "$results" | awk '
+	function flush() {
+		if (n == 0) return
+		m = int((n + 1) / 2)
+		printf "%s %s %s %s %s %s\n", key1, key2, t[m], rssmax, bytes, c[m]
+	}
+	{
+		if ($1 " " $2 != key1 " " key2) { flush(); key1 = $1; key2 = $2; n = 0; rssmax = "-" }
+		n++; t[n] = $3; c[n] = $6; bytes = $5
+		if ($4 != "-" && (rssmax == "-" || $4 + 0 > rssmax + 0)) rssmax = $4
+	}
+	END { flush() }' >"$summary"
 echo
-printf '%-16s %-14s %8s %9s %9s %9s\n' FILE METHOD SECONDS MB/s xCEILING PEAK_RSS
+printf '%-16s %-14s %8s %9s %9s %7s %9s\n' FILE METHOD SECONDS MB/s xCEILING CPU_S PEAK_RSS
 awk '
 	$2 == "ceiling" { ceil[$1] = $3 }
 	{ rows[NR] = $0 }
 	END {
+		order["ceiling"] = 1; order["kubectl-cp"] = 2; order["recipe-b64"] = 3; order["fetch-raw"] = 4
+		order["fetch-b64"] = 5; order["fetch-gzip"] = 6; order["fetch-auto"] = 7
 		for (i = 1; i <= NR; i++) {
 			split(rows[i], f, " ")
 			n = f[1]; sub(".*/", "", n)
 			mbs = f[5] / f[3] / 1e6
 			rss = (f[4] == "-") ? "-" : (f[4] " MiB")
-			printf "%-16s %-14s %8.2f %9.1f %9.2f %9s\n", n, f[2], f[3], mbs, ceil[f[1]] / f[3], rss
+			printf "%d %-16s %-14s %8.2f %9.1f %9.2f %7.1f %9s\n", order[f[2]], n, f[2], f[3], mbs,
+			       ceil[f[1]] / f[3], f[6], rss
 		}
-	}' "$results"
+	}' "$summary" | sort -s -k2,2 -k1,1n | cut -d' ' -f2-
+echo "($rounds rounds, medians; $([ "$link" -gt 0 ] && echo "link $link MB/s" || echo loopback))"
 
 echo
 awk '
@@ -144,4 +202,4 @@ awk '
 				printf "acceptance: peak RSS of %s on 1 GiB = %s MiB (target < 16): %s\n", a[2],
 				       r[k], ((r[k] < 16) ? "met" : "NOT met")
 		}
-	}' "$results" | sort
+	}' "$summary" | sort
