@@ -75,6 +75,13 @@ int pull_choose_gzip(const struct pull_stat *st, enum pull_compress c, int local
 	       st->sample_out * 1000 < st->sample_in * (long long)PULL_GZIP_MAX_RATIO_PERMILLE;
 }
 
+int pull_gzip_link_slow(uint64_t bytes, long long ms)
+{
+	if (ms < PULL_GZIP_PROBE_MS)
+		return -1;
+	return (double)bytes * 1000.0 / (double)ms < PULL_GZIP_MAX_LINK_RATE;
+}
+
 const char *pull_stream_reader(uint64_t offset, enum pull_seek seek)
 {
 	if (offset == 0)
@@ -473,6 +480,10 @@ struct pull {
 	enum pull_seek seek;
 	struct progress prog;
 	int planned;                 /* plan() ran on the stat's "ready" */
+	int overlap;                 /* this attempt's raw stream started before the plan */
+	int gzip_pending;            /* gzip would pay if the raw stream proves slow: timing it */
+	long long probe_ms;          /* when the timing began (the first byte after the plan), or 0 */
+	uint64_t probe_size;         /* lo.size then */
 	unsigned resumes;
 	unsigned char in[PULL_BUF_SIZE];
 	unsigned char dec[PULL_BUF_SIZE];    /* base64-decoded bytes */
@@ -727,6 +738,32 @@ static int start_gunzip(struct proc *gz)
 }
 
 /*
+ * A raw stream whose plan said gzip would pay if the link is slow: time it from the first byte after
+ * the plan. 1 when it proved slow (switch to gzip now); 0 while timing or when it is fast (then
+ * it stays raw, and says why with -v).
+ */
+static int gzip_probe(struct pull *pl, long long now)
+{
+	int slow;
+
+	if (!pl->probe_ms) {
+		pl->probe_ms = now;
+		pl->probe_size = pl->lo.size;
+		return 0;
+	}
+	slow = pull_gzip_link_slow(pl->lo.size - pl->probe_size, now - pl->probe_ms);
+	if (slow < 0)
+		return 0;
+	pl->gzip_pending = 0;
+	log_verbose("raw stream: %.0f MB/s over %lld ms: %s",
+		    (double)(pl->lo.size - pl->probe_size) / 1000.0 / (double)(now - pl->probe_ms),
+		    now - pl->probe_ms, slow ? "the link is slow, switching to gzip"
+					     : "faster than gzip -1 compresses in a pod, staying raw");
+	pl->gzip = slow;
+	return slow;
+}
+
+/*
  * One stream exec from lo.size to EOF. STREAM_DONE: kubectl and the decoder ended cleanly;
  * STREAM_BROKEN: cut, failed, stuck or undecodable (resume from lo.size); STREAM_FATAL: reported.
  * `why` says what broke.
@@ -902,6 +939,11 @@ static enum stream_end stream_once(struct pull *pl, char *why, size_t whysize)
 			} else if (sink(pl, data, len) < 0) {
 				ret = STREAM_FATAL;
 				goto out;
+			} else if (pl->gzip_pending && gzip_probe(pl, now)) {
+				snprintf(why, whysize, "switching to gzip");
+				kill(x.p.pid, SIGTERM);
+				close(x.p.out_fd);
+				x.p.out_fd = -1;
 			}
 		}
 	}
@@ -1072,6 +1114,12 @@ static int plan(struct pull *pl)
 	pl->gzip = pl->o->compress != PULL_COMP_NONE &&
 		   pull_choose_gzip(&pl->st, pl->o->compress,
 				    (pl->st.cmds & PCMD_GZIP) && local_gzip_works());
+	if (pl->gzip && pl->overlap && pl->o->compress == PULL_COMP_AUTO && pl->seek != PULL_SEEK_NONE) {
+		/* the raw stream is running: switch only if it proves slower than gzip would be */
+		pl->gzip = 0;
+		pl->gzip_pending = 1;
+		pl->probe_ms = 0;
+	}
 	if (pl->o->compress == PULL_COMP_GZIP && !pl->gzip)
 		log_info("gzip not used: %s", pl->st.cmds & PCMD_GZIP ? "no gzip on this machine"
 								     : "the pod has no gzip");
@@ -1083,8 +1131,9 @@ static int plan(struct pull *pl)
 		return -1;
 	}
 	progress_end(&pl->prog);
-	log_verbose("plan: %" PRIu64 " bytes, %s, verify with %s%s%s, resume with %s", pl->st.size,
-		    pull_stream_encoding(pl->o->encoding, pl->gzip), digest_name(pl->hash),
+	log_verbose("plan: %" PRIu64 " bytes, %s%s, verify with %s%s%s, resume with %s", pl->st.size,
+		    pull_stream_encoding(pl->o->encoding, pl->gzip),
+		    pl->gzip_pending ? " (gzip if the raw stream proves slow)" : "", digest_name(pl->hash),
 		    pl->hash == DIGEST_SHA256 && pl->st.sha256_tool[0] ? " by " : "",
 		    pl->hash == DIGEST_SHA256 ? pl->st.sha256_tool : "", pl->seek == PULL_SEEK_TAIL ? "tail -c" : pl->seek == PULL_SEEK_DD ? "dd" : "nothing");
 	if (pl->st.sample_in > 0)
@@ -1109,10 +1158,12 @@ static int attempt(struct pull *pl, int first)
 	int sample = pl->o->compress == PULL_COMP_AUTO, overlap;
 
 	pl->planned = 0;
+	pl->gzip_pending = 0;
 	if (!first && restart_from_zero(pl) < 0)
 		goto fail;
 	overlap = pl->lo.size == 0 && pl->o->encoding == PULL_ENC_RAW &&
 		  pl->o->compress != PULL_COMP_GZIP;
+	pl->overlap = overlap;
 	if (overlap) {
 		if (stat_start(pl, sample) < 0)
 			return -1;

@@ -79,6 +79,18 @@ static void test_choose_gzip(void **state)
 	assert_false(pull_choose_gzip(&st, PULL_COMP_GZIP, 1));
 }
 
+static void test_gzip_link_slow(void **state)
+{
+	const long long ms = PULL_GZIP_PROBE_MS;
+
+	(void)state;
+	assert_int_equal(pull_gzip_link_slow(50000000, ms - 1), -1);    /* too soon to tell */
+	assert_int_equal(pull_gzip_link_slow(20000u * ms, ms), 1);     /* 20 MB/s: a network link */
+	assert_int_equal(pull_gzip_link_slow(300000u * ms, ms), 0);    /* 300 MB/s: loopback */
+	assert_int_equal(pull_gzip_link_slow(0, 2 * ms), 1);           /* nothing moved */
+	assert_int_equal(pull_gzip_link_slow(100000u * ms, ms), 0);    /* exactly the limit: raw */
+}
+
 static void test_stat_parse(void **state)
 {
 	static const char full[] =
@@ -542,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_choose_hash),
 		cmocka_unit_test(test_choose_seek),
 		cmocka_unit_test(test_choose_gzip),
+		cmocka_unit_test(test_gzip_link_slow),
 		cmocka_unit_test(test_stat_parse),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_basename),
