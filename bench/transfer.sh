@@ -16,7 +16,7 @@
 # rounds: seconds, MB/s, the ratio to the ceiling, the machine's busy CPU-seconds during the copy
 # (user+system of all processes, from /proc/stat: on the stand-in the pod, the API server and
 # kubectl share this machine's cores, so CPU spent anywhere slows the stream), and for our fetch its
-# own peak RSS (VmHWM of our process, sampled while it runs). Every copy is checked against the
+# own peak RSS (what it reports with -v: getrusage of its own process). Every copy is checked against the
 # pod's sha256. Our fetch always verifies (sha256 in the pod and here) and fsyncs; the others do not.
 #
 # --link MBPS paces every exec's stdout to MBPS MB/s (the stand-in's rateBytesPerSec): the case of
@@ -97,18 +97,13 @@ measure() {
 	c0=$(busy_ticks)
 	t0=$(date +%s.%N)
 	if [ "${1:-}" = TIMED ]; then
-		# our own peak RSS: VmHWM of our process, sampled until it exits (GNU time's %M would
-		# report the largest child, i.e. kubectl, a Go program of ~50 MiB)
+		# our own peak RSS, as our fetch reports it with -v (getrusage of its own process: GNU
+		# time's %M would report the largest child, i.e. kubectl, a Go program of ~50 MiB; sampling
+		# /proc while it runs would cost CPU the copy needs)
 		shift
-		"$@" >/dev/null 2>"$work/err" &
-		local p=$! v kb=0
-		while kill -0 "$p" 2>/dev/null; do
-			v=$(awk '/^VmHWM/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
-			[ -n "$v" ] && kb=$v
-			sleep 0.02
-		done
-		wait "$p" || { echo "bench: $name failed:" >&2; cat "$work/err" >&2; return 1; }
-		rss=$(echo "scale=1; $kb / 1024" | bc -l)
+		"$@" -v >/dev/null 2>"$work/err" || { echo "bench: $name failed:" >&2; cat "$work/err" >&2; return 1; }
+		rss=$(sed -n 's/.*peak memory \([0-9.]*\) MiB.*/\1/p' "$work/err")
+		[ -n "$rss" ] || rss=-
 	else
 		"$@" || { echo "bench: $name failed" >&2; return 1; }
 	fi

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -100,6 +101,24 @@ static void ensure_std_fds(void)
 		close(fd);
 }
 
+/* -v: this process's peak memory and CPU (kubectl and the pod are other processes), e.g. for bench/. */
+static void log_resources(void)
+{
+	struct rusage ru;
+	double peak_mib;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return;
+#ifdef __APPLE__
+	peak_mib = (double)ru.ru_maxrss / (1024.0 * 1024.0); /* bytes there */
+#else
+	peak_mib = (double)ru.ru_maxrss / 1024.0;            /* KiB on Linux and the BSDs */
+#endif
+	log_verbose("peak memory %.1f MiB, CPU %.2f s (this process; kubectl and the pod not counted)",
+		    peak_mib, (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+				      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_ctx ctx;
@@ -146,6 +165,7 @@ int main(int argc, char **argv)
 	}
 	rc = cmd->fn(argc - verb, argv + verb, &ctx);
 	download_global_cleanup();
+	log_resources();
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_error("cannot write the output: write error on stdout");
 		if (rc == EX_OK)
