@@ -56,8 +56,13 @@ export KUBECACHEDIR=$work/kubecache
 # a private copy: a rebuild in the tree during the run must not change what is measured
 cp "$bin" "$work/kubectl-dotnetprof"
 bin=$work/kubectl-dotnetprof
-trap 'rm -rf "$work"; python3 tests/cluster/standin.py fault --clear >/dev/null 2>&1
-	kubectl exec $pod -- rm -rf /var/tmp/bench /tmp/bench-dd /tmp/bench-x >/dev/null 2>&1 || true' EXIT
+cleanup() {
+	cd "$top" # the copies ran in $work, removed last
+	python3 tests/cluster/standin.py fault --clear >/dev/null 2>&1 || true
+	kubectl exec $pod -- rm -rf /var/tmp/bench /tmp/bench-dd /tmp/bench-x >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
 python3 tests/cluster/standin.py fault --clear >/dev/null
 
 pexec() { kubectl exec "$pod" -- "$@"; }

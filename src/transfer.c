@@ -1073,9 +1073,10 @@ static int copy_all(struct pull *pl)
 		log_verbose("stream interrupted (%s): resuming at byte %" PRIu64 " of %" PRIu64
 			    " (resume %u; %u in a row without progress)", why, pl->lo.size, pl->st.size,
 			    pl->resumes + 1, no_progress);
-		if (strcmp(why, "switching to gzip"))
+		if (strcmp(why, "switching to gzip")) {
 			backoff(no_progress);
-		pl->resumes++;
+			pl->resumes++; /* a switch to gzip is a plan, not a failure: not "resumed" */
+		}
 	}
 }
 
@@ -1148,8 +1149,10 @@ static int plan(struct pull *pl)
  *
  * A fresh raw copy does not wait for the stat exec: both start at once (saving one exec's start-up,
  * ~0.3-0.8 s), the stream with `cat`, hashed locally as sha256. When the stat's "ready" arrives the
- * plan is made; if it says gzip pays, the raw stream is stopped and resumed with gzip from where it
- * got to. A pod without sha256sum means the part is hashed again locally with its tool's algorithm.
+ * plan is made; if the sample says gzip would pay (and --compress auto), the raw stream is timed over
+ * PULL_GZIP_PROBE_MS and, when it proves slower than PULL_GZIP_MAX_LINK_RATE, stopped and resumed
+ * with gzip from where it got to (--compress gzip waits for the plan and streams gzip from the
+ * start). A pod without SHA-256 means the part is hashed again locally with its tool's algorithm.
  */
 static int attempt(struct pull *pl, int first)
 {
