@@ -9,9 +9,10 @@
  *                       "cmd NAME" for each of sha256sum md5sum cksum base64 gzip head tail dd wc
  *                       stat found ("cmd sha256sum" means SHA-256 can be computed, followed by
  *                       "sha256tool openssl|sha256sum": the implementation, src/shlib/sha256.sh
- *                       prefers openssl's, which uses the CPU's SHA instructions); then "error noent|isdir|notreg|noperm" and stops, or
- *                       "size N"; with SAMPLE=1 and gzip, head, wc present "sample IN OUT" (the
- *                       first MiB through gzip -1); "ready 1"; then, in the same exec, "hash TOOL
+ *                       prefers openssl's, which uses the CPU's SHA instructions); then
+ *                       "error noent|isdir|notreg|noperm" and stops, or "size N"; with SAMPLE=1
+ *                       and gzip, head, wc present "sample IN OUT" (the first MiB through
+ *                       gzip -1); "ready 1"; then, in the same exec, "hash TOOL
  *                       OUTPUT" with the first of HASHES ("sha256sum md5sum cksum") found, run on
  *                       the whole file from stdin; "size2 N" (the size again); "end 1".
  *   src/pull_stream.sh  `sh -c "$pull_stream_sh" dotnetprof PATH OFFSET +N READER ENC`: the

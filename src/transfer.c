@@ -231,7 +231,8 @@ int pull_stat_parse(const char *text, size_t len, struct pull_stat *st, char *er
 			if (parse_hash(v, vlen, st) < 0)
 				goto bad;
 		} else if (KEY("sha256tool")) {
-			if (!((vlen == 7 && !memcmp(v, "openssl", 7)) || (vlen == 9 && !memcmp(v, "sha256sum", 9))))
+			if (!(vlen == 7 && !memcmp(v, "openssl", 7)) &&
+			    !(vlen == 9 && !memcmp(v, "sha256sum", 9)))
 				goto bad;
 			memcpy(st->sha256_tool, v, vlen);
 			st->sha256_tool[vlen] = '\0';
@@ -738,9 +739,9 @@ static int start_gunzip(struct proc *gz)
 }
 
 /*
- * A raw stream whose plan said gzip would pay if the link is slow: time it from the first byte after
- * the plan. 1 when it proved slow (switch to gzip now); 0 while timing or when it is fast (then
- * it stays raw, and says why with -v).
+ * A raw stream whose plan said gzip would pay if the link is slow: time it from the first byte
+ * after the plan. 1 when it proved slow (switch to gzip now); 0 while timing or when it is fast
+ * (then it stays raw, and says why with -v).
  */
 static int gzip_probe(struct pull *pl, long long now)
 {
@@ -1136,7 +1137,8 @@ static int plan(struct pull *pl)
 		    pull_stream_encoding(pl->o->encoding, pl->gzip),
 		    pl->gzip_pending ? " (gzip if the raw stream proves slow)" : "", digest_name(pl->hash),
 		    pl->hash == DIGEST_SHA256 && pl->st.sha256_tool[0] ? " by " : "",
-		    pl->hash == DIGEST_SHA256 ? pl->st.sha256_tool : "", pl->seek == PULL_SEEK_TAIL ? "tail -c" : pl->seek == PULL_SEEK_DD ? "dd" : "nothing");
+		    pl->hash == DIGEST_SHA256 ? pl->st.sha256_tool : "",
+		    pl->seek == PULL_SEEK_TAIL ? "tail -c" : pl->seek == PULL_SEEK_DD ? "dd" : "nothing");
 	if (pl->st.sample_in > 0)
 		log_verbose("gzip -1 sample: %lld of %lld bytes", pl->st.sample_out, pl->st.sample_in);
 	pl->prog.total = pl->st.size;
@@ -1149,10 +1151,11 @@ static int plan(struct pull *pl)
  *
  * A fresh raw copy does not wait for the stat exec: both start at once (saving one exec's start-up,
  * ~0.3-0.8 s), the stream with `cat`, hashed locally as sha256. When the stat's "ready" arrives the
- * plan is made; if the sample says gzip would pay (and --compress auto), the raw stream is timed over
- * PULL_GZIP_PROBE_MS and, when it proves slower than PULL_GZIP_MAX_LINK_RATE, stopped and resumed
- * with gzip from where it got to (--compress gzip waits for the plan and streams gzip from the
- * start). A pod without SHA-256 means the part is hashed again locally with its tool's algorithm.
+ * plan is made; if the sample says gzip would pay (and --compress auto), the raw stream is timed
+ * over PULL_GZIP_PROBE_MS and, when it proves slower than PULL_GZIP_MAX_LINK_RATE, stopped and
+ * resumed with gzip from where it got to (--compress gzip waits for the plan and streams gzip from
+ * the start). A pod without SHA-256 means the part is hashed again locally with its tool's
+ * algorithm.
  */
 static int attempt(struct pull *pl, int first)
 {
