@@ -101,22 +101,43 @@ static void ensure_std_fds(void)
 		close(fd);
 }
 
+/*
+ * This process's peak resident memory in KiB: VmHWM of /proc/self/status where there is one (it
+ * starts again at execve; getrusage's ru_maxrss does not, so when kubectl runs us as a plugin it
+ * would report kubectl's own ~40 MiB), else ru_maxrss. -1 when unknown.
+ */
+static long peak_rss_kib(const struct rusage *ru)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+				break;
+		fclose(f);
+	}
+	if (kib >= 0)
+		return kib;
+#ifdef __APPLE__
+	return ru->ru_maxrss / 1024; /* bytes there */
+#else
+	return ru->ru_maxrss;        /* KiB on Linux and the BSDs */
+#endif
+}
+
 /* -v: this process's peak memory and CPU (kubectl and the pod are other processes), e.g. for bench/. */
 static void log_resources(void)
 {
 	struct rusage ru;
-	double peak_mib;
 
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		return;
-#ifdef __APPLE__
-	peak_mib = (double)ru.ru_maxrss / (1024.0 * 1024.0); /* bytes there */
-#else
-	peak_mib = (double)ru.ru_maxrss / 1024.0;            /* KiB on Linux and the BSDs */
-#endif
 	log_verbose("peak memory %.1f MiB, CPU %.2f s (this process; kubectl and the pod not counted)",
-		    peak_mib, (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-				      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+		    (double)peak_rss_kib(&ru) / 1024.0,
+		    (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+			    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
 }
 
 int main(int argc, char **argv)
