@@ -24,14 +24,11 @@ fi
 say ready 1
 for h in $hashes; do
 	case $h in
-	sha256sum) [ -n "$SHA256_TOOL" ] || continue ;;
-	*) have "$h" || continue ;;
+	sha256sum) [ -n "$SHA256_TOOL" ] || continue; run=sha256_stdin ;;
+	*) have "$h" || continue; run=$h ;;
 	esac
 	printf 'hash\t%s\t' "$h"
-	case $h in
-	sha256sum) sha256_stdin <"$f" || printf '\n' ;;
-	*) "$h" <"$f" || printf '\n' ;;
-	esac
+	"$run" <"$f" || printf '\n'
 	break
 done
 say size2 "$(size)"

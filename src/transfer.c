@@ -764,6 +764,15 @@ static int gzip_probe(struct pull *pl, long long now)
 	return slow;
 }
 
+/* Stop a raw stream so that copy_all resumes it compressed from where it got to. */
+static void stop_for_gzip(struct rexec *x, char *why, size_t whysize)
+{
+	snprintf(why, whysize, "switching to gzip");
+	kill(x->p.pid, SIGTERM);
+	close(x->p.out_fd);
+	x->p.out_fd = -1;
+}
+
 /*
  * One stream exec from lo.size to EOF. STREAM_DONE: kubectl and the decoder ended cleanly;
  * STREAM_BROKEN: cut, failed, stuck or undecodable (resume from lo.size); STREAM_FATAL: reported.
@@ -854,10 +863,7 @@ static enum stream_end stream_once(struct pull *pl, char *why, size_t whysize)
 				}
 				if (pl->gzip && !gz_on) {
 					/* gzip pays: stop the raw stream, resume compressed */
-					snprintf(why, whysize, "switching to gzip");
-					kill(x.p.pid, SIGTERM);
-					close(x.p.out_fd);
-					x.p.out_fd = -1;
+					stop_for_gzip(&x, why, whysize);
 					continue;
 				}
 			}
@@ -941,10 +947,7 @@ static enum stream_end stream_once(struct pull *pl, char *why, size_t whysize)
 				ret = STREAM_FATAL;
 				goto out;
 			} else if (pl->gzip_pending && gzip_probe(pl, now)) {
-				snprintf(why, whysize, "switching to gzip");
-				kill(x.p.pid, SIGTERM);
-				close(x.p.out_fd);
-				x.p.out_fd = -1;
+				stop_for_gzip(&x, why, whysize);
 			}
 		}
 	}

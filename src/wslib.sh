@@ -76,15 +76,12 @@ hash_of() {
 	H=-
 	case $1 in
 	-) return 0 ;;
-	sha256sum | md5sum | cksum) ;;
-	*) return 1 ;;
-	esac
-	case $1 in
 	sha256sum)
 		[ -n "${SHA256_TOOL+x}" ] || sha256_pick
 		_h=$(sha256_stdin <"$2") || return 1
 		;;
-	*) _h=$("$1" <"$2") || return 1 ;;
+	md5sum | cksum) _h=$("$1" <"$2") || return 1 ;;
+	*) return 1 ;;
 	esac
 	set -- "$1" $_h
 	case $1 in
