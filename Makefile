@@ -78,15 +78,20 @@ ALL_CFLAGS   := -std=c11 $(WARNINGS) $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS  := $(SAN_FLAGS) $(LDFLAGS)
 
 LIB_SRCS  := $(sort $(wildcard src/*.c))
-SCRIPTS   := $(sort $(wildcard src/*.sh))
-GEN_SRCS  := $(patsubst src/%.sh,$(GEN)/%_sh.c,$(SCRIPTS))
+# Pod scripts (src/pod/*.sh, including src/pod/lib/*.sh) and the shell completion scripts
+# (cmd/completion/*) are embedded as C strings by scripts/embed.sh.
+SCRIPTS   := $(sort $(wildcard src/pod/*.sh))
+GEN_SRCS  := $(patsubst src/pod/%.sh,$(GEN)/%_sh.c,$(SCRIPTS))
+COMPLETIONS := $(sort $(wildcard cmd/completion/*))
+GEN_CMD_SRCS := $(patsubst cmd/completion/%,$(GEN)/completion_%.c,$(COMPLETIONS))
 CMD_SRCS  := $(sort $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TEST_SCRIPTS := $(sort $(wildcard tests/unit/*_test.sh))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB_OBJS  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS)) $(patsubst $(GEN)/%.c,$(B)/obj/gen/%.o,$(GEN_SRCS))
-CMD_OBJS  := $(patsubst %.c,$(B)/obj/%.o,$(CMD_SRCS)) $(B)/obj/gen/version.o
+CMD_OBJS  := $(patsubst %.c,$(B)/obj/%.o,$(CMD_SRCS)) $(B)/obj/gen/version.o \
+	$(patsubst $(GEN)/%.c,$(B)/obj/gen/%.o,$(GEN_CMD_SRCS))
 MAIN_OBJ  := $(B)/obj/cmd/main.o
 LIB       := $(B)/libdotnetprof.a
 CMDLIB    := $(B)/libdotnetprof-cmd.a
@@ -125,10 +130,15 @@ $(B)/obj/gen/%.o: $(GEN)/%.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-# src/NAME.sh -> const char NAME_sh[]
-$(GEN)/%_sh.c: src/%.sh $(wildcard src/shlib/*.sh) scripts/embed.sh
+# src/pod/NAME.sh -> const char NAME_sh[] (include/podscripts.h)
+$(GEN)/%_sh.c: src/pod/%.sh $(wildcard src/pod/lib/*.sh) scripts/embed.sh
 	@mkdir -p $(@D)
 	sh scripts/embed.sh $*_sh $< $@
+
+# cmd/completion/SHELL -> const char completion_SHELL[] (cmd/completion.c)
+$(GEN)/completion_%.c: cmd/completion/% scripts/embed.sh
+	@mkdir -p $(@D)
+	sh scripts/embed.sh completion_$* $< $@
 
 # Rewritten only when VERSION changes, so that only version.o is rebuilt.
 $(GEN)/version.c: FORCE

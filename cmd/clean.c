@@ -4,7 +4,7 @@
  *
  * Cost per container: one exec to scan; one more to remove (none with --dry-run or nothing found).
  * Exit status: 0 when every workspace found was removed (or there was none), refused entries
- * (pointing outside) included; EX_ERROR when one was left alone (not ours), or something in it could
+ * (pointing outside) included; DPX_ERROR when one was left alone (not ours), or something in it could
  * not be removed; kubectl's codes on exec failures.
  */
 #include <stdio.h>
@@ -154,16 +154,16 @@ static int report(struct cli_ctx *ctx, const struct ws_found *f, int dry_run)
 	return bad;
 }
 
-/* Clean pod->container. Returns an EX_* code. */
+/* Clean pod->container. Returns the exit status (DPX_*). */
 static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const struct clean_opts *o)
 {
 	struct kube *k = &ctx->kube;
 	struct ws_scan s = { NULL, 0 };
 	size_t i;
-	int rc = EX_OK;
+	int rc = DPX_OK, r;
 
-	if (ws_scan_pod(k, pod, &s) < 0)
-		return k->exit_code;
+	if ((r = ws_scan_pod(k, pod, &s)) < 0)
+		return dpx_status(r);
 	if (!s.nws)
 		fprintf(ctx->out, "nothing to clean in container \"%s\" of pod \"%s\"\n", pod->container,
 			pod->name);
@@ -175,17 +175,17 @@ static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const st
 				  pod->container, pod->name, f->why);
 			log_hint("it was not made by the plugin as this user; remove it by hand if it "
 				 "is yours");
-			rc = EX_ERROR;
+			rc = DPX_ERROR;
 			continue;
 		}
 		fprintf(ctx->out, "container \"%s\" of pod \"%s\": workspace %s\n", pod->container,
 			pod->name, f->path);
-		if (!o->dry_run && ws_remove_pod(k, pod, f) < 0) {
-			rc = k->exit_code;
+		if (!o->dry_run && (r = ws_remove_pod(k, pod, f)) < 0) {
+			rc = dpx_status(r);
 			continue;
 		}
-		if (report(ctx, f, o->dry_run) && rc == EX_OK)
-			rc = EX_ERROR;
+		if (report(ctx, f, o->dry_run) && rc == DPX_OK)
+			rc = DPX_ERROR;
 	}
 	ws_scan_release(&s);
 	return rc;
@@ -198,7 +198,7 @@ int cmd_clean(int argc, char **argv, struct cli_ctx *ctx)
 	struct target_set set = { NULL, 0 };
 	struct target_pod *pod;
 	size_t i;
-	int rc = EX_ERROR, r;
+	int rc = DPX_ERROR, r;
 
 	if (cli_parse(ctx, argc, argv, clean_opt, &o) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
 		return ctx->exit_code;
@@ -207,20 +207,20 @@ int cmd_clean(int argc, char **argv, struct cli_ctx *ctx)
 		rc = ctx->exit_code;
 		goto out;
 	}
-	if (target_resolve(&ctx->kube, &t, &set) < 0 ||
-	    !(pod = target_pick_pod(&ctx->kube, &t, &set, NULL))) {
-		rc = ctx->kube.exit_code;
+	if ((r = target_resolve(&ctx->kube, &t, &set)) < 0 ||
+	    (r = target_pick_pod(&t, &set, NULL, &pod)) < 0) {
+		rc = dpx_status(r);
 		goto out;
 	}
 	if (!o.all_containers) {
-		if (target_pick_container(&ctx->kube, pod, ctx->common.container) < 0) {
-			rc = ctx->kube.exit_code;
+		if ((r = target_pick_container(pod, ctx->common.container)) < 0) {
+			rc = dpx_status(r);
 			goto out;
 		}
 		rc = clean_container(ctx, pod, &o);
 		goto out;
 	}
-	rc = EX_OK;
+	rc = DPX_OK;
 	for (i = 0; i < pod->ncontainers; i++) {
 		if (!pod->containers[i].running) {
 			log_info("skipping container \"%s\" of pod \"%s\": %s", pod->containers[i].name,
@@ -230,7 +230,7 @@ int cmd_clean(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		pod->container = pod->containers[i].name;
 		r = clean_container(ctx, pod, &o);
-		if (rc == EX_OK)
+		if (rc == DPX_OK)
 			rc = r;
 	}
 out:

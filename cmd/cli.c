@@ -117,7 +117,7 @@ int cli_usage_error(struct cli_ctx *ctx, const char *fmt, ...)
 	else
 		log_error("%s", msg);
 	cli_print_usage(ctx, log_stream());
-	ctx->exit_code = EX_USAGE;
+	ctx->exit_code = DPX_USAGE;
 	return -1;
 }
 
@@ -410,7 +410,7 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv,
 		return -1;
 	if (help) {
 		cli_print_help(ctx, ctx->out);
-		ctx->exit_code = EX_OK;
+		ctx->exit_code = DPX_OK;
 		return -1;
 	}
 	return 0;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "completion.h"
 #include "exitcodes.h"
 #include "kube.h"
 #include "proc.h"
@@ -65,59 +66,6 @@ static const struct {
 
 /* -v, -q, -h: every verb takes them, none takes a value (cli.c keeps its table private). */
 static const char *const global_flags[] = { "--verbose", "-v", "--quiet", "-q", "--help", "-h", NULL };
-
-static const char bash_script[] =
-	"# bash completion for kubectl-dotnetprof (kubectl-dotnetprof completion bash)\n"
-	"_kubectl_dotnetprof() {\n"
-	"\tlocal cur=${COMP_WORDS[COMP_CWORD]} out directive line\n"
-	"\tlocal -a cands=()\n"
-	"\tout=$(\"${COMP_WORDS[0]}\" completion __complete \"${COMP_WORDS[@]:1:COMP_CWORD}\" 2>/dev/null) ||\n"
-	"\t\treturn 0\n"
-	"\tdirective=${out##*:}\n"
-	"\twhile IFS= read -r line; do\n"
-	"\t\tcase $line in :*) ;; *) [ -n \"$line\" ] && cands+=(\"$line\") ;; esac\n"
-	"\tdone <<<\"$out\"\n"
-	"\tCOMPREPLY=()\n"
-	"\tfor line in \"${cands[@]}\"; do\n"
-	"\t\t[[ $line == \"$cur\"* ]] && COMPREPLY+=(\"$line\")\n"
-	"\tdone\n"
-	"\tif [ ${#COMPREPLY[@]} -eq 0 ] && [ \"$directive\" = 0 ]; then\n"
-	"\t\tcompopt -o default 2>/dev/null\n"
-	"\tfi\n"
-	"\treturn 0\n"
-	"}\n"
-	"complete -F _kubectl_dotnetprof kubectl-dotnetprof\n";
-
-static const char zsh_script[] =
-	"#compdef kubectl-dotnetprof\n"
-	"# zsh completion for kubectl-dotnetprof (kubectl-dotnetprof completion zsh)\n"
-	"_kubectl_dotnetprof() {\n"
-	"\tlocal out directive\n"
-	"\tlocal -a lines cands\n"
-	"\tout=$(${words[1]} completion __complete \"${(@)words[2,CURRENT]}\" 2>/dev/null) || return 1\n"
-	"\tlines=(\"${(@f)out}\")\n"
-	"\tdirective=${${lines[-1]}#:}\n"
-	"\tcands=(\"${(@)lines[1,-2]}\")\n"
-	"\tcands=(\"${(@)cands:#}\")\n"
-	"\tif (( ${#cands} )); then\n"
-	"\t\tcompadd -Q -- \"${(@)cands}\"\n"
-	"\telif [[ $directive == 0 ]]; then\n"
-	"\t\t_files\n"
-	"\tfi\n"
-	"}\n"
-	"if [[ ${funcstack[1]} == _kubectl-dotnetprof ]]; then\n"
-	"\t_kubectl_dotnetprof \"$@\"\n"
-	"else\n"
-	"\tcompdef _kubectl_dotnetprof kubectl-dotnetprof\n"
-	"fi\n";
-
-static const char fish_script[] =
-	"# fish completion for kubectl-dotnetprof (kubectl-dotnetprof completion fish)\n"
-	"function __kubectl_dotnetprof_complete\n"
-	"    set -l words (commandline -opc) (commandline -ct)\n"
-	"    $words[1] completion __complete $words[2..-1] 2>/dev/null | string match -v -r '^:'\n"
-	"end\n"
-	"complete -c kubectl-dotnetprof -f -a '(__kubectl_dotnetprof_complete)'\n";
 
 /* What the words typed so far say. */
 struct cstate {
@@ -422,12 +370,12 @@ int cmd_completion(int argc, char **argv, struct cli_ctx *ctx)
 	if (argc >= 2 && !strcmp(argv[1], "__complete")) {
 		memset(&st, 0, sizeof(st));
 		if (kube_init(&st.kube) < 0)
-			return EX_ERROR;
+			return DPX_ERROR;
 		log_set_level(LOG_QUIET);
 		directive = complete(&st, argc - 2, argv + 2);
 		printf(":%d\n", directive);
 		kube_release(&st.kube);
-		return EX_OK;
+		return DPX_OK;
 	}
 	if (cli_parse(ctx, argc, argv, NULL, NULL) < 0)
 		return ctx->exit_code;
@@ -435,13 +383,13 @@ int cmd_completion(int argc, char **argv, struct cli_ctx *ctx)
 		return ctx->exit_code;
 	shell = ctx->operands.v[0];
 	if (!strcmp(shell, "bash"))
-		fputs(bash_script, ctx->out);
+		fputs(completion_bash, ctx->out);
 	else if (!strcmp(shell, "zsh"))
-		fputs(zsh_script, ctx->out);
+		fputs(completion_zsh, ctx->out);
 	else if (!strcmp(shell, "fish"))
-		fputs(fish_script, ctx->out);
+		fputs(completion_fish, ctx->out);
 	else
 		return cli_usage_error(ctx, "unknown shell \"%s\" (bash, zsh or fish)", shell),
 		       ctx->exit_code;
-	return EX_OK;
+	return DPX_OK;
 }

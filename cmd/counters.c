@@ -112,14 +112,14 @@ static int monitor(struct diagverb *v, const struct counters_opts *o)
 {
 	struct diagrun_result r;
 	const char *args[16];
-	char dport[4200], dur[32];
+	char dport[DIAGVERB_DPORT_MAX], dur[32];
 	int tty = isatty(0) && isatty(1), rc;
 
 	args[0] = "monitor";
 	common_args(v, o, args, 1, dport, sizeof(dport), dur, sizeof(dur));
 	rc = diagverb_run(v, args, tty ? DIAGRUN_TTY : DIAGRUN_STREAM, 1, &r);
 	diagrun_result_release(&r);
-	return rc < 0 ? v->ctx->kube.exit_code : EX_OK;
+	return dpx_status(rc);
 }
 
 /* --duration or -o: collect into a csv/json file and copy it here. */
@@ -128,15 +128,16 @@ static int collect(struct diagverb *v, struct counters_opts *o)
 	struct diagrun_result r;
 	struct pull_result pr;
 	const char *args[20], *out = v->ctx->common.output, *dot;
-	char dport[4200], dur[32];
+	char dport[DIAGVERB_DPORT_MAX], dur[32];
 	int rc;
 
 	if (!o->format) {
 		dot = out ? strrchr(out, '.') : NULL;
 		o->format = dot && !strcmp(dot, ".json") ? "json" : "csv";
 	}
-	if (diagverb_artifact(v, "counters_", !strcmp(o->format, "json") ? ".json" : ".csv", NULL) < 0)
-		return v->ctx->kube.exit_code;
+	rc = diagverb_artifact(v, "counters_", !strcmp(o->format, "json") ? ".json" : ".csv", NULL);
+	if (rc < 0)
+		return dpx_status(rc);
 	args[0] = "collect";
 	args[1] = "--format";
 	args[2] = o->format;
@@ -157,17 +158,18 @@ static int collect(struct diagverb *v, struct counters_opts *o)
 	}
 	if (rc == 0)
 		diagverb_print_saved(v, &pr);
-	return rc < 0 ? v->ctx->kube.exit_code : EX_OK;
+	return dpx_status(rc);
 }
 
 int cmd_counters(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct counters_opts o = { 0, NULL, NULL, NULL };
 	struct diagverb v;
+	int rc;
 
 	if (cli_parse(ctx, argc, argv, counters_opt, &o) < 0)
 		return ctx->exit_code;
-	if (diagverb_begin(&v, ctx, "dotnet-counters", DIAG_DUMP_NONE) < 0)
-		return diagverb_end(&v, ctx->kube.exit_code);
+	if ((rc = diagverb_begin(&v, ctx, "dotnet-counters", DIAG_DUMP_NONE)) < 0)
+		return diagverb_end(&v, dpx_status(rc));
 	return diagverb_end(&v, o.seconds || ctx->common.output ? collect(&v, &o) : monitor(&v, &o));
 }

@@ -22,11 +22,10 @@
 static int fail_oom(struct diagverb *v)
 {
 	log_error("%s: out of memory", v->ctx->cmd ? v->ctx->cmd->name : "dotnetprof");
-	v->ctx->kube.exit_code = EX_ERROR;
-	return -1;
+	return -DPX_ERROR;
 }
 
-/* -o names an existing file (not a directory) and --force is not given: EX_EXISTS. */
+/* -o names an existing file (not a directory) and --force is not given: -DPX_EXISTS; else 0. */
 static int output_taken(struct diagverb *v, const char *local)
 {
 	struct stat st;
@@ -35,8 +34,7 @@ static int output_taken(struct diagverb *v, const char *local)
 		return 0;
 	log_error("%s exists: not overwritten", local);
 	log_hint("choose another name with -o, or pass --force to replace it");
-	v->ctx->kube.exit_code = EX_EXISTS;
-	return 1;
+	return -DPX_EXISTS;
 }
 
 int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
@@ -45,22 +43,20 @@ int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
 	struct cli_common *c = &ctx->common;
 	struct diag_target t;
 	struct provision_opts po;
+	int rc;
 
 	memset(v, 0, sizeof(*v));
 	v->ctx = ctx;
 	v->tool = tool;
-	if (cli_target(ctx, &v->spec, 0, NULL) < 0) {
-		ctx->kube.exit_code = ctx->exit_code;
-		return -1;
-	}
+	if (cli_target(ctx, &v->spec, 0, NULL) < 0)
+		return -ctx->exit_code;
 	v->have_spec = 1;
-	if (output_taken(v, c->output))
-		return -1;
+	if ((rc = output_taken(v, c->output)) < 0)
+		return rc;
 	memset(&po, 0, sizeof(po));
 	if (provision_parse_strategy(c->download, &po.strategy) < 0) {
-		ctx->kube.exit_code = EX_USAGE;
-		return cli_usage_error(ctx, "invalid --download \"%s\" (use auto, local or pod)",
-				       c->download);
+		cli_usage_error(ctx, "invalid --download \"%s\" (use auto, local or pod)", c->download);
+		return -DPX_USAGE;
 	}
 	memset(&t, 0, sizeof(t));
 	t.spec = &v->spec;
@@ -71,8 +67,13 @@ int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
 	t.force = c->force;
 	t.tool = tool;
 	v->opened = 1;
-	if (diag_open(&ctx->kube, &t, &v->s) < 0)
-		return -1;
+	if ((rc = diag_open(&ctx->kube, &t, &v->s)) < 0)
+		return rc;
+	if (v->s.proc->socket && strlen(v->s.proc->socket) + sizeof(",connect") > DIAGVERB_DPORT_MAX) {
+		log_error("the diagnostics socket path of process %ld is too long (%zu bytes)",
+			  (long)v->s.proc->pid, strlen(v->s.proc->socket));
+		return -DPX_NODOTNET;
+	}
 	diag_sigint_install();
 	po.tools_url = c->tools_url;
 	po.refresh = c->refresh;
@@ -84,7 +85,7 @@ int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
 
 /*
  * The directory `local` goes into must exist before the tool runs (not after a 30 s trace): created
- * (with its parents, 0755 minus the umask) when -o ends in '/', else an error. 0 or -1.
+ * (with its parents, 0755 minus the umask) when -o ends in '/', else an error. 0 or -DPX_*.
  */
 static int local_dir_ready(struct diagverb *v, const char *local)
 {
@@ -115,8 +116,7 @@ static int local_dir_ready(struct diagverb *v, const char *local)
 	}
 	log_error("cannot write %s: the directory %s does not exist", local, dir);
 	log_hint("create it first, or end -o with '/' to have it created");
-	v->ctx->kube.exit_code = EX_USAGE;
-	ret = -1;
+	ret = -DPX_USAGE;
 out:
 	free(dir);
 	return ret;
@@ -128,6 +128,7 @@ int diagverb_artifact(struct diagverb *v, const char *prefix, const char *ext, c
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t len;
+	int rc;
 
 	if (!localtime_r(&now, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", &tm))
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
@@ -145,10 +146,11 @@ int diagverb_artifact(struct diagverb *v, const char *prefix, const char *ext, c
 		if (errno == ENOMEM)
 			return fail_oom(v);
 		log_error("cannot name the local file after \"%s\"", v->fetch_abs);
-		v->ctx->kube.exit_code = EX_USAGE;
-		return -1;
+		return -DPX_USAGE;
 	}
-	return output_taken(v, v->local) || local_dir_ready(v, v->local) < 0 ? -1 : 0;
+	if ((rc = output_taken(v, v->local)) < 0)
+		return rc;
+	return local_dir_ready(v, v->local);
 }
 
 const char *diagverb_dport(const struct diagverb *v, char *buf, size_t size)
@@ -162,6 +164,7 @@ int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io
 {
 	struct diagrun_opts o;
 	char words[512];
+	int rc;
 
 	memset(&o, 0, sizeof(o));
 	memset(r, 0, sizeof(*r));
@@ -173,37 +176,35 @@ int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io
 	o.io = io;
 	o.stdout_fd = stdout_fd;
 	o.quiet = v->ctx->verbosity < 0;
-	if (diagrun_run(&v->ctx->kube, v->s.pod, &v->s.ws, &o, r) < 0)
-		return -1;
+	if ((rc = diagrun_run(&v->ctx->kube, v->s.pod, &v->s.ws, &o, r)) < 0)
+		return rc;
 	if (r->status == 0)
 		return 0;
 	/* Ctrl-C is how a live view (no artifact) ends: the tool exits 130 then */
 	if (r->status == 128 + SIGINT && (io == DIAGRUN_TTY || r->interrupted) && !v->artifact_rel)
 		return 0;
 	diag_last_line(r->err_tail[0] ? r->err_tail : r->out, words, sizeof(words));
-	v->ctx->kube.exit_code = EX_ERROR;
 	log_error("%s failed in pod \"%s\" (exit status %d)%s%s", v->tool, v->s.pod->name, r->status,
 		  words[0] ? ": " : "", words);
 	log_hint("run with -v to see the command; `kubectl dotnetprof %s --help` lists the flags",
 		 v->ctx->cmd ? v->ctx->cmd->name : "");
-	return -1;
+	return -DPX_ERROR;
 }
 
 int diagverb_fetch(struct diagverb *v, int private_mode, struct pull_result *r)
 {
 	struct pull_opts o;
+	int rc;
 
 	memset(&o, 0, sizeof(o));
 	o.remote_path = v->fetch_abs;
 	o.local_path = v->local;
 	o.force = v->ctx->common.force;
 	o.private_mode = private_mode;
-	if (pull_file(&v->ctx->kube, v->s.pod, &o, r) < 0) {
-		if (!v->ctx->kube.exit_code)
-			v->ctx->kube.exit_code = EX_TRANSFER;
+	if ((rc = pull_file(&v->ctx->kube, v->s.pod, &o, r)) < 0) {
 		log_hint("the file stays in the pod: kubectl dotnetprof fetch %s %s (then clean)",
 			 v->s.pod->name, o.remote_path);
-		return -1;
+		return rc;
 	}
 	v->fetched = 1;
 	return 0;

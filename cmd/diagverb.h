@@ -8,12 +8,12 @@
  *   diagverb_artifact  the artifact's names in the pod and here
  *   diagverb_run     the tool in the pod with DOTNET_ROOT and the extract dir set (diagrun.h),
  *                    Ctrl-C forwarded to it
- *   diagverb_fetch   the artifact copied here, verified (transfer.h), and removed from the pod with
+ *   diagverb_fetch   the artifact copied here, verified (pull.h), and removed from the pod with
  *                    the run's directory unless --keep
  *   diagverb_end     the run's directory removed from the pod (only the tools and the manifest stay),
  *                    everything released
  *
- * Failure convention: -1 means the message was printed and v->ctx->kube.exit_code is set.
+ * Failure convention (exitcodes.h): 0, or -DPX_* after the message was printed.
  */
 #ifndef DOTNETPROF_DIAGVERB_H
 #define DOTNETPROF_DIAGVERB_H
@@ -23,7 +23,7 @@
 #include "diagrun.h"
 #include "provision.h"
 #include "target.h"
-#include "transfer.h"
+#include "pull.h"
 
 struct diagverb {
 	struct cli_ctx *ctx;
@@ -43,7 +43,7 @@ struct diagverb {
 
 /*
  * Parse TARGET (cli_target), open the session and provision `tool` ("dotnet-trace"). `dump`: the
- * free-space check for a dump (DIAG_DUMP_NONE otherwise). 0 or -1.
+ * free-space check for a dump (DIAG_DUMP_NONE otherwise). 0 or -DPX_*.
  */
 int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
 		   enum diag_dump_type dump);
@@ -54,18 +54,21 @@ int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
  * (v->fetch_abs) is the same file, or with `fetch_ext` instead of EXT when the tool writes a
  * converted file beside it (dotnet-trace --format). Here (v->local): -o (a file, or an existing
  * directory / one ending in '/'), else the current directory, with the copied file's name; an
- * existing file without --force is EX_EXISTS now, before the tool runs. 0 or -1.
+ * existing file without --force is DPX_EXISTS now, before the tool runs. 0 or -DPX_*.
  */
 int diagverb_artifact(struct diagverb *v, const char *prefix, const char *ext, const char *fetch_ext);
 
-/* "SOCKET,connect" for the tools' --dport, into buf; returns buf. */
+/* The tools' --dport value "SOCKET,connect": its buffer size (diagverb_begin checks it fits). */
+#define DIAGVERB_DPORT_MAX 4200
+
+/* "SOCKET,connect" for the tools' --dport, into buf (DIAGVERB_DPORT_MAX bytes); returns buf. */
 const char *diagverb_dport(const struct diagverb *v, char *buf, size_t size);
 
 /*
  * Run the tool with `args`; STREAM output goes to `stdout_fd` (-1: dropped; -q drops the tool's
  * stderr too). 0 when the tool exited 0 (or 130 after Ctrl-C ended a live view: no artifact named);
- * -1 otherwise with the error printed (the tool's last words, exit status) and exit_code EX_ERROR
- * (or the exec's failure code). r->interrupted says Ctrl-C was forwarded. Release r with
+ * -DPX_ERROR otherwise with the error printed (the tool's last words, exit status), or the exec's
+ * failure. r->interrupted says Ctrl-C was forwarded. Release r with
  * diagrun_result_release.
  */
 int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io, int stdout_fd,
@@ -73,7 +76,7 @@ int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io
 
 /*
  * Copy v->fetch_abs to v->local (0600 when `private_mode`), verified; print nothing. On failure the
- * hint says how to fetch it later (it stays in the pod). 0 or -1.
+ * hint says how to fetch it later (it stays in the pod). 0 or -DPX_*.
  */
 int diagverb_fetch(struct diagverb *v, int private_mode, struct pull_result *r);
 

@@ -56,14 +56,14 @@ int cmd_dump(int argc, char **argv, struct cli_ctx *ctx)
 	struct diagrun_result r;
 	struct pull_result pr;
 	const char *args[10];
-	char dport[4200];
+	char dport[DIAGVERB_DPORT_MAX];
 	int rc;
 
 	if (cli_parse(ctx, argc, argv, dump_opt, &type) < 0)
 		return ctx->exit_code;
-	if (diagverb_begin(&v, ctx, "dotnet-dump", type) < 0 ||
-	    diagverb_artifact(&v, "core_", "", NULL) < 0)
-		return diagverb_end(&v, ctx->kube.exit_code);
+	if ((rc = diagverb_begin(&v, ctx, "dotnet-dump", type)) < 0 ||
+	    (rc = diagverb_artifact(&v, "core_", "", NULL)) < 0)
+		return diagverb_end(&v, dpx_status(rc));
 	log_info("note: a dump holds the process's memory, secrets included (tokens, keys, personal "
 		 "data); it is written mode 0600 here and removed from the pod once copied%s",
 		 ctx->common.keep ? " (not with --keep)" : "");
@@ -78,12 +78,12 @@ int cmd_dump(int argc, char **argv, struct cli_ctx *ctx)
 	rc = diagverb_run(&v, args, DIAGRUN_STREAM, 2, &r);
 	diagrun_result_release(&r);
 	if (rc < 0)
-		return diagverb_end(&v, ctx->kube.exit_code);
+		return diagverb_end(&v, dpx_status(rc));
 	v.produced = 1;
-	if (diagverb_fetch(&v, 1, &pr) < 0)
-		return diagverb_end(&v, ctx->kube.exit_code);
+	if ((rc = diagverb_fetch(&v, 1, &pr)) < 0)
+		return diagverb_end(&v, dpx_status(rc));
 	diagverb_print_saved(&v, &pr);
 	fprintf(ctx->out, "analyze it with: dotnet-dump analyze %s (on a Linux machine with the same "
 			  ".NET version)\n", v.local);
-	return diagverb_end(&v, EX_OK);
+	return diagverb_end(&v, DPX_OK);
 }

@@ -1,6 +1,6 @@
 /*
  * fetch.c - `kubectl dotnetprof fetch`: copy any file out of a container, no tar needed, verified,
- * resumable: resolve the pod, name the local file, hand over to pull_file() (transfer.h), print one
+ * resumable: resolve the pod, name the local file, hand over to pull_file() (pull.h), print one
  * summary line on stdout (local path, size, hash, seconds, MB/s).
  */
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include "log.h"
 #include "progress.h"
 #include "target.h"
-#include "transfer.h"
+#include "pull.h"
 #include "verbs.h"
 
 enum { OPT_RESUME = CLI_ID_VERB, OPT_ENCODING, OPT_COMPRESS };
@@ -134,7 +134,7 @@ int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
 	struct pull_result r;
 	char *local = NULL, size[32];
 	const char *path;
-	int rc = EX_ERROR;
+	int rc = DPX_ERROR;
 
 	memset(&fo, 0, sizeof(fo));
 	if (cli_parse(ctx, argc, argv, fetch_opt, &fo) < 0)
@@ -153,19 +153,19 @@ int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
 		} else {
 			log_error("cannot name the local file after \"%s\": no usable file name in it", path);
 			log_hint("give one with -o LOCAL");
-			rc = EX_USAGE;
+			rc = DPX_USAGE;
 		}
 		goto out;
 	}
-	if (!(pod = target_resolve_one(&ctx->kube, &t, ctx->common.container, &set))) {
-		rc = ctx->kube.exit_code;
+	if ((rc = target_resolve_one(&ctx->kube, &t, ctx->common.container, &set, &pod)) < 0) {
+		rc = dpx_status(rc);
 		goto out;
 	}
 	fo.pull.remote_path = path;
 	fo.pull.local_path = local;
 	fo.pull.force = ctx->common.force;
-	if (pull_file(&ctx->kube, pod, &fo.pull, &r) < 0) {
-		rc = ctx->kube.exit_code ? ctx->kube.exit_code : EX_TRANSFER;
+	if ((rc = pull_file(&ctx->kube, pod, &fo.pull, &r)) < 0) {
+		rc = dpx_status(rc);
 		goto out;
 	}
 	fprintf(ctx->out, "%s: %llu bytes (%s), %s%s%s, %.2f s, %.1f MB/s%s%s%s\n", local,
@@ -173,7 +173,7 @@ int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
 		digest_name(r.hash), r.hash == DIGEST_NONE ? "" : " ", r.hash_hex, r.seconds,
 		r.seconds > 0 ? (double)r.size / r.seconds / 1e6 : 0.0, r.gzip ? ", gzip" : "",
 		r.encoding_base64 ? ", base64" : "", r.resumes ? ", resumed" : "");
-	rc = EX_OK;
+	rc = DPX_OK;
 out:
 	free(local);
 	target_set_release(&set);

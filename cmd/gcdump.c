@@ -72,14 +72,14 @@ int cmd_gcdump(int argc, char **argv, struct cli_ctx *ctx)
 	struct diagrun_result r;
 	struct pull_result pr;
 	const char *args[8];
-	char dport[4200];
+	char dport[DIAGVERB_DPORT_MAX];
 	int rc;
 
 	if (cli_parse(ctx, argc, argv, NULL, NULL) < 0)
 		return ctx->exit_code;
-	if (diagverb_begin(&v, ctx, "dotnet-gcdump", DIAG_DUMP_NONE) < 0 ||
-	    diagverb_artifact(&v, "", ".gcdump", NULL) < 0)
-		return diagverb_end(&v, ctx->kube.exit_code);
+	if ((rc = diagverb_begin(&v, ctx, "dotnet-gcdump", DIAG_DUMP_NONE)) < 0 ||
+	    (rc = diagverb_artifact(&v, "", ".gcdump", NULL)) < 0)
+		return diagverb_end(&v, dpx_status(rc));
 	log_info("collecting a GC heap dump of process %ld in pod %s (the process pauses for a full "
 		 "GC)", (long)v.s.proc->pid, v.s.pod->name);
 	args[0] = "collect";
@@ -96,11 +96,8 @@ int cmd_gcdump(int argc, char **argv, struct cli_ctx *ctx)
 	args[0] = "report";
 	args[1] = v.artifact_abs;
 	args[2] = NULL;
-	if (diagverb_run(&v, args, DIAGRUN_CAPTURE, -1, &r) < 0) {
-		diagrun_result_release(&r);
-		goto fail;
-	}
-	if (diagverb_fetch(&v, 1, &pr) < 0) {
+	if ((rc = diagverb_run(&v, args, DIAGRUN_CAPTURE, -1, &r)) < 0 ||
+	    (rc = diagverb_fetch(&v, 1, &pr)) < 0) {
 		diagrun_result_release(&r);
 		goto fail;
 	}
@@ -109,7 +106,7 @@ int cmd_gcdump(int argc, char **argv, struct cli_ctx *ctx)
 	diagverb_print_saved(&v, &pr);
 	fprintf(ctx->out, "open it with PerfView or Visual Studio, or: dotnet-gcdump report %s\n",
 		v.local);
-	return diagverb_end(&v, EX_OK);
+	return diagverb_end(&v, DPX_OK);
 fail:
-	return diagverb_end(&v, ctx->kube.exit_code);
+	return diagverb_end(&v, dpx_status(rc));
 }

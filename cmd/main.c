@@ -80,14 +80,14 @@ static int cmd_help(int argc, char **argv, struct cli_ctx *ctx)
 		return ctx->exit_code;
 	if (!ctx->operands.n) {
 		print_main_help(ctx, ctx->out);
-		return EX_OK;
+		return DPX_OK;
 	}
 	cmd = find_command(ctx->operands.v[0]);
 	if (!cmd)
 		return cli_usage_error(ctx, "unknown verb \"%s\"", ctx->operands.v[0]), ctx->exit_code;
 	ctx->cmd = cmd;
 	cli_print_help(ctx, ctx->out);
-	return EX_OK;
+	return DPX_OK;
 }
 
 /* Children and pipes must never land on a closed 0/1/2. */
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (cli_ctx_init(&ctx, cli_prog_name(argv[0], progbuf, sizeof(progbuf))) < 0) {
 		log_error("cannot start: out of memory");
-		return EX_ERROR;
+		return DPX_ERROR;
 	}
 	verb = cli_parse_globals(&ctx, argc, argv, &help);
 	if (verb < 0) {
@@ -160,14 +160,14 @@ int main(int argc, char **argv)
 	}
 	if (help) {
 		print_main_help(&ctx, stdout);
-		rc = EX_OK;
+		rc = DPX_OK;
 		goto out;
 	}
 	if (verb >= argc) {
 		log_error("missing verb");
 		cli_print_usage(&ctx, stderr);
 		fprintf(stderr, "run '%s --help' for the list of verbs\n", ctx.prog);
-		rc = EX_USAGE;
+		rc = DPX_USAGE;
 		goto out;
 	}
 	cmd = find_command(argv[verb]);
@@ -175,13 +175,13 @@ int main(int argc, char **argv)
 		log_error("unknown verb \"%s\"", argv[verb]);
 		cli_print_usage(&ctx, stderr);
 		fprintf(stderr, "run '%s --help' for the list of verbs\n", ctx.prog);
-		rc = EX_USAGE;
+		rc = DPX_USAGE;
 		goto out;
 	}
 	ctx.cmd = cmd;
 	if (download_global_init() < 0) {
 		log_error("cannot start: libcurl failed to initialise");
-		rc = EX_ERROR;
+		rc = DPX_ERROR;
 		goto out;
 	}
 	rc = cmd->fn(argc - verb, argv + verb, &ctx);
@@ -189,8 +189,8 @@ int main(int argc, char **argv)
 	log_resources();
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_error("cannot write the output: write error on stdout");
-		if (rc == EX_OK)
-			rc = EX_ERROR;
+		if (rc == DPX_OK)
+			rc = DPX_ERROR;
 	}
 out:
 	cli_ctx_release(&ctx);

@@ -3,7 +3,7 @@
  *
  * Cost for a plain POD target: two kubectl runs (get pod -o json, exec of the probe).
  * Exit status: 0 when every pod covered showed at least one .NET process; otherwise the code of the
- * first failure (EX_NODOTNET when a container has none). --json always prints a complete document
+ * first failure (DPX_NODOTNET when a container has none). --json always prints a complete document
  * on stdout (pods that failed carry "error" and "exit_code", and an empty "processes" list), so
  * scripts get valid JSON and the exit status.
  */
@@ -35,7 +35,7 @@ struct ps_result {
 	struct target_pod *pod;
 	struct probe probe;
 	int probed;             /* probe is filled */
-	int code;               /* EX_OK or the failure */
+	int code;               /* DPX_OK or the failure */
 	char rid[32];           /* empty when unknown */
 };
 
@@ -87,19 +87,19 @@ static int ps_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
 static const char *failure_text(int code)
 {
 	switch (code) {
-	case EX_NODOTNET:
+	case DPX_NODOTNET:
 		return "no .NET process found";
-	case EX_NOSHELL:
+	case DPX_NOSHELL:
 		return "the container has no shell";
-	case EX_AMBIGUOUS:
+	case DPX_AMBIGUOUS:
 		return "several containers; choose one with -c";
-	case EX_NOTFOUND:
+	case DPX_NOTFOUND:
 		return "container not found";
-	case EX_NOTRUNNING:
+	case DPX_NOTRUNNING:
 		return "container not running";
-	case EX_FORBIDDEN:
+	case DPX_FORBIDDEN:
 		return "forbidden";
-	case EX_CLUSTER:
+	case DPX_CLUSTER:
 		return "cannot reach the cluster";
 	default:
 		return "probe failed";
@@ -108,16 +108,16 @@ static const char *failure_text(int code)
 
 static int probe_pod(struct cli_ctx *ctx, struct ps_result *r)
 {
-	struct kube *k = &ctx->kube;
+	int rc;
 
-	if (target_pick_container(k, r->pod, ctx->common.container) < 0) {
-		r->code = k->exit_code;
+	if ((rc = target_pick_container(r->pod, ctx->common.container)) < 0) {
+		r->code = dpx_status(rc);
 		return -1;
 	}
-	r->code = diag_probe_pod(k, r->pod, &r->probe, r->rid, sizeof(r->rid)) < 0 ? k->exit_code
-										    : EX_OK;
+	rc = diag_probe_pod(&ctx->kube, r->pod, &r->probe, r->rid, sizeof(r->rid));
+	r->code = dpx_status(rc);
 	r->probed = r->probe.arch != NULL; /* parsed, maybe without .NET processes */
-	return r->code == EX_OK ? 0 : -1;
+	return r->code == DPX_OK ? 0 : -1;
 }
 
 static void fmt_rss(long long kb, char *buf, size_t size)
@@ -234,7 +234,7 @@ static int json_pod(cJSON *arr, const struct ps_result *r)
 		if (!diag_proc_is_ours(&r->probe.procs[j]) &&
 		    json_proc(procs, &r->probe, &r->probe.procs[j]) < 0)
 			return -1;
-	if (r->code != EX_OK &&
+	if (r->code != DPX_OK &&
 	    (add_str(o, "error", failure_text(r->code)) < 0 || add_num(o, "exit_code", r->code) < 0))
 		return -1;
 	return 0;
@@ -273,18 +273,16 @@ int cmd_ps(int argc, char **argv, struct cli_ctx *ctx)
 	struct ps_result *res = NULL;
 	struct target_pod *one = NULL;
 	size_t i, n = 0;
-	int rc = EX_ERROR;
+	int rc = DPX_ERROR;
 
 	if (cli_parse(ctx, argc, argv, ps_opt, &o) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
 		return ctx->exit_code;
-	if (target_resolve(&ctx->kube, &t, &set) < 0) {
-		rc = ctx->kube.exit_code;
+	if ((rc = target_resolve(&ctx->kube, &t, &set)) < 0 ||
+	    (!o.all && (rc = target_pick_pod(&t, &set, "--all", &one)) < 0)) {
+		rc = dpx_status(rc);
 		goto out;
 	}
-	if (!o.all && !(one = target_pick_pod(&ctx->kube, &t, &set, "--all"))) {
-		rc = ctx->kube.exit_code;
-		goto out;
-	}
+	rc = DPX_ERROR;
 	res = calloc(set.npods, sizeof(*res));
 	if (!res) {
 		log_error("ps: out of memory");
@@ -297,11 +295,11 @@ int cmd_ps(int argc, char **argv, struct cli_ctx *ctx)
 		probe_pod(ctx, &res[n]);
 		n++;
 	}
-	rc = EX_OK;
-	for (i = 0; i < n && rc == EX_OK; i++)
+	rc = DPX_OK;
+	for (i = 0; i < n && rc == DPX_OK; i++)
 		rc = res[i].code;
-	if ((o.json ? print_json(ctx, res, n) : print_table(ctx, res, n)) < 0 && rc == EX_OK)
-		rc = EX_ERROR;
+	if ((o.json ? print_json(ctx, res, n) : print_table(ctx, res, n)) < 0 && rc == DPX_OK)
+		rc = DPX_ERROR;
 out:
 	for (i = 0; i < n; i++)
 		if (res[i].probed)

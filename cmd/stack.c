@@ -35,15 +35,15 @@ int cmd_stack(int argc, char **argv, struct cli_ctx *ctx)
 
 	if (cli_parse(ctx, argc, argv, NULL, NULL) < 0)
 		return ctx->exit_code;
-	if (diagverb_begin(&v, ctx, "dotnet-stack", DIAG_DUMP_NONE) < 0)
-		return diagverb_end(&v, ctx->kube.exit_code);
+	if ((rc = diagverb_begin(&v, ctx, "dotnet-stack", DIAG_DUMP_NONE)) < 0)
+		return diagverb_end(&v, dpx_status(rc));
 	/* dotnet-stack has no --dport: it finds the socket through TMPDIR (the socket's dir) */
 	snprintf(pid, sizeof(pid), "%ld", (long)v.s.proc->pid);
 	args[0] = "report";
 	args[1] = "-p";
 	args[2] = pid;
 	args[3] = NULL;
-	rc = diagverb_run(&v, args, DIAGRUN_STREAM, 1, &r) < 0 ? ctx->kube.exit_code : EX_OK;
+	rc = dpx_status(diagverb_run(&v, args, DIAGRUN_STREAM, 1, &r));
 	diagrun_result_release(&r);
 	return diagverb_end(&v, rc);
 }

@@ -121,7 +121,7 @@ int cmd_trace(int argc, char **argv, struct cli_ctx *ctx)
 	struct diagrun_result r;
 	struct pull_result pr;
 	const char *args[20], *fmt;
-	char dport[4200], dur[32], ext[32];
+	char dport[DIAGVERB_DPORT_MAX], dur[32], ext[32];
 	size_t n = 0;
 	int rc;
 
@@ -131,9 +131,9 @@ int cmd_trace(int argc, char **argv, struct cli_ctx *ctx)
 	snprintf(ext, sizeof(ext), ".%s.json", o.format);
 	if (duration_format_tool(o.seconds, dur, sizeof(dur)) < 0)
 		return cli_usage_error(ctx, "invalid --duration"), ctx->exit_code;
-	if (diagverb_begin(&v, ctx, "dotnet-trace", DIAG_DUMP_NONE) < 0 ||
-	    diagverb_artifact(&v, "", ".nettrace", fmt ? ext : NULL) < 0)
-		return diagverb_end(&v, ctx->kube.exit_code);
+	if ((rc = diagverb_begin(&v, ctx, "dotnet-trace", DIAG_DUMP_NONE)) < 0 ||
+	    (rc = diagverb_artifact(&v, "", ".nettrace", fmt ? ext : NULL)) < 0)
+		return diagverb_end(&v, dpx_status(rc));
 	args[n++] = "collect";
 	args[n++] = "--dport";
 	args[n++] = diagverb_dport(&v, dport, sizeof(dport));
@@ -153,11 +153,11 @@ int cmd_trace(int argc, char **argv, struct cli_ctx *ctx)
 		log_info("stopped early by Ctrl-C after %.1f s: copying the trace", r.seconds);
 	diagrun_result_release(&r);
 	if (rc < 0)
-		return diagverb_end(&v, ctx->kube.exit_code);
+		return diagverb_end(&v, dpx_status(rc));
 	v.produced = 1;
-	if (diagverb_fetch(&v, 0, &pr) < 0)
-		return diagverb_end(&v, ctx->kube.exit_code);
+	if ((rc = diagverb_fetch(&v, 0, &pr)) < 0)
+		return diagverb_end(&v, dpx_status(rc));
 	diagverb_print_saved(&v, &pr);
 	how_to_open(ctx->out, o.format, v.local);
-	return diagverb_end(&v, EX_OK);
+	return diagverb_end(&v, DPX_OK);
 }

@@ -17,5 +17,5 @@ int cmd_version(int argc, char **argv, struct cli_ctx *ctx)
 	if (cli_check_operands(ctx, 0, 0, NULL) < 0)
 		return ctx->exit_code;
 	fprintf(ctx->out, "kubectl-dotnetprof %s\n", dotnetprof_version);
-	return EX_OK;
+	return DPX_OK;
 }

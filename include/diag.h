@@ -12,25 +12,25 @@
  * NAME matches a process whose comm is NAME, or whose argv[0]'s basename is NAME, or whose first
  * argument ending in ".dll" has NAME as its basename with or without ".dll" ("dotnet /app/Api.dll"
  * matches dotnet, Api and Api.dll). Neither given: the only process. Several and none chosen, or a
- * name that matches several: EX_AMBIGUOUS with the list (pid, name, command line) and the flags to use.
+ * name that matches several: DPX_AMBIGUOUS with the list (pid, name, command line) and the flags to use.
  *
  * Preflight (diag_preflight, pure), for the chosen process, in this order:
  *   1. a shared runtime: runtime_version set. Self-contained (libcoreclr.so from the app's directory)
  *      or single-file/NativeAOT (none mapped) apps cannot run the framework-dependent tools from the
- *      pod: EX_NODOTNET, explaining the case and what to do (a framework-dependent build, or a debug
+ *      pod: DPX_NODOTNET, explaining the case and what to do (a framework-dependent build, or a debug
  *      container with the SDK).
- *   2. the runtime is >= 8 (the tools' minimum; they roll forward to newer majors): EX_NODOTNET.
+ *   2. the runtime is >= 8 (the tools' minimum; they roll forward to newer majors): DPX_NODOTNET.
  *   3. diagnostics enabled (DOTNET_EnableDiagnostics=0 turns the IPC socket off; only a restart
- *      without it helps): EX_NODOTNET.
- *   4. the exec user can reach the socket (same uid, or root): EX_FORBIDDEN otherwise, naming the
- *      app's user and how to exec as it; no socket found: EX_NODOTNET (the runtime may still be
+ *      without it helps): DPX_NODOTNET.
+ *   4. the exec user can reach the socket (same uid, or root): DPX_FORBIDDEN otherwise, naming the
+ *      app's user and how to exec as it; no socket found: DPX_NODOTNET (the runtime may still be
  *      starting; TMPDIR differences are handled by the probe).
- *   5. a directory that is writable and allows exec exists (workspace_candidates): EX_ERROR with the
+ *   5. a directory that is writable and allows exec exists (workspace_candidates): DPX_ERROR with the
  *      noexec/read-only explanation.
- *   6. for a dump: free space in the workspace's directory >= diag_dump_estimate(): EX_NOSPACE
+ *   6. for a dump: free space in the workspace's directory >= diag_dump_estimate(): DPX_NOSPACE
  *      unless --force (then a warning).
  *
- * Failure convention as in kube.h: -1 means the message was printed and k->exit_code is set.
+ * Failure convention (exitcodes.h): 0, or -DPX_* after the message was printed.
  */
 #ifndef DOTNETPROF_DIAG_H
 #define DOTNETPROF_DIAG_H
@@ -72,15 +72,15 @@ struct diag_session {
 
 /* Problems the pure checks report: ready to print. */
 struct diag_problem {
-	int exit_code;
+	int code;                      /* DPX_* */
 	char msg[768];
 	char hint[768];
 };
 
 /*
  * Choose the process (rules above). Returns the index into pr->procs, or -1 with `pb` filled
- * (EX_NODOTNET: no process; EX_NOTFOUND: no such pid / name, listing the ones there are;
- * EX_AMBIGUOUS: several).
+ * (DPX_NODOTNET: no process; DPX_NOTFOUND: no such pid / name, listing the ones there are;
+ * DPX_AMBIGUOUS: several).
  */
 long diag_pick_process(const struct probe *pr, long long pid, const char *name,
 		       struct diag_problem *pb);
@@ -112,12 +112,12 @@ char *diag_dotnet_root(const char *runtime_dir);
 
 /*
  * Run the probe in pod->container (chosen) and parse it into `pr` (initialised here), `rid` filled
- * ("" when the platform is unknown). 0 or -1 (message printed).
+ * ("" when the platform is unknown). 0 or -DPX_* (message printed).
  */
 int diag_probe_run(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
 		   size_t ridsize);
 
-/* diag_probe_run, and at least one .NET process is required (EX_NODOTNET otherwise). Used by ps. */
+/* diag_probe_run, and at least one .NET process is required (DPX_NODOTNET otherwise). Used by ps. */
 int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
 		   size_t ridsize);
 
@@ -131,7 +131,7 @@ void diag_close(struct diag_session *s);
  */
 void diag_last_line(const char *text, char *buf, size_t bufsize);
 
-/* Print a problem through log.h (error, then hint) and set k->exit_code. Returns -1. */
-int diag_fail(struct kube *k, const struct diag_problem *pb);
+/* Print a problem through log.h (error, then hint). Returns -pb->code. */
+int diag_fail(const struct diag_problem *pb);
 
 #endif

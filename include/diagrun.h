@@ -1,7 +1,7 @@
 /*
  * diagrun.h - run a diagnostics tool in the pod's workspace, stream its output, stop it on Ctrl-C.
  *
- *   kubectl exec [-i -t] POD -c C -- sh -c "$wslib_sh$diagrun_sh" dotnetprof WS RUNID NAME \
+ *   kubectl exec [-i -t] POD -c C -- sh -c "$diagrun_sh" dotnetprof WS RUNID NAME \
  *       DOTNET_ROOT TMPDIR TOOL ARGS...
  *
  * The remote script (src/diagrun.sh) checks the workspace (ws_check), creates runs/RUNID/extract,
@@ -41,9 +41,9 @@
  * DIAGRUN_CAPTURE keeps stdout in r->out (up to 64 MiB, the rest dropped) and the stderr tail; it
  * shows nothing.
  *
- * Failure convention as in kube.h: -1 means the exec itself failed (message printed, k->exit_code set:
- * no shell, forbidden, not running, kubectl missing); 0 means the tool ran: its exit status is in
- * r->status (the caller words a failure from r->err_tail).
+ * Failure convention (exitcodes.h): -DPX_* means the exec itself failed (message printed: no shell,
+ * forbidden, not running, kubectl missing); 0 means the tool ran: its exit status is in r->status
+ * (the caller words a failure from r->err_tail).
  */
 #ifndef DOTNETPROF_DIAGRUN_H
 #define DOTNETPROF_DIAGRUN_H
@@ -54,10 +54,6 @@
 struct kube;
 struct target_pod;
 struct workspace;
-
-extern const char diagrun_sh[];
-extern const char diagkill_sh[];
-extern const char diagfinish_sh[];
 
 #define DIAGRUN_ERR_TAIL 8192
 
@@ -95,11 +91,11 @@ const volatile sig_atomic_t *diag_interrupted(void);
 
 /*
  * Run the tool as described above. The remote script's own failures (workspace not ours, run
- * directory or tool missing) are -1 too, with EX_ERROR and the script's reason; in DIAGRUN_TTY
- * mode they are shown on the terminal by the script and come back as status 125. When the flag of
- * diag_interrupted() is already set on entry, nothing runs: -1 with EX_INTERRUPTED. When the tool
- * would not stop and the local kubectl was killed, r->status is -1 (the tool may still run:
- * diagrun_finish kills it). DIAGRUN_TTY needs a terminal on stdin (else -1, EX_USAGE); kubectl's
+ * directory or tool missing) are -DPX_ERROR too, with the script's reason; in DIAGRUN_TTY mode they
+ * are shown on the terminal by the script and come back as status 125. When the flag of
+ * diag_interrupted() is already set on entry, nothing runs: -DPX_INTERRUPTED. When the tool would
+ * not stop and the local kubectl was killed, r->status is -1 (the tool may still run:
+ * diagrun_finish kills it). DIAGRUN_TTY needs a terminal on stdin (else -DPX_USAGE); kubectl's
  * own stderr is still read (to tell its failures from the tool's).
  */
 int diagrun_run(struct kube *k, const struct target_pod *pod, const struct workspace *ws,
@@ -109,8 +105,8 @@ void diagrun_result_release(struct diagrun_result *r);
 /*
  * Send `sig` ("INT", "TERM", "KILL") to the tool whose pid file is runs/RUNID/NAME.pid, if it still
  * runs and is ours (one exec of diagkill.sh; waits ~2 s for a tool that is just starting). 0 when
- * sent or already gone (also: no pid file, or a pid that is no longer the tool), -1 when the exec
- * failed or the workspace refused it (message printed).
+ * sent or already gone (also: no pid file, or a pid that is no longer the tool), -DPX_* when the
+ * exec failed or the workspace refused it (message printed).
  */
 int diagrun_signal(struct kube *k, const struct target_pod *pod, const struct workspace *ws,
 		   const char *name, const char *sig);

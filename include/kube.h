@@ -5,8 +5,9 @@
  * (never a shell), pass the user's global flags through, trace commands at -v, and turn kubectl's
  * stderr into messages that say what failed and what to do.
  *
- * Failure convention: functions return 0 or -1. On -1 the message (and hint) has already been printed
- * through log.h and k->exit_code holds the EX_* value (exitcodes.h) that describes the failure.
+ * Failure convention (exitcodes.h): functions return 0, or -DPX_* after the message (and hint) was
+ * printed through log.h. struct kube holds the user's flags and what kubectl itself reported (the
+ * current context), never a failure of ours.
  */
 #ifndef DOTNETPROF_KUBE_H
 #define DOTNETPROF_KUBE_H
@@ -38,7 +39,6 @@ struct kube {
 	char *context;          /* --context; NULL: the current context */
 	char *cur_context;      /* from `kubectl config view --minify`, filled by kube_context() */
 	char *cur_namespace;
-	int exit_code;          /* EX_* of the last failure */
 	unsigned calls;         /* kubectl invocations started so far */
 };
 
@@ -74,11 +74,36 @@ char *kube_display(const char *const *argv);
  * Run kubectl with `args` (see kube_build_argv for `ns`). `p` was set up by the caller with
  * proc_init(p, NULL) plus any stdin buffer / io modes; its argv is filled and cleared here. At -v the
  * command is printed before it runs; at -vv its status, stdout and stderr after.
- * Returns 0 when kubectl ran, whatever its exit status (in p->status); -1 when it could not be started
- * (message printed, exit_code EX_NOKUBECTL for a missing program, EX_ERROR otherwise).
+ * Returns 0 when kubectl ran, whatever its exit status (in p->status); when it could not be started,
+ * -DPX_NOKUBECTL for a missing program, else -DPX_ERROR (message printed).
  * The caller owns `p` and calls proc_release().
  */
 int kube_run(struct kube *k, const char *ns, const char *const *args, struct proc *p);
+
+/*
+ * A kubectl started by kube_start, whose pipes the caller drives (streaming copies, a tool's output).
+ * Set up with kube_child_init, then set c->p's in/out/err modes (PROC_IO_PIPE ...) and new_pgroup.
+ */
+struct kube_child {
+	struct proc p;          /* the child; its pipe ends belong to the caller once started */
+	struct strvec argv;     /* the argv p runs (owned) */
+	int started;            /* kube_start succeeded and kube_child_finish has not run yet */
+};
+
+void kube_child_init(struct kube_child *c);
+
+/*
+ * The async twin of kube_run: build the argv (see kube_build_argv for `ns`), print it at -v, count
+ * the call, and start kubectl with c->p's io modes. Returns 0, or what kube_run returns when kubectl
+ * could not be started (message printed).
+ */
+int kube_start(struct kube *k, const char *ns, const char *const *args, struct kube_child *c);
+
+/*
+ * Close the caller's pipe ends still open, wait for kubectl and return its status (exit code or
+ * 128+signal; -1 when it was not started). Frees the argv; c can be started again.
+ */
+int kube_child_finish(struct kube_child *c);
 
 /* What kubectl's stderr says went wrong (kube_classify). */
 enum kube_err {
@@ -102,25 +127,25 @@ enum kube_err {
 enum kube_err kube_classify(const char *text, char *why, size_t whysize, char *verb,
 			    size_t verbsize, char *resource, size_t resourcesize);
 
-/* The EX_* code for a kube_err. */
+/* The DPX_* code for a kube_err. */
 int kube_err_exit_code(enum kube_err e);
 
 /*
- * Report a failed kubectl run: print "<what>: <why>" with a hint fitting the classified error, set
- * k->exit_code, return -1. `what` names the step ("cannot get pod \"x\"").
+ * Report a failed kubectl run: print "<what>: <why>" with a hint fitting the classified error and
+ * return -(its DPX_* class). `what` names the step ("cannot get pod \"x\"").
  */
 int kube_fail(struct kube *k, const struct proc *p, const char *what);
 
 /*
  * Run kubectl `args` (which should ask for -o json), require exit 0, and parse stdout into *out (the
- * caller frees it with cJSON_Delete). `what` names the step for messages. Returns 0 or -1.
+ * caller frees it with cJSON_Delete). `what` names the step for messages. Returns 0 or -DPX_*.
  */
 int kube_get_json(struct kube *k, const char *ns, const char *const *args, const char *what,
 		  struct cJSON **out);
 
 /*
  * As kube_get_json, except that when kubectl says the object does not exist (NotFound) nothing is
- * printed and *notfound is set to 1 (exit_code EX_NOTFOUND), so the caller can word the message.
+ * printed, *notfound is set to 1 and -DPX_NOTFOUND returned, so the caller can word the message.
  */
 int kube_get_json_nf(struct kube *k, const char *ns, const char *const *args, const char *what,
 		     struct cJSON **out, int *notfound);
@@ -128,7 +153,7 @@ int kube_get_json_nf(struct kube *k, const char *ns, const char *const *args, co
 /*
  * The current context and its namespace ("default" when the context has none), from
  * `kubectl config view --minify -o json`, honouring --kubeconfig/--context/KUBECONFIG. Cached after
- * the first call. Pointers stay owned by `k`. Returns 0 or -1.
+ * the first call. Pointers stay owned by `k`. Returns 0 or -DPX_*.
  */
 int kube_context(struct kube *k, const char **context, const char **ns);
 

@@ -30,15 +30,25 @@ struct target_pod;
 int podexec_argv(const struct target_pod *pod, unsigned flags, const char *script,
 		 const char *const *args, struct strvec *out);
 
+struct kube_child;
+
+/*
+ * Start `script` in pod->container with `args` and leave kubectl running (kube_start): the caller set
+ * up `c` with kube_child_init and its io modes, drives the pipes and calls kube_child_finish.
+ * Returns 0, or -DPX_* (reported: out of memory, kubectl missing).
+ */
+int podexec_start(struct kube *k, const struct target_pod *pod, unsigned flags, const char *script,
+		  const char *const *args, struct kube_child *c);
+
 /*
  * Run `script` in pod->container (chosen by target_pick_container) of `pod`, with `args` (NULL or a
  * NULL-terminated list) as its positional parameters. `p` is set up by the caller with
  * proc_init(p, NULL) (stdin buffer, capture limits); the caller releases it.
  *
  * Returns 0 when the script ran: its exit status is p->status (kubectl passes it through) and its
- * output is in p->out_buf / p->err_buf. Returns -1 when it could not run, with the message printed and
- * k->exit_code set: the container has no shell (EX_NOSHELL, with the kubectl debug hint), forbidden
- * (EX_FORBIDDEN), not running, kubectl missing, cluster unreachable...
+ * output is in p->out_buf / p->err_buf. Returns -DPX_* when it could not run, with the message
+ * printed: the container has no shell (DPX_NOSHELL, with the kubectl debug hint), forbidden
+ * (DPX_FORBIDDEN), not running, kubectl missing, cluster unreachable...
  */
 int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
 		   const char *const *args, struct proc *p);

@@ -1,7 +1,7 @@
 /*
  * probe.h - what one exec into a container tells us, and the parser for it.
  *
- * The probe is a POSIX sh script (src/probe.sh, embedded at build time as `probe_sh`) that runs under
+ * The probe is a POSIX sh script (src/pod/probe.sh, embedded at build time as `probe_sh`, podscripts.h) that runs under
  * dash, bash and busybox ash, as the exec user, inside the container. Run it as
  *     kubectl exec POD -c C -- sh -c "$probe_sh" dotnetprof-probe
  * (no -t: a tty turns \n into \r\n, which the parser rejects; no arguments; no stdin needed). It
@@ -65,6 +65,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "digest.h"
 #include "rid.h"
 
 /* Bit for each command the probe looks for (probe.cmds). */
@@ -79,6 +80,12 @@ enum probe_cmd {
 
 /* Name of one enum probe_cmd bit ("sha256sum"), or NULL. */
 const char *probe_cmd_name(unsigned bit);
+
+/*
+ * The hash the pod can compute with the commands `cmds` (enum probe_cmd bits), best first: sha256sum,
+ * md5sum, cksum; DIGEST_NONE when it has none. Copies in both directions verify with it.
+ */
+enum digest_kind probe_best_hash(unsigned cmds);
 
 struct probe_dir {
 	char *path;
@@ -125,9 +132,6 @@ struct probe {
 	struct probe_proc *procs;
 	size_t nprocs;
 };
-
-/* The embedded probe script (NUL-terminated), generated from src/probe.sh. */
-extern const char probe_sh[];
 
 /* Zero-initialise / free everything a probe owns (safe on a zeroed struct; leaves it zeroed). */
 void probe_init(struct probe *p);

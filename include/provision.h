@@ -5,7 +5,7 @@
  *   local  the local cache (toolcache.h: downloads here when not cached), then push over exec
  *          (push.h, reuse = 1: a pod copy with the same size and hash is not sent again). Works with
  *          no internet in the pod.
- *   pod    curl, else wget, inside the pod (src/poddl.sh), as the recipe does, from the same URL
+ *   pod    curl, else wget, inside the pod (src/pod/poddl.sh), as the recipe does, from the same URL
  *          toolcache_url() gives (--tools-url / $DOTNETPROF_TOOLS_URL / https://aka.ms). A pod copy
  *          whose recorded hash still matches is reused. Needs curl or wget in the pod.
  *   auto   (default) in this order: (1) the local cache has the tool (toolcache_lookup, no network):
@@ -15,11 +15,11 @@
  *          why the earlier ones were passed over.
  * --refresh: the local cache downloads again (toolcache opts.refresh) and a pod copy is not reused
  * (pushed again / downloaded again).
- * Only a download failure (EX_DOWNLOAD, EX_BADTOOL) of a step passes on to the next step; anything
+ * Only a download failure (DPX_DOWNLOAD, DPX_BADTOOL) of a step passes on to the next step; anything
  * else (no space, a push that did not verify, kubectl failing, Ctrl-C) is final. When every step
  * failed, the last one's error is printed, with the pod's failure as an item under it.
  * A --tools-url of file://DIR names a directory here: the pod cannot download from it (auto goes
- * straight to the local cache; pod fails with EX_DOWNLOAD).
+ * straight to the local cache; pod fails with DPX_DOWNLOAD).
  * Cost in execs: a cache hit costs the push's one or two (check, copy); otherwise one poddl.sh check
  * (skipped with --refresh), then the download or the push.
  *
@@ -36,7 +36,7 @@
  * curl runs with --connect-timeout 15 --speed-limit 1024 --speed-time 30; wget with -T 30 where it
  * has that option: Debian's busybox before 1.36.1-5 was built without it and crashes on -T, so there
  * the whole download is bounded by `timeout 900` (else a watchdog in the script).
- * The hash command is the pull's choice (transfer.h pull_choose_hash); the check hashes again with the
+ * The hash command is the pull's choice (probe.h probe_best_hash); the check hashes again with the
  * one recorded in the .sum. A pushed copy has no .sum, so step (2) does not reuse it; a later push
  * of the same file is still not sent again (push.h reuse).
  * -v lines, one per run, that tests rely on: "tool: dotnet-trace linux-x64: " followed by "pushed
@@ -45,10 +45,10 @@
  * the pod (...)"; and the plan's reasons before them. A download in the pod also says so with
  * log_info (as a push does).
  *
- * Failure convention as in kube.h: -1 means the message was printed and k->exit_code is set:
- * EX_DOWNLOAD (unreachable, timeout, cut short, HTTP >= 400, in either place; no curl/wget for
- * --download pod), EX_BADTOOL (not the tool), EX_USAGE (bad tool name, RID or tools URL),
- * EX_TRANSFER (push did not verify), EX_NOSPACE (no room in the pod or the cache), EX_INTERRUPTED.
+ * Failure convention (exitcodes.h): 0, or -DPX_* after the message was printed:
+ * DPX_DOWNLOAD (unreachable, timeout, cut short, HTTP >= 400, in either place; no curl/wget for
+ * --download pod), DPX_BADTOOL (not the tool), DPX_USAGE (bad tool name, RID or tools URL),
+ * DPX_TRANSFER (push did not verify), DPX_NOSPACE (no room in the pod or the cache), DPX_INTERRUPTED.
  * Messages say where the download was tried (here or in the pod), the URL, the reason, and a hint
  * (--download local for pods without internet, --tools-url for a mirror, DOTNETPROF_TOOLS_URL).
  */
@@ -66,8 +66,6 @@ struct kube;
 struct probe;
 struct target_pod;
 struct workspace;
-
-extern const char poddl_sh[];
 
 enum provision_strategy { PROV_AUTO = 0, PROV_LOCAL, PROV_POD };
 
@@ -117,7 +115,7 @@ struct provision_result {
 /*
  * Make `tool` ("trace" or "dotnet-trace") for `rid` available in `ws` (opened with need_exec 1) of
  * pod->container. `pr` is the probe of that container (cmds: curl, wget, hash tools). 0 on success
- * with `r` filled, -1 otherwise (message printed, k->exit_code set).
+ * with `r` filled, -DPX_* otherwise (message printed).
  */
 int provision_tool(struct kube *k, const struct target_pod *pod, const struct probe *pr,
 		   const struct workspace *ws, const char *rid, const char *tool,

@@ -1,15 +1,15 @@
 /*
  * push.h - copy a local file into the pod's workspace through `kubectl exec -i` stdin, verified.
  *
- *   kubectl exec -i POD -c C -- sh -c "$wslib_sh$push_sh" dotnetprof WS RUNID MODE SIZE INLEN ...
+ *   kubectl exec -i POD -c C -- sh -c "$push_sh" dotnetprof WS RUNID MODE SIZE INLEN ...
  *
  * The remote script (src/push.sh) writes the bytes to a temp file in the run's directory
  * (runs/RUNID/.push.PID, covered by the run's manifest line, so clean removes it if the push is
  * killed), checks the size and the hash in the pod (sha256sum, else md5sum, else cksum, else size
- * only: pull_choose_hash of transfer.h, the same choice as a pull's; the local side hashes the file
+ * only: probe_best_hash of probe.h, the same choice as a pull's; the local side hashes the file
  * before sending and again while sending, so a file that changes under us is caught too), appends
  * DEST's manifest line, chmods and renames the temp file onto DEST (atomic: a concurrent run that uses
- * DEST keeps its inode). A mismatch removes the temp file and fails with EX_TRANSFER; nothing
+ * DEST keeps its inode). A mismatch removes the temp file and fails with DPX_TRANSFER; nothing
  * half-written ever carries DEST's name.
  *
  * End of stdin (the decision). kubectl >= 1.30 talks WebSocket v5.channel.k8s.io and sends the v5
@@ -29,8 +29,8 @@
  * Memory: constant (64 KiB buffers), whatever the size. Progress: progress.h on a terminal, and one
  * summary line (log_info) at the end.
  *
- * Failure convention as in kube.h: -1 means the message was printed and k->exit_code is set
- * (EX_TRANSFER for a copy that did not verify, EX_ERROR for local I/O errors, kubectl's codes).
+ * Failure convention (exitcodes.h): 0, or -DPX_* after the message was printed (DPX_TRANSFER for a
+ * copy that did not verify, DPX_NOSPACE, DPX_ERROR for local I/O errors, kubectl's codes).
  */
 #ifndef DOTNETPROF_PUSH_H
 #define DOTNETPROF_PUSH_H
@@ -42,8 +42,6 @@
 struct kube;
 struct target_pod;
 struct workspace;
-
-extern const char push_sh[];
 
 enum push_encoding { PUSH_ENC_RAW = 0, PUSH_ENC_BASE64 };
 
@@ -69,7 +67,7 @@ struct push_result {
 /*
  * Copy o->local_path into WS/o->dest in pod->container (chosen) of `pod`, where `ws` was opened by
  * workspace_open() for this run and `cmds` are the probe's command bits. 0 when DEST holds the
- * verified file (or was reused), -1 otherwise.
+ * verified file (or was reused), -DPX_* otherwise.
  */
 int push_file(struct kube *k, const struct target_pod *pod, unsigned cmds,
 	      const struct workspace *ws, const struct push_opts *o, struct push_result *r);

@@ -9,7 +9,7 @@
  * Ambiguity is never guessed away: several pods, or several containers without -c or the
  * kubectl.kubernetes.io/default-container annotation, is an error listing the choices.
  *
- * Failure convention as in kube.h: -1 means the message was printed and k->exit_code is set.
+ * Failure convention (exitcodes.h): 0, or -DPX_* after the message was printed.
  */
 #ifndef DOTNETPROF_TARGET_H
 #define DOTNETPROF_TARGET_H
@@ -75,32 +75,33 @@ int target_pod_from_json(const struct cJSON *item, struct target_pod *pod);
 int target_pod_running(const struct target_pod *pod);
 
 /*
- * Resolve `t` to its Running pods (at least one). Errors: nothing found (EX_NOTFOUND, naming the
- * namespace), found but none running (EX_NOTRUNNING, with phases), kubectl failures (kube.h).
+ * Resolve `t` to its Running pods (at least one). Errors: nothing found (DPX_NOTFOUND, naming the
+ * namespace), found but none running (DPX_NOTRUNNING, with phases), kubectl failures (kube.h).
  */
 int target_resolve(struct kube *k, const struct target_spec *t, struct target_set *out);
 
 /*
- * Require exactly one pod in `s`. Several: EX_AMBIGUOUS, listing them; `all_flag` (e.g. "--all", may
- * be NULL) is suggested in the hint when the verb has one. Returns the pod or NULL.
+ * Require exactly one pod in `s` and point *pod at it. Several: -DPX_AMBIGUOUS, listing them;
+ * `all_flag` (e.g. "--all", may be NULL) is suggested in the hint when the verb has one. None:
+ * -DPX_NOTFOUND.
  */
-struct target_pod *target_pick_pod(struct kube *k, const struct target_spec *t,
-				   struct target_set *s, const char *all_flag);
+int target_pick_pod(const struct target_spec *t, struct target_set *s, const char *all_flag,
+		    struct target_pod **pod);
 
 /*
  * Choose the container of `pod`: `want` (-c) if given, else the default-container annotation when it
  * names a container, else the only one. Sets pod->container. Errors: no such container
- * (EX_NOTFOUND), several and no choice (EX_AMBIGUOUS), chosen container not running (EX_NOTRUNNING);
+ * (DPX_NOTFOUND), several and no choice (DPX_AMBIGUOUS), chosen container not running (DPX_NOTRUNNING);
  * each lists the containers.
  */
-int target_pick_container(struct kube *k, struct target_pod *pod, const char *want);
+int target_pick_container(struct target_pod *pod, const char *want);
 
 /*
  * target_resolve, then target_pick_pod (no --all), then target_pick_container(`container`): the one
- * pod and container a verb works on. `set` owns the pods (release it even on failure). Returns the
- * pod (pod->container chosen), or NULL (message printed, exit_code set).
+ * pod and container a verb works on, in *pod (pod->container chosen). `set` owns the pods (release it
+ * even on failure). 0 or -DPX_*.
  */
-struct target_pod *target_resolve_one(struct kube *k, const struct target_spec *t,
-				      const char *container, struct target_set *set);
+int target_resolve_one(struct kube *k, const struct target_spec *t, const char *container,
+		       struct target_set *set, struct target_pod **pod);
 
 #endif

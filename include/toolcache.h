@@ -27,9 +27,9 @@
  * Errors are returned, not printed: the caller decides whether a failure is final (print it with
  * toolcache_log_error) or a fallback is tried (e.g. --download auto trying the pod).
  *
- * Exit codes (cmd/ maps them): TOOLCACHE_ERR_USAGE -> EX_USAGE; TOOLCACHE_ERR_NETWORK and _HTTP ->
- * EX_DOWNLOAD (proposed: 14); TOOLCACHE_ERR_INVALID -> EX_BADTOOL (proposed: 15); TOOLCACHE_ERR_LOCAL
- * -> EX_NOSPACE when sys_errno is ENOSPC, else EX_ERROR; TOOLCACHE_ERR_INTERRUPTED -> EX_INTERRUPTED.
+ * Exit codes (cmd/ maps them): TOOLCACHE_ERR_USAGE -> DPX_USAGE; TOOLCACHE_ERR_NETWORK and _HTTP ->
+ * DPX_DOWNLOAD (proposed: 14); TOOLCACHE_ERR_INVALID -> DPX_BADTOOL (proposed: 15); TOOLCACHE_ERR_LOCAL
+ * -> DPX_NOSPACE when sys_errno is ENOSPC, else DPX_ERROR; TOOLCACHE_ERR_INTERRUPTED -> DPX_INTERRUPTED.
  *
  * Production wiring (cmd/main.c): call download_global_init() once before any toolcache_get and
  * download_global_cleanup() before exit.

@@ -36,7 +36,7 @@
  * `env --default-signal=INT` (coreutils >= 8.31) where the pod has it. clean falls back to SIGTERM,
  * then SIGKILL. The tools' extract dir (DOTNET_BUNDLE_EXTRACT_BASE_DIR) is runs/RUNID/extract.
  *
- * Failure convention as in kube.h: -1 means the message was printed and k->exit_code is set.
+ * Failure convention (exitcodes.h): 0, or -DPX_* after the message was printed.
  */
 #ifndef DOTNETPROF_WORKSPACE_H
 #define DOTNETPROF_WORKSPACE_H
@@ -69,10 +69,6 @@ struct workspace {
 	struct ws_have have;      /* workspace_open_check's finding */
 };
 
-/* The shell library every workspace script starts with (src/wslib.sh), and the open script. */
-extern const char wslib_sh[];
-extern const char workspace_sh[];
-
 /*
  * A new run id: "YYYYmmddTHHMMSSZ-PID-RAND" (UTC, our pid, 8 hex digits from /dev/urandom, else the
  * clock). Only [0-9A-Za-z-]. Returns 0, or -1 (ENAMETOOLONG) when `buf` is too small.
@@ -92,7 +88,7 @@ size_t workspace_candidates(const struct probe *pr, int need_exec, size_t *idx, 
 /*
  * Open a workspace for this run in pod->container (one exec): the first candidate that works is
  * used; a fresh run id is made and runs/RUNID created. `ws` is filled (release with
- * workspace_release). Errors (EX_ERROR unless the exec itself failed): no candidate directory (with
+ * workspace_release). Errors (-DPX_ERROR unless the exec itself failed): no candidate directory (with
  * a hint about noexec /tmp and read-only roots), every candidate refused (each reason listed).
  */
 int workspace_open(struct kube *k, const struct target_pod *pod, const struct probe *pr,
@@ -163,10 +159,5 @@ char *workspace_next_line(char **cur);
  */
 int workspace_split(char *line, char **fields, size_t max);
 
-/*
- * The full script for `body` (workspace_sh, push_sh, clean_sh): wslib_sh followed by it. Newly
- * allocated, or NULL (ENOMEM).
- */
-char *workspace_script(const char *body);
 
 #endif

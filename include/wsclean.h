@@ -21,7 +21,7 @@
  * Processes: for each runs/ * /NAME.pid whose pid runs and whose argv[0] lies under the workspace:
  * SIGINT (the tools finalise their output), up to 10 s; SIGTERM, 3 s; SIGKILL. Other pids are left.
  *
- * Failure convention as in kube.h: -1 means the message was printed and k->exit_code is set.
+ * Failure convention (exitcodes.h): 0, or -DPX_* after the message was printed.
  */
 #ifndef DOTNETPROF_WSCLEAN_H
 #define DOTNETPROF_WSCLEAN_H
@@ -30,8 +30,6 @@
 
 struct kube;
 struct target_pod;
-
-extern const char clean_sh[];
 
 enum ws_result {
 	WS_R_PLANNED = 0,    /* not acted on (yet, or --dry-run) */

@@ -3,26 +3,49 @@
 #
 # Usage: scripts/embed.sh NAME INPUT OUTPUT
 #        scripts/embed.sh --expand INPUT        (print INPUT with its includes expanded)
-# Used by the Makefile to link every src/*.sh into the library (src/probe.sh -> probe_sh). A line
-# `# @include PATH` is replaced by the file PATH (relative to INPUT's directory), so pod scripts share
-# shell functions (src/shlib/) without a second copy; includes do not nest. Portable:
-# POSIX sh, od and awk only (no xxd). Printable ASCII is kept readable; ", \, ? (trigraphs) and every
-# other byte become octal escapes; each input line becomes one string-literal line. A NUL byte in the
-# input is an error, since the consumers treat the script as a C string.
+# Used by the Makefile to link every pod script src/pod/*.sh into the library (src/pod/probe.sh ->
+# probe_sh, declared in include/podscripts.h) and the shell completion scripts. A line
+# `# @include PATH` is replaced by the file PATH (relative to the directory of the file that says
+# it), so pod scripts share shell functions (src/pod/lib/) without a second copy. Includes nest; each
+# file is put in once, where it is first included (a second include of it is dropped), so the
+# script's own first line (`# NAME.sh - ...`, which -v shows) stays first. Portable: POSIX sh, od and
+# awk only (no xxd). Printable ASCII is kept readable; ", \, ? (trigraphs) and every other byte
+# become octal escapes; each input line becomes one string-literal line. A NUL byte in the input is
+# an error, since the consumers treat the script as a C string.
 set -eu
 
-# expand FILE: FILE with every `# @include PATH` line replaced by that file.
+# expand FILE: FILE with every `# @include PATH` line replaced by that file (recursively, once each).
 expand() {
-	awk -v dir="$(dirname "$1")" '
-	/^# @include [^ ]+$/ {
-		f = dir "/" $3
-		n = 0
-		while ((r = (getline l < f)) > 0) { print l; n++ }
-		if (r < 0 || n == 0) { print "embed.sh: cannot include " f > "/dev/stderr"; exit 1 }
-		close(f)
-		next
+	awk '
+	function dirof(f,   d) {
+		d = f
+		if (!sub(/\/[^\/]*$/, "", d))
+			d = "."
+		return d
 	}
-	{ print }' "$1"
+	function put(f,   line, r, n, inc) {
+		if (f in seen)
+			return
+		seen[f] = 1
+		n = 0
+		while ((r = (getline line < f)) > 0) {
+			n++
+			if (line ~ /^# @include [^ ]+$/) {
+				inc = line
+				sub(/^# @include /, "", inc)
+				put(dirof(f) "/" inc)
+			} else {
+				print line
+			}
+		}
+		if (r < 0 || n == 0) {
+			print "embed.sh: cannot include " f > "/dev/stderr"
+			failed = 1
+			exit 1
+		}
+		close(f)
+	}
+	BEGIN { put(ARGV[1]); ARGV[1] = ""; exit failed }' "$1"
 }
 
 if [ "${1-}" = --expand ] && [ $# -eq 2 ]; then

@@ -13,10 +13,10 @@
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
+#include "podscripts.h"
 #include "proc.h"
 #include "rid.h"
 #include "strfmt.h"
-#include "transfer.h"
 
 #define MIN_RUNTIME_MAJOR 8
 
@@ -27,7 +27,7 @@ static int problem(struct diag_problem *pb, int code, const char *hint, const ch
 {
 	va_list ap;
 
-	pb->exit_code = code;
+	pb->code = code;
 	va_start(ap, fmt);
 	vsnprintf(pb->msg, sizeof(pb->msg), fmt, ap);
 	va_end(ap);
@@ -35,13 +35,12 @@ static int problem(struct diag_problem *pb, int code, const char *hint, const ch
 	return -1;
 }
 
-int diag_fail(struct kube *k, const struct diag_problem *pb)
+int diag_fail(const struct diag_problem *pb)
 {
 	log_error("%s", pb->msg);
 	if (pb->hint[0])
 		log_hint("%s", pb->hint);
-	k->exit_code = pb->exit_code;
-	return -1;
+	return -pb->code;
 }
 
 static const char *base_name(const char *s, size_t len, size_t *outlen)
@@ -137,13 +136,13 @@ long diag_pick_process(const struct probe *pr, long long pid, const char *name,
 			found = (long)i;
 		}
 	if (!apps)
-		return problem(pb, EX_NODOTNET, NULL, "no .NET process found in the container");
+		return problem(pb, DPX_NODOTNET, NULL, "no .NET process found in the container");
 	list_procs(pr, list, sizeof(list));
 	if (pid > 0) {
 		for (i = 0; i < pr->nprocs; i++)
 			if ((long long)pr->procs[i].pid == pid)
 				return (long)i;
-		return problem(pb, EX_NOTFOUND, "choose one of the pids listed (or see `ps`)",
+		return problem(pb, DPX_NOTFOUND, "choose one of the pids listed (or see `ps`)",
 			       "no .NET process with pid %lld in the container; the .NET processes are:%s",
 			       pid, list);
 	}
@@ -157,15 +156,15 @@ long diag_pick_process(const struct probe *pr, long long pid, const char *name,
 		if (matches == 1)
 			return found;
 		if (!matches)
-			return problem(pb, EX_NOTFOUND, "choose one with -p PID or --process-name NAME",
+			return problem(pb, DPX_NOTFOUND, "choose one with -p PID or --process-name NAME",
 				       "no .NET process named \"%s\" in the container; the .NET "
 				       "processes are:%s", name, list);
-		return problem(pb, EX_AMBIGUOUS, "choose one with -p PID",
+		return problem(pb, DPX_AMBIGUOUS, "choose one with -p PID",
 			       "%zu .NET processes are named \"%s\":%s", matches, name, list);
 	}
 	if (apps == 1)
 		return found;
-	return problem(pb, EX_AMBIGUOUS, "choose one with -p PID or --process-name NAME",
+	return problem(pb, DPX_AMBIGUOUS, "choose one with -p PID or --process-name NAME",
 		       "%zu .NET processes run in the container and none was chosen:%s", apps, list);
 }
 
@@ -175,13 +174,13 @@ int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct
 
 	if (!proc->runtime_version || !*proc->runtime_version) {
 		if (!proc->accessible)
-			return problem(pb, EX_FORBIDDEN,
+			return problem(pb, DPX_FORBIDDEN,
 				       "exec as the app's user, or as root, to profile it",
 				       "process %ld (%s) runs as uid %lu and the exec user (uid %lu) "
 				       "cannot read its memory maps to find its runtime",
 				       (long)proc->pid, proc->name ? proc->name : "?",
 				       (unsigned long)proc->uid, (unsigned long)pr->uid);
-		return problem(pb, EX_NODOTNET,
+		return problem(pb, DPX_NODOTNET,
 			       "publish the app framework-dependent (the default: no --self-contained, "
 			       "no PublishAot) on a runtime image, or run the tools from a debug "
 			       "container that has the .NET runtime (kubectl debug --target)",
@@ -194,19 +193,19 @@ int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct
 	}
 	major = strtol(proc->runtime_version, NULL, 10);
 	if (major < MIN_RUNTIME_MAJOR)
-		return problem(pb, EX_NODOTNET, "upgrade the app to .NET 8 or later",
+		return problem(pb, DPX_NODOTNET, "upgrade the app to .NET 8 or later",
 			       "process %ld runs on .NET %s; the diagnostics tools need .NET %d or later",
 			       (long)proc->pid, proc->runtime_version, MIN_RUNTIME_MAJOR);
 	switch (probe_proc_diag(pr, proc)) {
 	case PDIAG_DISABLED:
-		return problem(pb, EX_NODOTNET,
+		return problem(pb, DPX_NODOTNET,
 			       "remove DOTNET_EnableDiagnostics=0 (or set DOTNET_EnableDiagnostics_IPC=1 "
 			       "on .NET 8+) from the container's environment and restart the pod",
 			       "diagnostics are disabled in process %ld (DOTNET_EnableDiagnostics=0): "
 			       "it has no diagnostics socket, so no tool can attach",
 			       (long)proc->pid);
 	case PDIAG_OTHER_USER:
-		return problem(pb, EX_FORBIDDEN,
+		return problem(pb, DPX_FORBIDDEN,
 			       "the exec runs as the container's user: make the app and the container "
 			       "run as the same user (securityContext.runAsUser), or profile as root",
 			       "process %ld runs as %s (uid %lu) but the exec user is uid %lu: its "
@@ -214,7 +213,7 @@ int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct
 			       (long)proc->pid, proc->user ? proc->user : "another user",
 			       (unsigned long)proc->uid, (unsigned long)pr->uid);
 	case PDIAG_NO_SOCKET:
-		return problem(pb, EX_NODOTNET,
+		return problem(pb, DPX_NODOTNET,
 			       "if the app has just started, try again in a few seconds; a read-only "
 			       "or unshared TMPDIR of the app prevents the socket",
 			       "no diagnostics socket found for process %ld (looked in its TMPDIR and /tmp)",
@@ -302,14 +301,14 @@ int diag_probe_run(struct kube *k, const struct target_pod *pod, struct probe *p
 {
 	char err[512];
 	struct proc p;
-	int ret = -1;
+	int ret;
 
 	probe_init(pr);
 	rid[0] = '\0';
 	proc_init(&p, NULL);
-	if (podexec_script(k, pod, probe_sh, NULL, &p) < 0)
+	if ((ret = podexec_script(k, pod, probe_sh, NULL, &p)) < 0)
 		goto out;
-	k->exit_code = EX_ERROR;
+	ret = -DPX_ERROR;
 	if (p.status != 0) {
 		diag_last_line(p.err_buf, err, sizeof(err));
 		log_error("the probe failed in container \"%s\" of pod \"%s\" (namespace \"%s\"): "
@@ -325,7 +324,6 @@ int diag_probe_run(struct kube *k, const struct target_pod *pod, struct probe *p
 	}
 	if (rid_from_uname(pr->arch, pr->libc, rid, ridsize) < 0)
 		rid[0] = '\0';
-	k->exit_code = EX_OK;
 	ret = 0;
 out:
 	proc_release(&p);
@@ -335,16 +333,17 @@ out:
 int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
 		   size_t ridsize)
 {
-	if (diag_probe_run(k, pod, pr, rid, ridsize) < 0)
-		return -1;
+	int ret;
+
+	if ((ret = diag_probe_run(k, pod, pr, rid, ridsize)) < 0)
+		return ret;
 	if (!pr->nprocs) {
-		k->exit_code = EX_NODOTNET;
 		log_error("no .NET process found in container \"%s\" of pod \"%s\" (namespace \"%s\"; "
 			  "platform %s, probe ran as uid %lu)", pod->container, pod->name, pod->namespace,
 			  rid[0] ? rid : (pr->arch[0] ? pr->arch : "unknown"), (unsigned long)pr->uid);
 		log_hint("is the app running in this container? pick another with -c; a process run "
 			 "by another user may be invisible when the container runs as non-root");
-		return -1;
+		return -DPX_NODOTNET;
 	}
 	return 0;
 }
@@ -366,7 +365,7 @@ static long long ws_free_kb(const struct probe *pr, const struct workspace *ws)
 }
 
 /* Preflight step 6: room for the dump. */
-static int check_space(struct kube *k, const struct diag_target *t, struct diag_session *s)
+static int check_space(const struct diag_target *t, struct diag_session *s)
 {
 	uint64_t need = diag_dump_estimate(t->dump, s->proc->rss_kb);
 	long long free_kb = ws_free_kb(&s->probe, &s->ws);
@@ -378,14 +377,13 @@ static int check_space(struct kube *k, const struct diag_target *t, struct diag_
 			 free_kb / 1024, s->ws.path, (unsigned long long)(need >> 20));
 		return 0;
 	}
-	k->exit_code = EX_NOSPACE;
 	log_error("not enough space for the dump in pod \"%s\": %lld MiB free in %s, a %s dump of "
 		  "process %ld (%lld MiB resident) needs about %llu MiB", s->pod->name, free_kb / 1024,
 		  s->ws.path, dump_names[t->dump], (long)s->proc->pid, s->proc->rss_kb / 1024,
 		  (unsigned long long)(need >> 20));
 	log_hint("free space in the pod (kubectl dotnetprof clean %s), use --type mini or triage, "
 		 "or give the pod a larger emptyDir; --force tries anyway", s->pod->name);
-	return -1;
+	return -DPX_NOSPACE;
 }
 
 int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *s)
@@ -398,49 +396,46 @@ int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *
 
 	memset(s, 0, sizeof(*s));
 	probe_init(&s->probe);
-	if (!(s->pod = target_resolve_one(k, t->spec, t->container, &s->set)) ||
-	    diag_probe_pod(k, s->pod, &s->probe, s->rid, sizeof(s->rid)) < 0)
-		return -1;
+	if ((rc = target_resolve_one(k, t->spec, t->container, &s->set, &s->pod)) < 0 ||
+	    (rc = diag_probe_pod(k, s->pod, &s->probe, s->rid, sizeof(s->rid))) < 0)
+		return rc;
 	idx = diag_pick_process(&s->probe, t->pid, t->process_name, &pb);
 	if (idx < 0)
-		return diag_fail(k, &pb);
+		return diag_fail(&pb);
 	s->proc = &s->probe.procs[idx];
 	if (diag_preflight(&s->probe, s->proc, &pb) < 0)
-		return diag_fail(k, &pb);
+		return diag_fail(&pb);
 	if (!s->rid[0] || !rid_has_tool_download(s->rid)) {
-		k->exit_code = EX_NODOTNET;
 		log_error("no diagnostics tools exist for this platform (%s, %s) of pod \"%s\"",
 			  s->probe.arch[0] ? s->probe.arch : "unknown architecture",
 			  libc_kind_name(s->probe.libc), s->pod->name);
 		log_hint("Microsoft publishes the tools for linux-x64, linux-arm64, linux-arm and their "
 			 "musl variants");
-		return -1;
+		return -DPX_NODOTNET;
 	}
 	s->dotnet_root = diag_dotnet_root(s->proc->runtime_dir);
 	s->socket_dir = s->proc->socket ? strdup(s->proc->socket) : NULL;
 	if (!s->dotnet_root || (s->proc->socket && !s->socket_dir)) {
-		k->exit_code = EX_ERROR;
 		log_error("out of memory");
-		return -1;
+		return -DPX_ERROR;
 	}
 	slash = s->socket_dir ? strrchr(s->socket_dir, '/') : NULL;
 	if (slash)
 		slash == s->socket_dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
 	if (t->tool && !(check = strfmt("tools/%s", t->tool))) {
-		k->exit_code = EX_ERROR;
 		log_error("out of memory");
-		return -1;
+		return -DPX_ERROR;
 	}
-	hashcmd = digest_command(pull_choose_hash(s->probe.cmds));
+	hashcmd = digest_command(probe_best_hash(s->probe.cmds));
 	rc = workspace_open_check(k, s->pod, &s->probe, 1, check, hashcmd ? hashcmd : "-", &s->ws);
 	free(check);
 	if (rc < 0)
-		return -1;
+		return rc;
 	s->ws_open = 1;
 	log_verbose("target: pod %s/%s container %s, process %ld (%s, .NET %s), %s, workspace %s",
 		    s->pod->namespace, s->pod->name, s->pod->container, (long)s->proc->pid,
 		    s->proc->name ? s->proc->name : "?", s->proc->runtime_version, s->rid, s->ws.path);
-	return check_space(k, t, s);
+	return check_space(t, s);
 }
 
 void diag_close(struct diag_session *s)

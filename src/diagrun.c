@@ -17,6 +17,7 @@
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
+#include "podscripts.h"
 #include "proc.h"
 #include "strvec.h"
 #include "target.h"
@@ -190,7 +191,7 @@ struct run {
 	const struct workspace *ws;
 	const struct diagrun_opts *o;
 	struct diagrun_result *r;
-	struct proc p;
+	struct kube_child c;    /* the kubectl exec running the tool */
 	struct diagrun_errfilter ef;
 	size_t tail_len;
 	int out_fd;             /* where the tool's stdout goes; -1 dropped */
@@ -332,24 +333,22 @@ static void pump(struct run *x, int *fd, int is_err)
 		take_out(x, buf, (size_t)n);
 }
 
+/* KS_EXEC: the exec itself failed, reported, with *rc its -DPX_* (rc may be NULL). */
 static enum kill_state signal_tool(struct kube *k, const struct target_pod *pod,
-				   const struct workspace *ws, const char *name, const char *sig)
+				   const struct workspace *ws, const char *name, const char *sig,
+				   int *rc)
 {
 	static const char *const states[] = { "sent", "gone", "nopid", "foreign", "failed",
 					      "refused" };
 	const char *args[] = { ws->path, ws->runid, name, sig, NULL };
-	char *script = workspace_script(diagkill_sh), *cur, *line, *f[3];
+	char *cur, *line, *f[3];
 	enum kill_state st = KS_EXEC;
 	struct proc p;
 	size_t i;
+	int ret;
 
 	proc_init(&p, NULL);
-	if (!script) {
-		k->exit_code = EX_ERROR;
-		log_error("cannot signal %s: out of memory", name);
-		goto out;
-	}
-	if (podexec_script(k, pod, script, args, &p) < 0)
+	if ((ret = podexec_script(k, pod, diagkill_sh, args, &p)) < 0)
 		goto out;
 	st = KS_FAILED;
 	cur = p.out_buf;
@@ -361,7 +360,8 @@ static enum kill_state signal_tool(struct kube *k, const struct target_pod *pod,
 	log_verbose("SIG%s to %s in pod \"%s\": %s", sig, name, pod->name,
 		    st == KS_EXEC || st > KS_REFUSED ? "?" : states[st]);
 out:
-	free(script);
+	if (rc)
+		*rc = ret;
 	proc_release(&p);
 	return st;
 }
@@ -369,7 +369,9 @@ out:
 int diagrun_signal(struct kube *k, const struct target_pod *pod, const struct workspace *ws,
 		   const char *name, const char *sig)
 {
-	switch (signal_tool(k, pod, ws, name, sig)) {
+	int rc = -DPX_ERROR;
+
+	switch (signal_tool(k, pod, ws, name, sig, &rc)) {
 	case KS_SENT:
 	case KS_GONE:
 	case KS_NOPID:
@@ -377,20 +379,19 @@ int diagrun_signal(struct kube *k, const struct target_pod *pod, const struct wo
 		return 0;
 	case KS_FAILED:
 	case KS_REFUSED:
-		k->exit_code = EX_ERROR;
 		log_error("cannot send SIG%s to %s in pod \"%s\": the workspace %s refused it or kill "
 			  "failed", sig, name, pod->name, ws->path);
-		return -1;
+		return -DPX_ERROR;
 	case KS_EXEC:
 		break;
 	}
-	return -1;
+	return rc;
 }
 
 /* Send `sig` now, or keep it pending when the tool is not there yet. */
 static void forward(struct run *x, const char *sig)
 {
-	enum kill_state st = signal_tool(x->k, x->pod, x->ws, x->o->name, sig);
+	enum kill_state st = signal_tool(x->k, x->pod, x->ws, x->o->name, sig, NULL);
 
 	x->pending = st == KS_NOPID || st == KS_FOREIGN || st == KS_EXEC ? sig : NULL;
 	x->retry_at = now_ms() + RETRY_MS;
@@ -427,7 +428,7 @@ static void interrupt_step(struct run *x)
 					 x->o->name);
 				x->pending = NULL;
 				x->deadline = t + KILL_WAIT_MS;
-				kill(x->p.pid, SIGTERM);
+				kill(x->c.p.pid, SIGTERM);
 			}
 			return;
 		}
@@ -436,7 +437,7 @@ static void interrupt_step(struct run *x)
 		return;
 	case 3:
 		if (t >= x->deadline) {
-			kill(x->p.pid, SIGKILL);
+			kill(x->c.p.pid, SIGKILL);
 			x->stage = 4;
 		}
 		return;
@@ -455,52 +456,31 @@ static int poll_wait(const struct run *x)
 	return left < 0 ? 0 : left > TICK_MS ? TICK_MS : (int)left;
 }
 
-static int start(struct run *x, struct strvec *argv)
+static int start(struct run *x)
 {
 	const struct diagrun_opts *o = x->o;
 	const char *fixed[] = { x->ws->path, x->ws->runid, o->name, o->dotnet_root ? o->dotnet_root : "",
 				o->tmpdir ? o->tmpdir : "", o->tool_path, NULL };
-	struct strvec args = STRVEC_INIT, words = STRVEC_INIT;
-	char *script = workspace_script(diagrun_sh), *line = NULL;
-	int tty = o->io == DIAGRUN_TTY, ret = -1, e;
+	struct strvec args = STRVEC_INIT;
+	int tty = o->io == DIAGRUN_TTY, ret = -DPX_ERROR;
 
-	if (!script || strvec_pushv(&args, fixed) < 0 || strvec_pushv(&args, o->args) < 0 ||
-	    podexec_argv(x->pod, tty ? PODEXEC_STDIN | PODEXEC_TTY : 0, script, strvec_argv(&args),
-			 &words) < 0 ||
-	    kube_build_argv(x->k, x->pod->namespace, strvec_argv(&words), argv) < 0) {
-		x->k->exit_code = EX_ERROR;
+	if (strvec_pushv(&args, fixed) < 0 || strvec_pushv(&args, o->args) < 0) {
 		log_error("cannot run %s: out of memory", o->name);
 		goto out;
 	}
-	if (log_get_level() >= LOG_VERBOSE) {
-		line = kube_display(strvec_argv(argv));
-		log_cmd(line ? line : argv->v[0]);
-	}
-	proc_init(&x->p, strvec_argv(argv));
-	x->p.in = tty ? PROC_IO_INHERIT : PROC_IO_NULL;
-	x->p.out = tty ? PROC_IO_INHERIT : PROC_IO_PIPE;
-	x->p.err = PROC_IO_PIPE;
+	x->c.p.in = tty ? PROC_IO_INHERIT : PROC_IO_NULL;
+	x->c.p.out = tty ? PROC_IO_INHERIT : PROC_IO_PIPE;
+	x->c.p.err = PROC_IO_PIPE;
 	/* Without a tty kubectl stays out of the terminal's way: its SIGINT is ours to forward. */
-	x->p.new_pgroup = !tty;
-	x->k->calls++;
-	if (proc_start(&x->p) < 0) {
-		e = errno;
-		x->k->exit_code = e == ENOENT || e == EACCES ? EX_NOKUBECTL : EX_ERROR;
-		log_error("cannot run kubectl \"%s\": %s", x->k->program, strerror(e));
-		if (e == ENOENT)
-			log_hint("install kubectl or set DOTNETPROF_KUBECTL to its path");
-		goto out;
-	}
-	ret = 0;
+	x->c.p.new_pgroup = !tty;
+	ret = podexec_start(x->k, x->pod, tty ? PODEXEC_STDIN | PODEXEC_TTY : 0, diagrun_sh,
+			    strvec_argv(&args), &x->c);
 out:
-	free(line);
-	free(script);
-	strvec_clear(&words);
 	strvec_clear(&args);
 	return ret;
 }
 
-/* kubectl has exited: did the tool run (0, r->status set), or what failed (-1, printed)? */
+/* kubectl has exited: did the tool run (0, r->status set), or what failed (-DPX_*, printed)? */
 static int verdict(struct run *x)
 {
 	struct diagrun_result *r = x->r;
@@ -511,16 +491,14 @@ static int verdict(struct run *x)
 	snprintf(what, sizeof(what), "cannot run %s in container \"%s\" of pod \"%s\" (namespace \"%s\")",
 		 x->o->name, x->pod->container, x->pod->name, x->pod->namespace);
 	if (x->ef.fail[0]) {
-		x->k->exit_code = EX_ERROR;
 		log_error("%s: %s", what, x->ef.fail);
-		return -1;
+		return -DPX_ERROR;
 	}
 	if (x->out_oom) {
-		x->k->exit_code = EX_ERROR;
 		log_error("%s: out of memory for its output", what);
-		return -1;
+		return -DPX_ERROR;
 	}
-	if (x->ef.started || (tty && (x->p.status == 0 || x->ef.exit_code >= 0) &&
+	if (x->ef.started || (tty && (x->c.p.status == 0 || x->ef.exit_code >= 0) &&
 			      kube_classify(r->err_tail, why, sizeof(why), NULL, 0, NULL, 0) != KERR_NOSHELL)) {
 		if (tty)
 			display(x, r->err_tail, x->tail_len); /* kubectl's own words */
@@ -529,16 +507,15 @@ static int verdict(struct run *x)
 		else if (x->ef.exit_code >= 0)
 			r->status = x->ef.exit_code;
 		else
-			r->status = x->p.status; /* kubectl passes the remote status through */
+			r->status = x->c.p.status; /* kubectl passes the remote status through */
 		return 0;
 	}
 	if (x->stage >= 3) {
-		x->k->exit_code = EX_INTERRUPTED;
 		log_error("%s: interrupted before it started", what);
-		return -1;
+		return -DPX_INTERRUPTED;
 	}
 	proc_init(&tmp, NULL);
-	tmp.status = x->p.status;
+	tmp.status = x->c.p.status;
 	tmp.err_buf = r->err_tail;
 	tmp.err_len = x->tail_len;
 	return kube_fail(x->k, &tmp, what);
@@ -547,7 +524,6 @@ static int verdict(struct run *x)
 int diagrun_run(struct kube *k, const struct target_pod *pod, const struct workspace *ws,
 		const struct diagrun_opts *o, struct diagrun_result *r)
 {
-	struct strvec argv = STRVEC_INIT;
 	struct sigaction ign, old_int;
 	struct run x;
 	long long t0 = now_ms();
@@ -564,21 +540,19 @@ int diagrun_run(struct kube *k, const struct target_pod *pod, const struct works
 	x.out_fd = o->io == DIAGRUN_STREAM ? o->stdout_fd : -1;
 	x.show_err = o->io != DIAGRUN_CAPTURE && !o->quiet;
 	diagrun_errfilter_init(&x.ef);
-	proc_init(&x.p, NULL);
+	kube_child_init(&x.c);
 	diag_sigint_install();
 	if (interrupted) {
-		k->exit_code = EX_INTERRUPTED;
 		log_error("interrupted: %s not started", o->name);
-		return -1;
+		return -DPX_INTERRUPTED;
 	}
 	if (tty && !isatty(0)) {
-		k->exit_code = EX_USAGE;
 		log_error("cannot run %s on a terminal: the standard input is not a terminal", o->name);
-		return -1;
+		return -DPX_USAGE;
 	}
 	if (x.out_fd == 1)
 		fflush(stdout); /* what the caller printf'd comes before the tool's output */
-	if (start(&x, &argv) < 0)
+	if ((ret = start(&x)) < 0)
 		goto out;
 	if (tty) {
 		/* The terminal's Ctrl-C is a byte for the pod's tty now (kubectl puts it in raw mode). */
@@ -587,26 +561,25 @@ int diagrun_run(struct kube *k, const struct target_pod *pod, const struct works
 		sigemptyset(&ign.sa_mask);
 		sigaction(SIGINT, &ign, &old_int);
 	}
-	while (x.p.out_fd >= 0 || x.p.err_fd >= 0) {
-		struct pollfd pfd[2] = { { x.p.out_fd, POLLIN, 0 }, { x.p.err_fd, POLLIN, 0 } };
+	while (x.c.p.out_fd >= 0 || x.c.p.err_fd >= 0) {
+		struct pollfd pfd[2] = { { x.c.p.out_fd, POLLIN, 0 }, { x.c.p.err_fd, POLLIN, 0 } };
 
 		if (poll(pfd, 2, poll_wait(&x)) > 0) {
 			if (pfd[0].fd >= 0 && pfd[0].revents)
-				pump(&x, &x.p.out_fd, 0);
+				pump(&x, &x.c.p.out_fd, 0);
 			if (pfd[1].fd >= 0 && pfd[1].revents)
-				pump(&x, &x.p.err_fd, 1);
+				pump(&x, &x.c.p.err_fd, 1);
 		}
 		interrupt_step(&x);
 	}
-	proc_finish(&x.p);
+	kube_child_finish(&x.c);
 	if (tty)
 		sigaction(SIGINT, &old_int, NULL);
 	r->seconds = (double)(now_ms() - t0) / 1000.0;
 	if (log_get_level() >= LOG_DEBUG)
-		log_debug("kubectl exited with status %d after %.1f s", x.p.status, r->seconds);
+		log_debug("the run took %.1f s", r->seconds);
 	ret = verdict(&x);
 out:
-	strvec_clear(&argv);
 	return ret;
 }
 
@@ -623,17 +596,17 @@ int diagrun_finish(struct kube *k, const struct target_pod *pod, const struct wo
 		   const char *const *keep)
 {
 	struct strvec args = STRVEC_INIT;
-	char *script = workspace_script(diagfinish_sh), *cur, *line, *f[3];
+	char *cur, *line, *f[3];
 	struct proc p;
 	int ok = 0, failed = 0;
 
 	proc_init(&p, NULL);
-	if (!script || strvec_push(&args, ws->path) < 0 || strvec_push(&args, ws->runid) < 0 ||
+	if (strvec_push(&args, ws->path) < 0 || strvec_push(&args, ws->runid) < 0 ||
 	    strvec_pushv(&args, keep) < 0) {
 		log_error("cannot clean up after the run: out of memory");
 		goto out;
 	}
-	if (podexec_script(k, pod, script, strvec_argv(&args), &p) < 0)
+	if (podexec_script(k, pod, diagfinish_sh, strvec_argv(&args), &p) < 0)
 		goto out;
 	cur = p.out_buf;
 	while ((line = workspace_next_line(&cur))) {
@@ -654,7 +627,6 @@ out:
 		log_warn("could not remove this run's files (%s/runs/%s) from pod \"%s\"; "
 			 "`kubectl dotnetprof clean %s -n %s` removes them", ws->path, ws->runid,
 			 pod->name, pod->name, pod->namespace);
-	free(script);
 	strvec_clear(&args);
 	proc_release(&p);
 	return ok ? 0 : -1;

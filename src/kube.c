@@ -141,29 +141,24 @@ static int is_secret_flag(const char *name, size_t len)
 
 /*
  * A script passed as one argv word ("sh -c SCRIPT"), shown at -v as "<script NAME, N lines>" (NAME
- * from its first "# NAME.sh - ..." header after the shared libraries wslib.sh and rec.sh): hundreds
- * of lines per command would bury the commands. -vv shows it whole. Anything else is returned as is.
+ * from its first line, "# NAME.sh - ...": podscripts.h): hundreds of lines per command would bury
+ * the commands. -vv shows it whole. Anything else is returned as is.
  */
 static const char *script_summary(const char *a, char *buf, size_t size)
 {
-	const char *p, *name = NULL;
+	const char *p;
 	unsigned lines = 0;
-	size_t n, name_len = 0;
+	size_t n;
 
 	if (log_get_level() >= LOG_DEBUG || strlen(a) < 200 || !strchr(a, '\n'))
 		return a;
-	/* the first "# NAME.sh - ..." header that is not one of the shared libraries put in front */
-	for (p = a; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL, lines++) {
-		n = p[0] == '#' && p[1] == ' ' ? strcspn(p + 2, " \n") : 0;
-		if (!name && n > 3 && n <= 40 && !strncmp(p + 2 + n, " - ", 3) &&
-		    !strncmp(p + 2 + n - 3, ".sh", 3) && strncmp(p + 2, "wslib.sh ", 9) &&
-		    strncmp(p + 2, "rec.sh ", 7)) {
-			name = p + 2;
-			name_len = n;
-		}
-	}
-	snprintf(buf, size, "<script %.*s%s%u lines; -vv shows it>", (int)name_len, name ? name : "",
-		 name ? ", " : "", lines);
+	for (p = a; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		lines += *p != '\0';
+	n = a[0] == '#' && a[1] == ' ' ? strcspn(a + 2, " \n") : 0;
+	if (n > 3 && n <= 40 && !strncmp(a + 2 + n - 3, ".sh", 3) && !strncmp(a + 2 + n, " - ", 3))
+		snprintf(buf, size, "<script %.*s, %u lines; -vv shows it>", (int)n, a + 2, lines);
+	else
+		snprintf(buf, size, "<script of %u lines; -vv shows it>", lines);
 	return buf;
 }
 
@@ -206,41 +201,59 @@ out:
 	return line;
 }
 
-int kube_run(struct kube *k, const char *ns, const char *const *args, struct proc *p)
+/*
+ * kubectl could not be started (errno `e`): say so, with the install hint for a missing program.
+ * Returns -DPX_NOKUBECTL or -DPX_ERROR.
+ */
+static int spawn_failed(struct kube *k, int e)
 {
-	struct strvec argv = STRVEC_INIT;
-	char *line = NULL;
-	int ret = -1;
+	if (e == ENOENT || e == EACCES) {
+		log_error("cannot run kubectl: \"%s\"%s %s", k->program,
+			  k->program_from_env ? " (from DOTNETPROF_KUBECTL)" : "",
+			  e == ENOENT ? (strchr(k->program, '/') ? "does not exist" : "not found on PATH")
+				      : "is not executable");
+		log_hint("install kubectl (https://kubernetes.io/docs/tasks/tools/) or set "
+			 "DOTNETPROF_KUBECTL to its path");
+		return -DPX_NOKUBECTL;
+	}
+	log_error("cannot run kubectl: %s", strerror(e));
+	return -DPX_ERROR;
+}
 
-	if (kube_build_argv(k, ns, args, &argv) < 0) {
+/*
+ * What kube_run and kube_start share: the argv into `argv` (owned by the caller), the -v line, the
+ * call count, and p->argv pointing at it. 0, or -DPX_ERROR (out of memory, reported).
+ */
+static int prepare(struct kube *k, const char *ns, const char *const *args, struct strvec *argv,
+		   struct proc *p)
+{
+	char *line;
+
+	if (kube_build_argv(k, ns, args, argv) < 0) {
 		log_error("cannot run kubectl: out of memory");
-		k->exit_code = EX_ERROR;
-		goto out;
+		return -DPX_ERROR;
 	}
 	if (log_get_level() >= LOG_VERBOSE) {
-		line = kube_display(strvec_argv(&argv));
-		log_cmd(line ? line : argv.v[0]);
+		line = kube_display(strvec_argv(argv));
+		log_cmd(line ? line : argv->v[0]);
+		free(line);
 	}
 	if (p->err == PROC_IO_BUFFER && p->err_max > KUBE_ERR_MAX)
 		p->err_max = KUBE_ERR_MAX;
-	p->argv = strvec_argv(&argv);
+	p->argv = strvec_argv(argv);
 	k->calls++;
-	if (proc_run(p) < 0) {
-		int e = errno;
+	return 0;
+}
 
-		if (e == ENOENT || e == EACCES) {
-			k->exit_code = EX_NOKUBECTL;
-			log_error("cannot run kubectl: \"%s\"%s %s", k->program,
-				  k->program_from_env ? " (from DOTNETPROF_KUBECTL)" : "",
-				  e == ENOENT ? (strchr(k->program, '/') ? "does not exist"
-									 : "not found on PATH")
-					      : "is not executable");
-			log_hint("install kubectl (https://kubernetes.io/docs/tasks/tools/) or set "
-				 "DOTNETPROF_KUBECTL to its path");
-		} else {
-			k->exit_code = EX_ERROR;
-			log_error("cannot run kubectl: %s", strerror(e));
-		}
+int kube_run(struct kube *k, const char *ns, const char *const *args, struct proc *p)
+{
+	struct strvec argv = STRVEC_INIT;
+	int ret;
+
+	if ((ret = prepare(k, ns, args, &argv, p)) < 0)
+		goto out;
+	if (proc_run(p) < 0) {
+		ret = spawn_failed(k, errno);
 		goto out;
 	}
 	if (log_get_level() >= LOG_DEBUG) {
@@ -253,9 +266,50 @@ int kube_run(struct kube *k, const char *ns, const char *const *args, struct pro
 	ret = 0;
 out:
 	p->argv = NULL;
-	free(line);
 	strvec_clear(&argv);
 	return ret;
+}
+
+void kube_child_init(struct kube_child *c)
+{
+	proc_init(&c->p, NULL);
+	strvec_init(&c->argv);
+	c->started = 0;
+}
+
+int kube_start(struct kube *k, const char *ns, const char *const *args, struct kube_child *c)
+{
+	int ret;
+
+	strvec_clear(&c->argv);
+	c->started = 0;
+	if ((ret = prepare(k, ns, args, &c->argv, &c->p)) < 0)
+		goto fail;
+	if (proc_start(&c->p) < 0) {
+		ret = spawn_failed(k, errno);
+		goto fail;
+	}
+	c->started = 1;
+	return 0;
+fail:
+	c->p.argv = NULL;
+	strvec_clear(&c->argv);
+	return ret;
+}
+
+int kube_child_finish(struct kube_child *c)
+{
+	int st;
+
+	if (!c->started)
+		return -1;
+	st = proc_finish(&c->p);
+	c->started = 0;
+	c->p.argv = NULL;
+	strvec_clear(&c->argv);
+	if (log_get_level() >= LOG_DEBUG)
+		log_debug("kubectl exited with status %d", st);
+	return st;
 }
 
 /* klog lines ("E1126 23:57:19.942431    6239 memcache.go:265] ...") are noise for users. */
@@ -402,23 +456,23 @@ int kube_err_exit_code(enum kube_err e)
 {
 	switch (e) {
 	case KERR_NOTFOUND:
-		return EX_NOTFOUND;
+		return DPX_NOTFOUND;
 	case KERR_FORBIDDEN:
-		return EX_FORBIDDEN;
+		return DPX_FORBIDDEN;
 	case KERR_UNAUTHORIZED:
 	case KERR_UNREACHABLE:
 	case KERR_NOCLUSTER:
 	case KERR_CONTEXT:
 	case KERR_KUBECONFIG:
-		return EX_CLUSTER;
+		return DPX_CLUSTER;
 	case KERR_NOTRUNNING:
-		return EX_NOTRUNNING;
+		return DPX_NOTRUNNING;
 	case KERR_NOSHELL:
-		return EX_NOSHELL;
+		return DPX_NOSHELL;
 	case KERR_OTHER:
 		break;
 	}
-	return EX_ERROR;
+	return DPX_ERROR;
 }
 
 static void hint_forbidden(struct kube *k, const char *verb, const char *resource)
@@ -445,7 +499,6 @@ int kube_fail(struct kube *k, const struct proc *p, const char *what)
 					sizeof(resource));
 	const char *ns;
 
-	k->exit_code = kube_err_exit_code(e);
 	if (e == KERR_OTHER && p->status >= 128 && !p->err_len)
 		snprintf(why, sizeof(why), "kubectl was killed by signal %d", p->status - 128);
 	switch (e) {
@@ -498,37 +551,37 @@ int kube_fail(struct kube *k, const struct proc *p, const char *what)
 		log_error("%s: %s", what, why);
 		break;
 	}
-	return -1;
+	return -kube_err_exit_code(e);
 }
 
-/* kube_get_json; with `report` 0 a failure sets exit_code but prints nothing. */
+/* kube_get_json; with `report` 0 a failure is returned but nothing is printed. */
 static int get_json(struct kube *k, const char *ns, const char *const *args, const char *what,
 		    cJSON **out, int report, int *notfound)
 {
 	struct proc p;
 	char what_buf[16];
-	int ret = -1;
+	int ret;
 
 	*out = NULL;
 	proc_init(&p, NULL);
-	if (kube_run(k, ns, args, &p) < 0)
+	if ((ret = kube_run(k, ns, args, &p)) < 0)
 		goto out;
 	if (p.status != 0) {
 		enum kube_err e = kube_classify(p.err_buf, what_buf, sizeof(what_buf), NULL, 0, NULL, 0);
 
 		if (notfound && e == KERR_NOTFOUND) {
 			*notfound = 1;
-			k->exit_code = EX_NOTFOUND;
+			ret = -DPX_NOTFOUND;
 		} else if (report) {
-			kube_fail(k, &p, what);
+			ret = kube_fail(k, &p, what);
 		} else {
-			k->exit_code = kube_err_exit_code(e);
+			ret = -kube_err_exit_code(e);
 		}
 		goto out;
 	}
 	*out = cJSON_ParseWithLength(p.out_buf, p.out_len);
 	if (!*out) {
-		k->exit_code = EX_ERROR;
+		ret = -DPX_ERROR;
 		if (report)
 			log_error("%s: kubectl printed something that is not JSON%s", what,
 			  p.out_truncated ? " (output too large)" : "");
@@ -566,12 +619,12 @@ static int context_lookup(struct kube *k, const char **context, const char **ns,
 	const cJSON *contexts, *first, *ctx;
 	const char *name, *cns;
 	cJSON *json = NULL;
-	int ret = -1;
+	int ret;
 
 	if (k->cur_context)
 		goto done;
-	if (get_json(k, NULL, args, "cannot read the kubeconfig", &json, report, NULL) < 0)
-		return -1;
+	if ((ret = get_json(k, NULL, args, "cannot read the kubeconfig", &json, report, NULL)) < 0)
+		return ret;
 	contexts = cJSON_GetObjectItemCaseSensitive(json, "contexts");
 	first = cJSON_IsArray(contexts) ? cJSON_GetArrayItem(contexts, 0) : NULL;
 	ctx = first ? cJSON_GetObjectItemCaseSensitive(first, "context") : NULL;
@@ -579,7 +632,7 @@ static int context_lookup(struct kube *k, const char **context, const char **ns,
 	if (!name)
 		name = json_string(json, "current-context");
 	if (!name || !*name) {
-		k->exit_code = EX_CLUSTER;
+		ret = -DPX_CLUSTER;
 		if (report) {
 			log_error("cannot read the kubeconfig: no current context is set");
 			log_hint("pick one with --context, or: kubectl config use-context NAME");
@@ -592,7 +645,7 @@ static int context_lookup(struct kube *k, const char **context, const char **ns,
 	if (!k->cur_context || !k->cur_namespace) {
 		free(k->cur_context);
 		k->cur_context = NULL;
-		k->exit_code = EX_ERROR;
+		ret = -DPX_ERROR;
 		if (report)
 			log_error("cannot read the kubeconfig: out of memory");
 		goto out;
@@ -601,7 +654,7 @@ static int context_lookup(struct kube *k, const char **context, const char **ns,
 out:
 	cJSON_Delete(json);
 	if (ret < 0)
-		return -1;
+		return ret;
 done:
 	if (context)
 		*context = k->cur_context;
@@ -618,13 +671,10 @@ int kube_context(struct kube *k, const char **context, const char **ns)
 const char *kube_namespace(struct kube *k, int report)
 {
 	const char *ns = NULL;
-	int saved_code = k->exit_code;
 
 	if (k->namespace)
 		return k->namespace;
 	if (context_lookup(k, NULL, &ns, report) < 0)
 		ns = NULL;
-	if (!report)
-		k->exit_code = saved_code; /* keep the code of the failure being reported */
 	return ns;
 }

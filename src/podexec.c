@@ -30,30 +30,40 @@ int podexec_argv(const struct target_pod *pod, unsigned flags, const char *scrip
 	return 0;
 }
 
+int podexec_start(struct kube *k, const struct target_pod *pod, unsigned flags, const char *script,
+		  const char *const *args, struct kube_child *c)
+{
+	struct strvec words = STRVEC_INIT;
+	int ret;
+
+	if (podexec_argv(pod, flags, script, args, &words) < 0) {
+		log_error("cannot exec into pod \"%s\": out of memory", pod->name);
+		return -DPX_ERROR;
+	}
+	ret = kube_start(k, pod->namespace, strvec_argv(&words), c);
+	strvec_clear(&words);
+	return ret;
+}
+
 int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
 		   const char *const *args, struct proc *p)
 {
 	struct strvec argv = STRVEC_INIT;
 	char what[512], why[512];
 	enum kube_err e;
-	int ret = -1;
+	int ret = -DPX_ERROR;
 
 	if (podexec_argv(pod, p->in != PROC_IO_NULL ? PODEXEC_STDIN : 0, script, args, &argv) < 0) {
-		k->exit_code = EX_ERROR;
 		log_error("cannot exec into pod \"%s\": out of memory", pod->name);
 		goto out;
 	}
-	if (kube_run(k, pod->namespace, strvec_argv(&argv), p) < 0)
+	if ((ret = kube_run(k, pod->namespace, strvec_argv(&argv), p)) < 0 || p->status == 0)
 		goto out;
-	if (p->status == 0) {
-		ret = 0;
-		goto out;
-	}
 	snprintf(what, sizeof(what), "cannot exec into container \"%s\" of pod \"%s\" (namespace \"%s\")",
 		 pod->container, pod->name, pod->namespace);
 	e = kube_classify(p->err_buf, why, sizeof(why), NULL, 0, NULL, 0);
 	if (e == KERR_NOSHELL) {
-		k->exit_code = EX_NOSHELL;
+		ret = -DPX_NOSHELL;
 		log_error("%s: the container has no shell (sh), so nothing can run in it; "
 			  "distroless images are built that way", what);
 		log_hint("an ephemeral debug container is the way in (kubectl debug -it %s -n %s "
@@ -65,11 +75,9 @@ int podexec_script(struct kube *k, const struct target_pod *pod, const char *scr
 	 * kubectl passes the remote status through and says so: the script ran and failed. Checked
 	 * before classifying, as the script's own stderr may contain anything.
 	 */
-	if (strstr(p->err_buf, "command terminated with exit code")) {
-		ret = 0;
+	if (strstr(p->err_buf, "command terminated with exit code"))
 		goto out;
-	}
-	kube_fail(k, p, what);
+	ret = kube_fail(k, p, what);
 out:
 	strvec_clear(&argv);
 	return ret;

@@ -1,5 +1,5 @@
 /*
- * probe.c - parse what src/probe.sh printed in the container (format: probe.h) into struct probe.
+ * probe.c - parse what src/pod/probe.sh printed in the container (format: probe.h) into struct probe.
  *
  * The text comes from a pod, so it is hostile input: every line and the whole text are bounded,
  * numbers are range-checked, escapes are strict, and any malformed known record fails the parse
@@ -36,6 +36,17 @@ const char *probe_cmd_name(unsigned bit)
 			return cmd_names[i];
 	}
 	return NULL;
+}
+
+enum digest_kind probe_best_hash(unsigned cmds)
+{
+	if (cmds & PCMD_SHA256SUM)
+		return DIGEST_SHA256;
+	if (cmds & PCMD_MD5SUM)
+		return DIGEST_MD5;
+	if (cmds & PCMD_CKSUM)
+		return DIGEST_CKSUM;
+	return DIGEST_NONE;
 }
 
 static unsigned cmd_bit(const char *name)

@@ -1,6 +1,6 @@
 /*
  * provision.c - get a diagnostics tool into the pod's workspace: push it from the local cache,
- * reuse the pod's own verified copy, or download it inside the pod (src/poddl.sh), in the order the
+ * reuse the pod's own verified copy, or download it inside the pod (src/pod/poddl.sh), in the order the
  * strategy asks. Strategies and guarantees: include/provision.h.
  */
 #include "provision.h"
@@ -17,20 +17,21 @@
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
+#include "podscripts.h"
 #include "probe.h"
 #include "progress.h"
 #include "push.h"
 #include "target.h"
 #include "toolcache.h"
 #include "toolsums.h"
-#include "transfer.h"
 #include "workspace.h"
 
 #define PROV_TOOL_MAX 64
 
 /* A failure that a later step may still make good; printed only when it is the last word. */
 struct prov_err {
-	int code;               /* EX_*; 0: already printed (kubectl or push failed): final */
+	int code;               /* DPX_*; 0: already printed (kubectl or push failed): final, and the
+				   step returned its -DPX_* */
 	char what[DOWNLOAD_URL_MAX + 256];
 	char why[1024];
 	char hint[768];
@@ -162,25 +163,17 @@ size_t provision_plan(enum provision_strategy strategy, int cached_locally, int 
 
 /* ---- the pod's side: poddl.sh ---- */
 
-/* Run poddl.sh with `args`; 0 with the report's kind and fields, -1 when kubectl failed (printed). */
+/* Run poddl.sh with `args`; 0 with the report's kind and fields, -DPX_* when kubectl failed (printed). */
 static int poddl_run(struct prov *pv, const char *const *args, struct proc *p, const char **kind,
 		     char **f)
 {
-	char *script = workspace_script(poddl_sh);
 	int n, ret;
 
 	*kind = NULL;
 	f[0] = f[1] = f[2] = NULL;
 	proc_init(p, NULL);
-	if (!script) {
-		pv->k->exit_code = EX_ERROR;
-		log_error("cannot provision %s: out of memory", pv->label);
-		return -1;
-	}
-	ret = podexec_script(pv->k, pv->pod, script, args, p);
-	free(script);
-	if (ret < 0)
-		return -1;
+	if ((ret = podexec_script(pv->k, pv->pod, poddl_sh, args, p)) < 0)
+		return ret;
 	n = p->out_buf ? push_parse_report(p->out_buf, kind, &f[0], &f[1], &f[2]) : -1;
 	if (n < 0)
 		*kind = NULL;
@@ -198,23 +191,23 @@ static const char *hashcmd_name(const char *cmd)
 	return digest_name(DIGEST_NONE);
 }
 
-/* Does the pod hold a copy that still matches its .sum? Sets pv->pod_ok; -1 when kubectl failed. */
+/* Does the pod hold a copy that still matches its .sum? Sets pv->pod_ok; -DPX_* when kubectl failed. */
 static int pod_check(struct prov *pv)
 {
 	const char *const args[] = { "check", pv->ws->path, pv->name, NULL };
 	const char *kind;
 	char *f[3];
 	struct proc p;
-	int ret = -1;
+	int ret;
 
-	if (poddl_run(pv, args, &p, &kind, f) < 0)
+	if ((ret = poddl_run(pv, args, &p, &kind, f)) < 0)
 		goto out;
-	ret = 0;
-	if (kind && !strcmp(kind, "have") && f[2]) {
+	/* a value that does not fit is not what we recorded: no reuse */
+	if (kind && !strcmp(kind, "have") && f[2] &&
+	    strlcpy(pv->pod_hashcmd, f[0], sizeof(pv->pod_hashcmd)) < sizeof(pv->pod_hashcmd) &&
+	    strlcpy(pv->pod_hash, f[1], sizeof(pv->pod_hash)) < sizeof(pv->pod_hash) &&
+	    strlcpy(pv->pod_size, f[2], sizeof(pv->pod_size)) < sizeof(pv->pod_size)) {
 		pv->pod_ok = 1;
-		strlcpy(pv->pod_hashcmd, f[0], sizeof(pv->pod_hashcmd));
-		strlcpy(pv->pod_hash, f[1], sizeof(pv->pod_hash));
-		strlcpy(pv->pod_size, f[2], sizeof(pv->pod_size));
 	} else {
 		log_verbose("tool: %s: no reusable copy in the pod: %s", pv->label,
 			    kind && !strcmp(kind, "none") && f[0] ? f[0] : "the check gave no answer");
@@ -232,22 +225,22 @@ static void pod_fail_explain(struct prov *pv, const char *cat, const char *msg,
 		const char *cat, *why;
 		int code;
 	} map[] = {
-		{ "unreachable", "the pod cannot reach the server", EX_DOWNLOAD },
-		{ "timeout", "the download timed out", EX_DOWNLOAD },
-		{ "partial", "the transfer broke off", EX_DOWNLOAD },
-		{ "http", "the server answered with an error", EX_DOWNLOAD },
-		{ "nocmd", "the container has neither curl nor wget", EX_DOWNLOAD },
-		{ "notelf", "what came is not the tool", EX_BADTOOL },
-		{ "arch", "what came is not the tool for this pod", EX_BADTOOL },
-		{ "small", "what came is too small to be the tool", EX_BADTOOL },
-		{ "space", "no space left in the pod", EX_NOSPACE },
+		{ "unreachable", "the pod cannot reach the server", DPX_DOWNLOAD },
+		{ "timeout", "the download timed out", DPX_DOWNLOAD },
+		{ "partial", "the transfer broke off", DPX_DOWNLOAD },
+		{ "http", "the server answered with an error", DPX_DOWNLOAD },
+		{ "nocmd", "the container has neither curl nor wget", DPX_DOWNLOAD },
+		{ "notelf", "what came is not the tool", DPX_BADTOOL },
+		{ "arch", "what came is not the tool for this pod", DPX_BADTOOL },
+		{ "small", "what came is too small to be the tool", DPX_BADTOOL },
+		{ "space", "no space left in the pod", DPX_NOSPACE },
 	};
 	const char *why = "it failed";
 	size_t i;
 
 	if (!cat)
 		cat = "";
-	e->code = EX_ERROR;
+	e->code = DPX_ERROR;
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(cat, map[i].cat)) {
 			why = map[i].why;
@@ -256,18 +249,18 @@ static void pod_fail_explain(struct prov *pv, const char *cat, const char *msg,
 	setf(e->what, sizeof(e->what), "cannot download %s for %s in pod \"%s\" from %s", pv->name,
 	     pv->rid, pv->pod->name, pv->url);
 	setf(e->why, sizeof(e->why), "%s (%s)", why, msg && *msg ? msg : "no message");
-	if (e->code == EX_NOSPACE)
+	if (e->code == DPX_NOSPACE)
 		setf(e->hint, sizeof(e->hint), "free some space in %s, or run `kubectl dotnetprof "
 		     "clean` for what earlier runs left", pv->ws->path);
 	else if (!strcmp(cat, "arch"))
 		setf(e->hint, sizeof(e->hint), "the server sent a build for another platform: check "
 		     "that the mirror's layout is BASE/%s/%s, or use --download local", pv->name,
 		     pv->rid);
-	else if (e->code == EX_BADTOOL)
+	else if (e->code == DPX_BADTOOL)
 		setf(e->hint, sizeof(e->hint), "a proxy or captive portal in the pod's network may have "
 		     "answered: use --download local (downloads here and pushes the tool), or "
 		     "--tools-url (or %s) for a mirror", TOOLCACHE_URL_ENV);
-	else if (e->code == EX_DOWNLOAD)
+	else if (e->code == DPX_DOWNLOAD)
 		setf(e->hint, sizeof(e->hint), "when the pod has no internet access, use --download "
 		     "local (downloads here and pushes the tool); --tools-url (or %s) for a mirror",
 		     TOOLCACHE_URL_ENV);
@@ -277,7 +270,7 @@ static void pod_fail_explain(struct prov *pv, const char *cat, const char *msg,
 
 static int pod_download(struct prov *pv, struct prov_err *e)
 {
-	enum digest_kind hk = pull_choose_hash(pv->pr->cmds);
+	enum digest_kind hk = probe_best_hash(pv->pr->cmds);
 	const char *hashcmd = digest_command(hk) ? digest_command(hk) : "-";
 	char minsize[24];
 	const char *const args[] = { "download", pv->ws->path, pv->name, pv->ws->runid, pv->rid,
@@ -289,10 +282,11 @@ static int pod_download(struct prov *pv, struct prov_err *e)
 
 	snprintf(minsize, sizeof(minsize), "%ld", (long)TOOLCACHE_MIN_SIZE);
 	log_verbose("tool: %s: downloading in the pod from %s", pv->label, pv->url);
-	if (poddl_run(pv, args, &p, &kind, f) < 0) {
+	if ((ret = poddl_run(pv, args, &p, &kind, f)) < 0) {
 		e->code = 0;
 		goto out;
 	}
+	ret = -1;
 	if (!kind || strcmp(kind, "ok") || !f[2]) {
 		char msg[64];
 
@@ -323,6 +317,7 @@ static int push_cached(struct prov *pv, const char *from)
 {
 	struct push_opts po;
 	struct push_result pr;
+	int ret;
 
 	memset(&po, 0, sizeof(po));
 	po.local_path = pv->ce.path;
@@ -332,8 +327,8 @@ static int push_cached(struct prov *pv, const char *from)
 	po.encoding = PUSH_ENC_RAW;
 	po.reuse = !pv->o->refresh;
 	po.label = pv->name;
-	if (push_file(pv->k, pv->pod, pv->pr->cmds, pv->ws, &po, &pr) < 0)
-		return -1;
+	if ((ret = push_file(pv->k, pv->pod, pv->pr->cmds, pv->ws, &po, &pr)) < 0)
+		return ret;
 	pv->r->uploaded = !pr.reused;
 	if (from && pr.reused)
 		log_verbose("tool: %s: downloaded here from %s; reused the copy in the pod (same size "
@@ -356,21 +351,21 @@ static int toolcache_exit(const struct toolcache_error *err)
 {
 	switch (err->status) {
 	case TOOLCACHE_ERR_USAGE:
-		return EX_USAGE;
+		return DPX_USAGE;
 	case TOOLCACHE_ERR_NETWORK:
 	case TOOLCACHE_ERR_HTTP:
-		return EX_DOWNLOAD;
+		return DPX_DOWNLOAD;
 	case TOOLCACHE_ERR_INVALID:
-		return EX_BADTOOL;
+		return DPX_BADTOOL;
 	case TOOLCACHE_ERR_LOCAL:
-		return err->sys_errno == ENOSPC ? EX_NOSPACE : EX_ERROR;
+		return err->sys_errno == ENOSPC ? DPX_NOSPACE : DPX_ERROR;
 	case TOOLCACHE_ERR_INTERRUPTED:
-		return EX_INTERRUPTED;
+		return DPX_INTERRUPTED;
 	case TOOLCACHE_OK:
 	case TOOLCACHE_NOT_CACHED:
 		break;
 	}
-	return EX_ERROR;
+	return DPX_ERROR;
 }
 
 static int local_download(struct prov *pv, struct prov_err *e)
@@ -382,9 +377,8 @@ static int local_download(struct prov *pv, struct prov_err *e)
 
 	if (!err) {
 		e->code = 0;
-		pv->k->exit_code = EX_ERROR;
 		log_error("cannot provision %s: out of memory", pv->label);
-		return -1;
+		return -DPX_ERROR;
 	}
 	memset(&to, 0, sizeof(to));
 	to.base_url = pv->o->tools_url;
@@ -401,7 +395,7 @@ static int local_download(struct prov *pv, struct prov_err *e)
 		log_verbose("tool: %s: %s", pv->label, e->why);
 		break;
 	case TOOLSUMS_MISSING:
-		e->code = EX_BADTOOL;
+		e->code = DPX_BADTOOL;
 		setf(e->what, sizeof(e->what), "cannot verify %s", pv->label);
 		setf(e->hint, sizeof(e->hint), "%s names the checksums to trust: add the tool's line, "
 		     "or unset it", TOOLSUMS_ENV);
@@ -412,7 +406,7 @@ static int local_download(struct prov *pv, struct prov_err *e)
 		strlcpy(e->what, err->what, sizeof(e->what));
 		strlcpy(e->why, err->why, sizeof(e->why));
 		strlcpy(e->hint, err->hint, sizeof(e->hint));
-		if (pv->pod_tried && e->code == EX_DOWNLOAD)
+		if (pv->pod_tried && e->code == DPX_DOWNLOAD)
 			setf(e->hint, sizeof(e->hint), "neither this machine nor the pod could download "
 			     "it: use --tools-url (or %s) for a mirror you can reach, or put the tool "
 			     "into the local cache", TOOLCACHE_URL_ENV);
@@ -460,56 +454,62 @@ static int run_step(struct prov *pv, enum provision_step s, struct prov_err *e)
 	case PSTEP_LOCAL_DOWNLOAD:
 		return local_download(pv, e);
 	}
-	return -1;
+	return -DPX_ERROR;
 }
 
-static void print_err(struct prov *pv, const struct prov_err *e)
+/* The last step's failure, which no other step can make good. Returns -e->code. */
+static int print_err(struct prov *pv, const struct prov_err *e)
 {
-	pv->k->exit_code = e->code;
 	log_error("%s: %s", e->what, e->why);
 	if (pv->pod_tried)
 		log_item("the download in pod \"%s\" failed first: %s", pv->pod->name, pv->pod_why);
 	if (e->hint[0])
 		log_hint("%s", e->hint);
+	return -e->code;
 }
 
+/* Ctrl-C came: say so and return -DPX_INTERRUPTED; else 0. */
 static int interrupted(struct prov *pv)
 {
 	if (!pv->o->interrupted || !*pv->o->interrupted)
 		return 0;
-	pv->k->exit_code = EX_INTERRUPTED;
 	log_error("provisioning %s interrupted", pv->label);
-	return 1;
+	return -DPX_INTERRUPTED;
 }
 
 static int run_steps(struct prov *pv, const enum provision_step *steps, size_t n)
 {
 	struct prov_err *e = calloc(1, sizeof(*e));
 	size_t i;
-	int ret = -1;
+	int ret = -DPX_ERROR, rc;
 
 	if (!e) {
-		pv->k->exit_code = EX_ERROR;
 		log_error("cannot provision %s: out of memory", pv->label);
-		return -1;
+		return ret;
 	}
-	for (i = 0; i < n && !interrupted(pv); i++) {
+	for (i = 0; i < n; i++) {
+		if ((ret = interrupted(pv)) < 0)
+			break;
 		pv->r->step = steps[i];
-		if (run_step(pv, steps[i], e) == 0) {
-			pv->k->exit_code = EX_OK;
+		if ((rc = run_step(pv, steps[i], e)) == 0) {
 			ret = 0;
 			break;
 		}
-		if (!e->code || interrupted(pv))
+		ret = rc;
+		if (!e->code)
 			break; /* printed: the exec or the push itself failed */
-		if (i + 1 < n && (e->code == EX_DOWNLOAD || e->code == EX_BADTOOL)) {
+		if ((rc = interrupted(pv)) < 0) {
+			ret = rc;
+			break;
+		}
+		if (i + 1 < n && (e->code == DPX_DOWNLOAD || e->code == DPX_BADTOOL)) {
 			log_verbose("tool: %s: %s failed (%s: %s), trying: %s", pv->label,
 				    step_name(steps[i]), e->what, e->why, step_name(steps[i + 1]));
 			pv->pod_tried = steps[i] == PSTEP_POD_DOWNLOAD;
 			strlcpy(pv->pod_why, e->why, sizeof(pv->pod_why));
 			continue;
 		}
-		print_err(pv, e);
+		ret = print_err(pv, e);
 		break;
 	}
 	free(e);
@@ -526,20 +526,20 @@ static int prov_init(struct prov *pv, const char *tool)
 		     tool);
 	if (n < 0 || (size_t)n >= sizeof(pv->name) ||
 	    toolcache_url(pv->name, pv->rid, pv->o->tools_url, pv->url, sizeof(pv->url)) < 0) {
-		pv->k->exit_code = EX_USAGE;
 		log_error("cannot provision \"%s\" for %s: invalid tool name, RID or tools URL", tool,
 			  pv->rid);
 		log_hint("--tools-url (or %s) must start with http://, https:// or file://",
 			 TOOLCACHE_URL_ENV);
-		return -1;
+		return -DPX_USAGE;
 	}
-	snprintf(pv->dest, sizeof(pv->dest), "tools/%s", pv->name);
-	snprintf(pv->label, sizeof(pv->label), "%s %s", pv->name, pv->rid);
-	n = snprintf(pv->r->remote_path, sizeof(pv->r->remote_path), "%s/%s", pv->ws->path, pv->dest);
+	snprintf(pv->label, sizeof(pv->label), "%s %s", pv->name, pv->rid); /* for messages */
+	n = snprintf(pv->dest, sizeof(pv->dest), "tools/%s", pv->name); /* fits: name is shorter */
+	if (n >= 0 && (size_t)n < sizeof(pv->dest))
+		n = snprintf(pv->r->remote_path, sizeof(pv->r->remote_path), "%s/%s", pv->ws->path,
+			     pv->dest);
 	if (n < 0 || (size_t)n >= sizeof(pv->r->remote_path)) {
-		pv->k->exit_code = EX_ERROR;
 		log_error("cannot provision %s: the workspace path is too long", pv->label);
-		return -1;
+		return -DPX_ERROR;
 	}
 	return 0;
 }
@@ -586,9 +586,10 @@ static int pod_can_download(struct prov *pv)
 /* Nothing can work (--download pod without curl/wget or with a file:// URL): say so. */
 static int nothing_works(struct prov *pv)
 {
-	pv->k->exit_code = EX_DOWNLOAD;
+	int ret = -DPX_DOWNLOAD;
+
 	if (!is_http(pv->url)) {
-		pv->k->exit_code = EX_USAGE;
+		ret = -DPX_USAGE;
 		log_error("cannot download %s for %s in pod \"%s\": the pod cannot fetch %s", pv->name,
 			  pv->rid, pv->pod->name, pv->url);
 	} else {
@@ -596,7 +597,7 @@ static int nothing_works(struct prov *pv)
 			  "wget", pv->name, pv->rid, pv->pod->name);
 	}
 	log_hint("use --download local (downloads here and pushes the tool into the pod)");
-	return -1;
+	return ret;
 }
 
 int provision_tool(struct kube *k, const struct target_pod *pod, const struct probe *pr,
@@ -607,22 +608,21 @@ int provision_tool(struct kube *k, const struct target_pod *pod, const struct pr
 	enum provision_step steps[4];
 	char why[512];
 	size_t n;
-	int can = 0, ret = -1;
+	int can = 0, ret;
 
 	memset(r, 0, sizeof(*r));
 	if (!pv) {
-		k->exit_code = EX_ERROR;
 		log_error("cannot provision %s: out of memory", tool);
-		return -1;
+		return -DPX_ERROR;
 	}
 	*pv = (struct prov){ .k = k, .pod = pod, .pr = pr, .ws = ws, .rid = rid, .o = o, .r = r };
-	if (prov_init(pv, tool) < 0)
+	if ((ret = prov_init(pv, tool)) < 0)
 		goto out;
 	local_lookup(pv);
 	if (o->strategy != PROV_LOCAL)
 		can = pod_can_download(pv);
 	if (o->strategy != PROV_LOCAL && !o->refresh && !(o->strategy == PROV_AUTO && pv->cached) &&
-	    pod_check(pv) < 0)
+	    (ret = pod_check(pv)) < 0)
 		goto out;
 	n = provision_plan(o->strategy, pv->cached, pv->pod_ok, can, o->refresh, steps, why,
 			   sizeof(why));

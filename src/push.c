@@ -14,15 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "exitcodes.h"
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
+#include "podscripts.h"
 #include "probe.h"
 #include "progress.h"
 #include "strvec.h"
 #include "target.h"
-#include "transfer.h"
 #include "workspace.h"
 
 #define PUSH_CHUNK 49152            /* a multiple of 3: base64 of a chunk needs no padding */
@@ -51,30 +52,6 @@ int push_parse_report(char *text, const char **kind, char **f1, char **f2, char 
 	*f2 = n > 2 ? f[2] : NULL;
 	*f3 = n > 3 ? f[3] : NULL;
 	return n - 1;
-}
-
-static size_t b64_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i, o = 0;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-
-		out[o++] = tab[v >> 18 & 63];
-		out[o++] = tab[v >> 12 & 63];
-		out[o++] = tab[v >> 6 & 63];
-		out[o++] = tab[v & 63];
-	}
-	if (i < n) {
-		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
-
-		out[o++] = tab[v >> 18 & 63];
-		out[o++] = tab[v >> 12 & 63];
-		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
-		out[o++] = '=';
-	}
-	return o;
 }
 
 /* What one streaming exec needs. */
@@ -109,7 +86,7 @@ static int refill(struct stream *s)
 	digest_update(&s->d, s->raw, (size_t)n);
 	s->sent += (uint64_t)n;
 	if (s->enc == PUSH_ENC_BASE64) {
-		s->len = b64_encode(s->raw, (size_t)n, s->buf);
+		s->len = base64_encode(s->raw, (size_t)n, s->buf);
 	} else {
 		memcpy(s->buf, s->raw, (size_t)n);
 		s->len = (size_t)n;
@@ -195,75 +172,44 @@ static int pump(struct proc *p, struct stream *s)
 	return ret;
 }
 
-/* `kubectl ... exec -i POD -c C -- sh -c SCRIPT dotnetprof ARGS...` (podexec.h's form) into `argv`. */
-static int exec_argv(struct kube *k, const struct target_pod *pod, const char *script,
-		     const char *const *args, struct strvec *argv)
-{
-	struct strvec a = STRVEC_INIT;
-	int r = -1;
-
-	if (podexec_argv(pod, PODEXEC_STDIN, script, args, &a) == 0)
-		r = kube_build_argv(k, pod->namespace, strvec_argv(&a), argv);
-	strvec_clear(&a);
-	return r;
-}
-
 /*
  * Run the push script: streaming the file on stdin (`s`), or, without `s`, the check mode through
- * podexec_script. `p` receives stdout/stderr and the status. Returns 0 when kubectl ran, -1 when it
- * could not be started or the local file could not be read (message printed).
+ * podexec_script. `p` receives stdout/stderr and the status. Returns 0 when kubectl ran, -DPX_* when
+ * it could not be started or the local file could not be read (message printed).
  */
 static int run_push(struct kube *k, const struct target_pod *pod, const char *const *args,
 		    struct stream *s, struct proc *p)
 {
-	struct strvec argv = STRVEC_INIT;
-	char *script = workspace_script(push_sh), *line = NULL;
-	int ret = -1;
+	struct kube_child c;
+	int ret;
 
-	if (script && !s) {
-		ret = podexec_script(k, pod, script, args, p);
-		goto out;
-	}
-	if (!script || exec_argv(k, pod, script, args, &argv) < 0) {
-		k->exit_code = EX_ERROR;
-		log_error("cannot push: out of memory");
-		goto out;
-	}
-	if (log_get_level() >= LOG_VERBOSE) {
-		line = kube_display(strvec_argv(&argv));
-		log_cmd(line ? line : argv.v[0]);
-	}
-	p->argv = strvec_argv(&argv);
-	p->in = p->out = p->err = PROC_IO_PIPE;
-	k->calls++;
-	if (proc_start(p) < 0) {
-		k->exit_code = errno == ENOENT || errno == EACCES ? EX_NOKUBECTL : EX_ERROR;
-		log_error("cannot run kubectl \"%s\": %s", k->program, strerror(errno));
-		goto out;
-	}
-	if (pump(p, s) < 0) {
-		kill(p->pid, SIGTERM);
-		proc_finish(p);
-		k->exit_code = EX_ERROR;
+	if (!s)
+		return podexec_script(k, pod, push_sh, args, p);
+	kube_child_init(&c);
+	c.p.in = c.p.out = c.p.err = PROC_IO_PIPE;
+	if ((ret = podexec_start(k, pod, PODEXEC_STDIN, push_sh, args, &c)) < 0)
+		return ret;
+	if (pump(&c.p, s) < 0) {
+		kill(c.p.pid, SIGTERM);
+		kube_child_finish(&c);
+		proc_release(&c.p);
+		ret = -DPX_ERROR;
 		if (s->read_error > 0)
 			log_error("cannot read the local file: %s", strerror(s->read_error));
 		else
 			log_error("the local file shrank while it was being pushed");
-		goto out;
+		return ret;
 	}
-	proc_finish(p);
+	kube_child_finish(&c);
+	/* what kubectl said is the caller's, as kube_run leaves it */
+	p->status = c.p.status;
+	p->out_buf = c.p.out_buf, p->out_len = c.p.out_len;
+	p->err_buf = c.p.err_buf, p->err_len = c.p.err_len;
 	if (log_get_level() >= LOG_DEBUG) {
-		log_debug("kubectl exited with status %d", p->status);
 		log_debug_data("stdout", p->out_buf, p->out_len, 4096);
 		log_debug_data("stderr", p->err_buf, p->err_len, 4096);
 	}
-	ret = 0;
-out:
-	p->argv = NULL;
-	free(line);
-	free(script);
-	strvec_clear(&argv);
-	return ret;
+	return 0;
 }
 
 /* kubectl failed, not the script: say why (no shell, forbidden, unreachable...). */
@@ -285,156 +231,197 @@ static const char *hash_cmd(enum digest_kind h)
 	return c ? c : "-";
 }
 
-/* DEST already holds the file: nothing is sent. Returns 0. */
-static int reused(struct push_result *r, const char *label, const struct workspace *ws,
-		  const char *dest)
+/* What one push sends, worked out before anything runs in the pod. */
+struct push_plan {
+	const struct push_opts *o;
+	const char *label;
+	int fd;                       /* the local file, open */
+	char size[24], inlen[24], perm[8];
+	char mline[8192];             /* DEST's manifest line */
+};
+
+/* Open and hash the local file, and make the script's arguments. 0 or -DPX_*. */
+static int prepare(struct push_plan *pp, unsigned cmds, const struct workspace *ws,
+		   struct push_result *r)
 {
-	r->reused = 1;
-	log_verbose("%s: already in the pod as %s/%s (%s %s), not copied again", label, ws->path,
-		    dest, digest_name(r->hash), r->hash_hex);
+	const struct push_opts *o = pp->o;
+	struct stat st;
+	uint64_t enc_len;
+
+	r->hash = probe_best_hash(cmds); /* the same choice as a pull's */
+	if (o->encoding == PUSH_ENC_BASE64 && !(cmds & PCMD_BASE64)) {
+		log_error("cannot push %s in base64: the container has no base64 command", pp->label);
+		return -DPX_ERROR;
+	}
+	pp->fd = open(o->local_path, O_RDONLY | O_CLOEXEC);
+	if (pp->fd < 0 || fstat(pp->fd, &st) < 0) {
+		log_error("cannot push \"%s\": %s", o->local_path, strerror(errno));
+		return -DPX_ERROR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("cannot push \"%s\": not a regular file", o->local_path);
+		return -DPX_ERROR;
+	}
+	r->size = (uint64_t)st.st_size;
+	if (digest_file(r->hash, o->local_path, r->hash_hex, sizeof(r->hash_hex)) < 0) {
+		log_error("cannot read \"%s\": %s", o->local_path, strerror(errno));
+		return -DPX_ERROR;
+	}
+	if (workspace_manifest_line(ws->runid, o->kind, o->dest, r->size, pp->mline,
+				    sizeof(pp->mline)) < 0) {
+		log_error("cannot push to \"%s\": not a plain path inside the workspace", o->dest);
+		return -DPX_ERROR;
+	}
+	enc_len = o->encoding == PUSH_ENC_BASE64 ? BASE64_ENCODED_LEN(r->size) : r->size;
+	/* numbers always fit these buffers */
+	snprintf(pp->size, sizeof(pp->size), "%llu", (unsigned long long)r->size);
+	snprintf(pp->inlen, sizeof(pp->inlen), "%llu", (unsigned long long)enc_len);
+	snprintf(pp->perm, sizeof(pp->perm), "%o", o->mode & 07777);
 	return 0;
+}
+
+/*
+ * Does DEST already hold the file (size and hash)? The workspace's open exec may have looked already;
+ * else the push script's check mode asks. 1 yes (nothing to send), 0 no, or -DPX_*.
+ */
+static int already_there(struct kube *k, const struct target_pod *pod, const struct workspace *ws,
+			 const struct push_plan *pp, struct push_result *r)
+{
+	const struct push_opts *o = pp->o;
+	const char *const args[] = { ws->path, ws->runid, "check", pp->size, pp->inlen,
+				     hash_cmd(r->hash), r->hash_hex, o->dest, pp->perm, pp->mline,
+				     NULL };
+	const char *kind = NULL;
+	char *f1, *f2, *f3;
+	struct proc p;
+	int ret;
+
+	if (!o->reuse)
+		return 0;
+	if (ws->have.checked && !strcmp(ws->have.rel, o->dest) &&
+	    !strcmp(ws->have.hashcmd, hash_cmd(r->hash)))
+		ret = ws->have.present && ws->have.size == r->size &&
+		      !strcmp(ws->have.hash, r->hash_hex);
+	else {
+		proc_init(&p, NULL);
+		ret = run_push(k, pod, args, NULL, &p);
+		if (ret == 0)
+			ret = p.status == 0 && p.out_buf &&
+			      push_parse_report(p.out_buf, &kind, &f1, &f2, &f3) >= 0 &&
+			      !strcmp(kind, "have") && f1 && f2 && !strcmp(f1, pp->size) &&
+			      !strcmp(f2, r->hash_hex);
+		proc_release(&p);
+	}
+	if (ret > 0) {
+		r->reused = 1;
+		log_verbose("%s: already in the pod as %s/%s (%s %s), not copied again", pp->label,
+			    ws->path, o->dest, digest_name(r->hash), r->hash_hex);
+	}
+	return ret;
+}
+
+/* The script's report after a push that did not say "ok": why. Returns -DPX_*. */
+static int push_refused(const struct target_pod *pod, const struct workspace *ws,
+			const struct push_plan *pp, const struct push_result *r, const char *kind,
+			const char *f1, const char *f2, const struct proc *p)
+{
+	char sz[32];
+
+	if (!strcmp(kind, "bad")) {
+		log_error("pushing %s into pod \"%s\" did not verify: %s in the pod is %s, expected %s",
+			  pp->label, pod->name, f1 ? f1 : "?", f2 ? f2 : "?",
+			  f1 && !strcmp(f1, "size") ? pp->size : r->hash_hex);
+		log_hint("the stream was altered on the way; try again, or with base64 encoding");
+		return -DPX_TRANSFER;
+	}
+	if (p->err_buf && strstr(p->err_buf, "No space left on device")) {
+		log_error("pushing %s into pod \"%s\" failed: no space left in %s (%s needed)",
+			  pp->label, pod->name, ws->path, progress_fmt_size(r->size, sz, sizeof(sz)));
+		return -DPX_NOSPACE;
+	}
+	log_error("pushing %s into pod \"%s\" failed: %s", pp->label, pod->name,
+		  f1 ? f1 : "no reason given");
+	return -DPX_TRANSFER;
+}
+
+/* Stream the file to the push script and read its verdict. 0 or -DPX_*. */
+static int send_file(struct kube *k, const struct target_pod *pod, const struct workspace *ws,
+		     const struct push_plan *pp, struct push_result *r)
+{
+	const struct push_opts *o = pp->o;
+	const char *const args[] = { ws->path, ws->runid,
+				     o->encoding == PUSH_ENC_BASE64 ? "base64" : "raw", pp->size,
+				     pp->inlen, hash_cmd(r->hash), r->hash_hex, o->dest, pp->perm,
+				     pp->mline, NULL };
+	char want[DIGEST_HEX_MAX], dest[8192], sz[32], *f1, *f2, *f3;
+	const char *kind = NULL;
+	struct stream *s;
+	struct proc p;
+	int ret;
+
+	if (!(s = calloc(1, sizeof(*s)))) {
+		log_error("cannot push: out of memory");
+		return -DPX_ERROR;
+	}
+	proc_init(&p, NULL);
+	s->fd = pp->fd;
+	s->size = r->size;
+	s->enc = o->encoding;
+	digest_init(&s->d, r->hash);
+	progress_start(&s->pg, pp->label, r->size, 0);
+	ret = run_push(k, pod, args, s, &p);
+	progress_end(&s->pg);
+	if (ret < 0)
+		goto out;
+	r->seconds = progress_seconds(&s->pg);
+	r->rate = progress_rate(&s->pg);
+	if (!p.out_buf || push_parse_report(p.out_buf, &kind, &f1, &f2, &f3) < 0) {
+		ret = -DPX_ERROR;
+		if (!strstr(p.err_buf ? p.err_buf : "", "command terminated with exit code"))
+			ret = exec_failed(k, pod, &p);
+		else
+			log_error("pushing %s into pod \"%s\" failed: the pod's script ended without a "
+				  "report (exit status %d)", pp->label, pod->name, p.status);
+		goto out;
+	}
+	if (strcmp(kind, "ok")) {
+		ret = push_refused(pod, ws, pp, r, kind, f1, f2, &p);
+		goto out;
+	}
+	if (digest_final(&s->d, want, sizeof(want)) < 0 || strcmp(want, r->hash_hex)) {
+		log_error("\"%s\" changed while it was being pushed: the copy in the pod is the file "
+			  "as it was first read", o->local_path);
+		ret = -DPX_TRANSFER;
+		goto out;
+	}
+	if (workspace_escape(o->dest, dest, sizeof(dest)) < 0)
+		strlcpy(dest, "...", sizeof(dest));
+	log_info("pushed %s to %s/%s: %s in %.1f s, %s %s", pp->label, ws->path, dest,
+		 progress_fmt_size(r->size, sz, sizeof(sz)), r->seconds,
+		 r->hash == DIGEST_NONE ? "verified by" : digest_name(r->hash),
+		 r->hash == DIGEST_NONE ? "size only (no hash command in the pod)" : "verified in the pod");
+out:
+	free(s);
+	proc_release(&p);
+	return ret;
 }
 
 int push_file(struct kube *k, const struct target_pod *pod, unsigned cmds,
 	      const struct workspace *ws, const struct push_opts *o, struct push_result *r)
 {
-	struct stream *s = NULL;
-	struct proc p;
-	struct stat st;
-	char size[24], inlen[24], perm[8], mline[8192];
-	const char *label = o->label ? o->label : o->local_path, *kind = NULL;
-	char *f1, *f2, *f3, sz[32];
-	uint64_t enc_len;
-	int fd = -1, ret = -1, n;
+	struct push_plan pp;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
-	proc_init(&p, NULL);
-	k->exit_code = EX_ERROR;
-	r->hash = pull_choose_hash(cmds); /* the same choice as a pull's */
-	if (o->encoding == PUSH_ENC_BASE64 && !(cmds & PCMD_BASE64)) {
-		log_error("cannot push %s in base64: the container has no base64 command", label);
+	memset(&pp, 0, sizeof(pp));
+	pp.o = o;
+	pp.label = o->label ? o->label : o->local_path;
+	pp.fd = -1;
+	if ((ret = prepare(&pp, cmds, ws, r)) < 0 || (ret = already_there(k, pod, ws, &pp, r)) != 0)
 		goto out;
-	}
-	fd = open(o->local_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		log_error("cannot push \"%s\": %s", o->local_path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		log_error("cannot push \"%s\": not a regular file", o->local_path);
-		goto out;
-	}
-	r->size = (uint64_t)st.st_size;
-	if (digest_file(r->hash, o->local_path, r->hash_hex, sizeof(r->hash_hex)) < 0) {
-		log_error("cannot read \"%s\": %s", o->local_path, strerror(errno));
-		goto out;
-	}
-	if (workspace_manifest_line(ws->runid, o->kind, o->dest, r->size, mline, sizeof(mline)) < 0) {
-		log_error("cannot push to \"%s\": not a plain path inside the workspace", o->dest);
-		goto out;
-	}
-	enc_len = o->encoding == PUSH_ENC_BASE64 ? (r->size + 2) / 3 * 4 : r->size;
-	snprintf(size, sizeof(size), "%llu", (unsigned long long)r->size);
-	snprintf(inlen, sizeof(inlen), "%llu", (unsigned long long)enc_len);
-	snprintf(perm, sizeof(perm), "%o", o->mode & 07777);
-
-	if (o->reuse && ws->have.checked && !strcmp(ws->have.rel, o->dest) &&
-	    !strcmp(ws->have.hashcmd, hash_cmd(r->hash))) {
-		/* the workspace's open exec already looked at DEST: no exec of our own */
-		if (ws->have.present && ws->have.size == r->size &&
-		    !strcmp(ws->have.hash, r->hash_hex)) {
-			ret = reused(r, label, ws, o->dest);
-			goto out;
-		}
-	} else if (o->reuse) {
-		const char *const args[] = { ws->path, ws->runid, "check", size, inlen,
-					     hash_cmd(r->hash), r->hash_hex, o->dest, perm, mline,
-					     NULL };
-
-		if (run_push(k, pod, args, NULL, &p) < 0)
-			goto out;
-		if (p.status == 0 && p.out_buf &&
-		    push_parse_report(p.out_buf, &kind, &f1, &f2, &f3) >= 0 &&
-		    !strcmp(kind, "have") && f1 && f2 && !strcmp(f1, size) &&
-		    !strcmp(f2, r->hash_hex)) {
-			ret = reused(r, label, ws, o->dest);
-			goto out;
-		}
-		proc_release(&p);
-		proc_init(&p, NULL);
-	}
-
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		log_error("cannot push: out of memory");
-		goto out;
-	}
-	s->fd = fd;
-	s->size = r->size;
-	s->enc = o->encoding;
-	digest_init(&s->d, r->hash);
-	progress_start(&s->pg, label, r->size, 0);
-	{
-		const char *const args[] = { ws->path, ws->runid,
-					     o->encoding == PUSH_ENC_BASE64 ? "base64" : "raw",
-					     size, inlen, hash_cmd(r->hash), r->hash_hex, o->dest,
-					     perm, mline, NULL };
-
-		n = run_push(k, pod, args, s, &p);
-	}
-	progress_end(&s->pg);
-	if (n < 0)
-		goto out;
-	r->seconds = progress_seconds(&s->pg);
-	r->rate = progress_rate(&s->pg);
-	n = p.out_buf ? push_parse_report(p.out_buf, &kind, &f1, &f2, &f3) : -1;
-	if (n < 0) {
-		if (!strstr(p.err_buf ? p.err_buf : "", "command terminated with exit code"))
-			exec_failed(k, pod, &p);
-		else
-			log_error("pushing %s into pod \"%s\" failed: the pod's script ended without a "
-				  "report (exit status %d)", label, pod->name, p.status);
-		goto out;
-	}
-	if (!strcmp(kind, "ok")) {
-		char want[DIGEST_HEX_MAX];
-
-		if (digest_final(&s->d, want, sizeof(want)) < 0 || strcmp(want, r->hash_hex)) {
-			k->exit_code = EX_TRANSFER;
-			log_error("\"%s\" changed while it was being pushed: the copy in the pod is the "
-				  "file as it was first read", o->local_path);
-			goto out;
-		}
-		if (workspace_escape(o->dest, mline, sizeof(mline)) < 0)
-			strlcpy(mline, "...", sizeof(mline));
-		log_info("pushed %s to %s/%s: %s in %.1f s, %s %s", label, ws->path, mline,
-			 progress_fmt_size(r->size, sz, sizeof(sz)), r->seconds,
-			 r->hash == DIGEST_NONE ? "verified by" : digest_name(r->hash),
-			 r->hash == DIGEST_NONE ? "size only (no hash command in the pod)"
-						: "verified in the pod");
-		k->exit_code = EX_OK;
-		ret = 0;
-		goto out;
-	}
-	k->exit_code = EX_TRANSFER;
-	if (!strcmp(kind, "bad"))
-		log_error("pushing %s into pod \"%s\" did not verify: %s in the pod is %s, expected %s",
-			  label, pod->name, f1 ? f1 : "?", f2 ? f2 : "?",
-			  f1 && !strcmp(f1, "size") ? size : r->hash_hex);
-	else if (p.err_buf && strstr(p.err_buf, "No space left on device")) {
-		k->exit_code = EX_NOSPACE;
-		log_error("pushing %s into pod \"%s\" failed: no space left in %s (%s needed)", label,
-			  pod->name, ws->path, progress_fmt_size(r->size, sz, sizeof(sz)));
-	} else {
-		log_error("pushing %s into pod \"%s\" failed: %s", label, pod->name,
-			  f1 ? f1 : "no reason given");
-	}
-	if (!strcmp(kind, "bad"))
-		log_hint("the stream was altered on the way; try again, or with base64 encoding");
+	ret = send_file(k, pod, ws, &pp, r);
 out:
-	if (fd >= 0)
-		close(fd);
-	free(s);
-	proc_release(&p);
-	return ret;
+	if (pp.fd >= 0)
+		close(pp.fd);
+	return ret < 0 ? ret : 0;
 }

@@ -330,19 +330,22 @@ static char *join(const struct strvec *parts, const char *sep)
 	return s;
 }
 
-/* The label selector of a workload: `kubectl get RESOURCE NAME -o json`, spec.selector. */
-static char *workload_selector(struct kube *k, const struct target_spec *t)
+/*
+ * The label selector of a workload: `kubectl get RESOURCE NAME -o json`, spec.selector, into
+ * *selector (the caller frees it). 0 or -DPX_*.
+ */
+static int workload_selector(struct kube *k, const struct target_spec *t, char **selector)
 {
 	const char *args[] = { "get", t->resource, t->name, "-o", "json", NULL };
 	struct strvec parts = STRVEC_INIT;
 	char what[512], why[128];
 	const cJSON *spec, *sel;
 	cJSON *json = NULL;
-	char *selector = NULL;
-	int notfound = 0;
+	int notfound = 0, ret;
 
+	*selector = NULL;
 	snprintf(what, sizeof(what), "cannot get %s \"%s\"", t->resource, t->name);
-	if (kube_get_json_nf(k, NULL, args, what, &json, &notfound) < 0) {
+	if ((ret = kube_get_json_nf(k, NULL, args, what, &json, &notfound)) < 0) {
 		if (notfound) {
 			const char *ns = kube_namespace(k, 0);
 
@@ -355,23 +358,23 @@ static char *workload_selector(struct kube *k, const struct target_spec *t)
 	}
 	spec = get(json, "spec");
 	sel = spec ? get(spec, "selector") : NULL;
+	ret = -DPX_ERROR;
 	if (!cJSON_IsObject(sel) || selector_from_json(sel, &parts, why, sizeof(why)) < 0) {
-		k->exit_code = EX_ERROR;
 		log_error("%s: %s", what, sel ? why : "it has no spec.selector");
 		goto out;
 	}
-	selector = join(&parts, ",");
-	if (!selector) {
-		k->exit_code = EX_ERROR;
+	*selector = join(&parts, ",");
+	if (*selector)
+		ret = 0;
+	else
 		log_error("%s: out of memory", what);
-	}
 out:
 	strvec_clear(&parts);
 	cJSON_Delete(json);
-	return selector;
+	return ret;
 }
 
-/* Keep the Running pods of a list; report when there are none. */
+/* Keep the Running pods of a list; report when there are none. 0 or -DPX_*. */
 static int collect_running(struct kube *k, const cJSON *list, const char *desc,
 			   struct target_set *out)
 {
@@ -398,14 +401,12 @@ static int collect_running(struct kube *k, const cJSON *list, const char *desc,
 	}
 	ns = kube_namespace(k, 0);
 	if (!total) {
-		k->exit_code = EX_NOTFOUND;
 		log_error("%s: no pods%s%s%s", desc, ns ? " in namespace \"" : "", ns ? ns : "",
 			  ns ? "\"" : "");
 		if (ns)
 			log_hint("see what exists with: kubectl get pods -n %s --show-labels", ns);
-		return -1;
+		return -DPX_NOTFOUND;
 	}
-	k->exit_code = EX_NOTRUNNING;
 	log_error("%s: none of its %zu pods%s%s%s is running:", desc, total,
 		  ns ? " in namespace \"" : "", ns ? ns : "", ns ? "\"" : "");
 	cJSON_ArrayForEach(item, items) {
@@ -417,11 +418,10 @@ static int collect_running(struct kube *k, const cJSON *list, const char *desc,
 			 meta && get(meta, "deletionTimestamp") ? ", terminating" : "");
 	}
 	log_hint("see why with: kubectl describe pods%s%s", ns ? " -n " : "", ns ? ns : "");
-	return -1;
+	return -DPX_NOTRUNNING;
 oom:
-	k->exit_code = EX_ERROR;
 	log_error("%s: out of memory", desc);
-	return -1;
+	return -DPX_ERROR;
 }
 
 static int resolve_pod(struct kube *k, const struct target_spec *t, struct target_set *out)
@@ -429,10 +429,10 @@ static int resolve_pod(struct kube *k, const struct target_spec *t, struct targe
 	const char *args[] = { "get", "pod", t->name, "-o", "json", NULL };
 	char what[512];
 	cJSON *json = NULL;
-	int notfound = 0, ret = -1;
+	int notfound = 0, ret;
 
 	snprintf(what, sizeof(what), "cannot get pod \"%s\"", t->name);
-	if (kube_get_json_nf(k, NULL, args, what, &json, &notfound) < 0) {
+	if ((ret = kube_get_json_nf(k, NULL, args, what, &json, &notfound)) < 0) {
 		if (notfound) {
 			const char *ns = kube_namespace(k, 0);
 
@@ -444,8 +444,8 @@ static int resolve_pod(struct kube *k, const struct target_spec *t, struct targe
 		goto out;
 	}
 	out->pods = calloc(1, sizeof(*out->pods));
+	ret = -DPX_ERROR;
 	if (!out->pods || target_pod_from_json(json, &out->pods[0]) < 0) {
-		k->exit_code = EX_ERROR;
 		log_error("%s: unexpected answer from kubectl (or out of memory)", what);
 		goto out;
 	}
@@ -453,7 +453,7 @@ static int resolve_pod(struct kube *k, const struct target_spec *t, struct targe
 	if (!target_pod_running(&out->pods[0])) {
 		const struct target_pod *p = &out->pods[0];
 
-		k->exit_code = EX_NOTRUNNING;
+		ret = -DPX_NOTRUNNING;
 		log_error("pod \"%s\" in namespace \"%s\" is not running (phase %s%s)", p->name,
 			  p->namespace, p->phase, p->deleting ? ", terminating" : "");
 		log_hint("see why with: kubectl describe pod %s -n %s", p->name, p->namespace);
@@ -473,7 +473,7 @@ int target_resolve(struct kube *k, const struct target_spec *t, struct target_se
 	char desc[512], what[600];
 	char *selector = NULL;
 	cJSON *json = NULL;
-	int ret = -1;
+	int ret;
 
 	out->pods = NULL;
 	out->npods = 0;
@@ -481,15 +481,14 @@ int target_resolve(struct kube *k, const struct target_spec *t, struct target_se
 		return resolve_pod(k, t, out);
 	target_spec_describe(t, desc, sizeof(desc));
 	if (t->kind == TARGET_WORKLOAD) {
-		selector = workload_selector(k, t);
-		if (!selector)
+		if ((ret = workload_selector(k, t, &selector)) < 0)
 			goto out;
 		args[3] = selector;
 	} else {
 		args[3] = t->selector;
 	}
 	snprintf(what, sizeof(what), "cannot list the pods of %s", desc);
-	if (kube_get_json(k, NULL, args, what, &json) < 0)
+	if ((ret = kube_get_json(k, NULL, args, what, &json)) < 0)
 		goto out;
 	ret = collect_running(k, json, desc, out);
 out:
@@ -500,19 +499,21 @@ out:
 	return ret;
 }
 
-struct target_pod *target_pick_pod(struct kube *k, const struct target_spec *t,
-				   struct target_set *s, const char *all_flag)
+int target_pick_pod(const struct target_spec *t, struct target_set *s, const char *all_flag,
+		    struct target_pod **pod)
 {
 	char desc[512];
 	size_t i;
 
-	if (s->npods == 1)
-		return &s->pods[0];
+	*pod = NULL;
+	if (s->npods == 1) {
+		*pod = &s->pods[0];
+		return 0;
+	}
 	target_spec_describe(t, desc, sizeof(desc));
-	k->exit_code = s->npods ? EX_AMBIGUOUS : EX_NOTFOUND;
 	if (!s->npods) {
 		log_error("%s: no running pod", desc);
-		return NULL;
+		return -DPX_NOTFOUND;
 	}
 	log_error("%s matches %zu running pods in namespace \"%s\"; choose one:", desc, s->npods,
 		  s->pods[0].namespace);
@@ -522,7 +523,7 @@ struct target_pod *target_pick_pod(struct kube *k, const struct target_spec *t,
 		log_hint("name one of them as TARGET, or use %s to cover them all", all_flag);
 	else
 		log_hint("name one of them as TARGET");
-	return NULL;
+	return -DPX_AMBIGUOUS;
 }
 
 static const struct target_container *find_container(const struct target_pod *pod, const char *name)
@@ -543,7 +544,7 @@ static void list_containers(const struct target_pod *pod)
 		log_item("%s (%s)", pod->containers[i].name, pod->containers[i].state);
 }
 
-int target_pick_container(struct kube *k, struct target_pod *pod, const char *want)
+int target_pick_container(struct target_pod *pod, const char *want)
 {
 	const struct target_container *c = NULL;
 
@@ -551,48 +552,47 @@ int target_pick_container(struct kube *k, struct target_pod *pod, const char *wa
 	if (want) {
 		c = find_container(pod, want);
 		if (!c) {
-			k->exit_code = EX_NOTFOUND;
 			log_error("container \"%s\" not found in pod \"%s\" (namespace \"%s\"); its "
 				  "containers are:", want, pod->name, pod->namespace);
 			list_containers(pod);
-			return -1;
+			return -DPX_NOTFOUND;
 		}
 	} else if ((c = find_container(pod, pod->default_container)) == NULL) {
 		if (pod->ncontainers == 1) {
 			c = &pod->containers[0];
 		} else if (!pod->ncontainers) {
-			k->exit_code = EX_NOTFOUND;
 			log_error("pod \"%s\" (namespace \"%s\") has no containers", pod->name,
 				  pod->namespace);
-			return -1;
+			return -DPX_NOTFOUND;
 		} else {
-			k->exit_code = EX_AMBIGUOUS;
 			log_error("pod \"%s\" (namespace \"%s\") has %zu containers; choose one:",
 				  pod->name, pod->namespace, pod->ncontainers);
 			list_containers(pod);
 			log_hint("add -c NAME (e.g. -c %s), or set the pod annotation "
 				 DEFAULT_CONTAINER_ANNOTATION, pod->containers[0].name);
-			return -1;
+			return -DPX_AMBIGUOUS;
 		}
 	}
 	if (!c->running) {
-		k->exit_code = EX_NOTRUNNING;
 		log_error("container \"%s\" of pod \"%s\" (namespace \"%s\") is not running (%s)",
 			  c->name, pod->name, pod->namespace, c->state);
 		log_hint("see why with: kubectl describe pod %s -n %s", pod->name, pod->namespace);
-		return -1;
+		return -DPX_NOTRUNNING;
 	}
 	pod->container = c->name;
 	return 0;
 }
 
-struct target_pod *target_resolve_one(struct kube *k, const struct target_spec *t,
-				      const char *container, struct target_set *set)
+int target_resolve_one(struct kube *k, const struct target_spec *t, const char *container,
+		       struct target_set *set, struct target_pod **pod)
 {
-	struct target_pod *pod;
+	int ret;
 
-	if (target_resolve(k, t, set) < 0 || !(pod = target_pick_pod(k, t, set, NULL)) ||
-	    target_pick_container(k, pod, container) < 0)
-		return NULL;
-	return pod;
+	*pod = NULL;
+	if ((ret = target_resolve(k, t, set)) < 0 || (ret = target_pick_pod(t, set, NULL, pod)) < 0 ||
+	    (ret = target_pick_container(*pod, container)) < 0) {
+		*pod = NULL;
+		return ret;
+	}
+	return 0;
 }

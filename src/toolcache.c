@@ -605,6 +605,63 @@ static void now_utc(char *buf, size_t size)
 		buf[0] = '\0';
 }
 
+/*
+ * Download e->source_url into the open temp file sink->fd (hashing it as it comes), validate it,
+ * and fill e's size, final URL, file name, version and date. TOOLCACHE_OK or the failure (err set).
+ */
+static enum toolcache_status fetch(const char *name, const char *rid, const struct toolcache_opts *o,
+				   struct sink *sink, struct toolcache_entry *e,
+				   struct toolcache_error *err)
+{
+	struct download_opts dopts;
+	struct download_result *dr = malloc(sizeof(*dr));
+	enum toolcache_status st = TOOLCACHE_ERR_LOCAL;
+	char label[TOOL_MAX + 16];
+
+	if (dr == NULL) {
+		what_cache(err, name, rid);
+		set_err(err, st, "%s", strerror(errno));
+		return st;
+	}
+	digest_init(&sink->sha512, DIGEST_SHA512);
+	digest_init(&sink->sha256, DIGEST_SHA256);
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.connect_timeout = o->connect_timeout;
+	dopts.low_speed_limit = o->low_speed_limit;
+	dopts.low_speed_time = o->low_speed_time;
+	dopts.interrupted = o->interrupted;
+	dopts.sink = sink_write;
+	dopts.sink_ctx = sink;
+	set_text(label, sizeof(label), "%s", name);
+	dopts.progress_label = o->progress ? label : NULL;
+	log_verbose("downloading %s for %s from %s", name, rid, e->source_url);
+	if (download(e->source_url, &dopts, dr) < 0) {
+		what_download(err, name, rid, e->source_url);
+		st = download_failed(dr, name, rid, err);
+		goto out;
+	}
+	if (digest_final(&sink->sha512, e->sha512, sizeof(e->sha512)) < 0 ||
+	    digest_final(&sink->sha256, e->sha256, sizeof(e->sha256)) < 0) {
+		what_cache(err, name, rid);
+		set_err(err, st, "cannot compute the sha512");
+		goto out;
+	}
+	if (validate(sink->fd, dr, name, rid, e->sha512, o->expected_sha512, err) < 0) {
+		what_download(err, name, rid, e->source_url);
+		st = err != NULL ? err->status : TOOLCACHE_ERR_INVALID;
+		goto out;
+	}
+	e->size = dr->bytes;
+	set_text(e->final_url, sizeof(e->final_url), "%s", dr->final_url);
+	set_text(e->filename, sizeof(e->filename), "%s", dr->filename);
+	version_from_url(dr->final_url, e->version, sizeof(e->version));
+	now_utc(e->date, sizeof(e->date));
+	st = TOOLCACHE_OK;
+out:
+	free(dr);
+	return st;
+}
+
 enum toolcache_status toolcache_get(const char *tool, const char *rid, const struct toolcache_opts *opts,
 				    struct toolcache_entry *out, struct toolcache_error *err)
 {
@@ -612,11 +669,8 @@ enum toolcache_status toolcache_get(const char *tool, const char *rid, const str
 	const struct toolcache_opts *o = opts != NULL ? opts : &defaults;
 	enum toolcache_status st;
 	struct toolcache_entry e;
-	struct download_opts dopts;
-	struct download_result *dr = NULL;
 	struct sink sink = { -1, { 0 }, { 0 } };
 	char name[TOOL_MAX], dir[PATH_MAX], meta[PATH_MAX], tmp[PATH_MAX] = "", mtmp[PATH_MAX] = "";
-	char label[TOOL_MAX + 16];
 
 	st = toolcache_lookup(tool, rid, o->expected_sha512, &e, err);
 	if (st != TOOLCACHE_OK && st != TOOLCACHE_NOT_CACHED)
@@ -647,45 +701,9 @@ enum toolcache_status toolcache_get(const char *tool, const char *rid, const str
 		goto out;
 	}
 	sweep_stale(dir, name);
-	dr = malloc(sizeof(*dr));
-	if (dr == NULL) {
-		what_cache(err, name, rid);
-		set_err(err, st, "%s", strerror(errno));
+	if ((st = fetch(name, rid, o, &sink, &e, err)) != TOOLCACHE_OK)
 		goto out;
-	}
-	digest_init(&sink.sha512, DIGEST_SHA512);
-	digest_init(&sink.sha256, DIGEST_SHA256);
-	memset(&dopts, 0, sizeof(dopts));
-	dopts.connect_timeout = o->connect_timeout;
-	dopts.low_speed_limit = o->low_speed_limit;
-	dopts.low_speed_time = o->low_speed_time;
-	dopts.interrupted = o->interrupted;
-	dopts.sink = sink_write;
-	dopts.sink_ctx = &sink;
-	set_text(label, sizeof(label), "%s", name);
-	dopts.progress_label = o->progress ? label : NULL;
-	log_verbose("downloading %s for %s from %s", name, rid, e.source_url);
-	if (download(e.source_url, &dopts, dr) < 0) {
-		what_download(err, name, rid, e.source_url);
-		st = download_failed(dr, name, rid, err);
-		goto out;
-	}
-	if (digest_final(&sink.sha512, e.sha512, sizeof(e.sha512)) < 0 ||
-	    digest_final(&sink.sha256, e.sha256, sizeof(e.sha256)) < 0) {
-		what_cache(err, name, rid);
-		set_err(err, st, "cannot compute the sha512");
-		goto out;
-	}
-	if (validate(sink.fd, dr, name, rid, e.sha512, o->expected_sha512, err) < 0) {
-		what_download(err, name, rid, e.source_url);
-		st = err != NULL ? err->status : TOOLCACHE_ERR_INVALID;
-		goto out;
-	}
-	e.size = dr->bytes;
-	set_text(e.final_url, sizeof(e.final_url), "%s", dr->final_url);
-	set_text(e.filename, sizeof(e.filename), "%s", dr->filename);
-	version_from_url(dr->final_url, e.version, sizeof(e.version));
-	now_utc(e.date, sizeof(e.date));
+	st = TOOLCACHE_ERR_LOCAL;
 	if (fchmod(sink.fd, 0700) < 0 || fsync(sink.fd) < 0 || close(sink.fd) < 0 ||
 	    meta_prepare(meta, &e, mtmp, sizeof(mtmp)) < 0) {
 		sink.fd = -1;
@@ -713,7 +731,6 @@ out:
 		unlink(tmp);
 	if (mtmp[0] != '\0')
 		unlink(mtmp);
-	free(dr);
 	return st;
 }
 

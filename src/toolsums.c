@@ -130,14 +130,22 @@ enum toolsums_result toolsums_lookup(const char *base_url, const char *tool, con
 		n--;
 	if (explicit) {
 		is_path = !strstr(env, "://");
-		snprintf(url, sizeof(url), "%s", env);
+		if ((size_t)snprintf(url, sizeof(url), "%s", env) >= sizeof(url)) {
+			snprintf(why, whysize, "%s is longer than %zu bytes", TOOLSUMS_ENV, sizeof(url));
+			r = TOOLSUMS_MISSING;
+			goto out;
+		}
 	} else if (n == strlen(TOOLCACHE_DEFAULT_URL) && !strncmp(base, TOOLCACHE_DEFAULT_URL, n)) {
 		snprintf(why, whysize, "%s publishes no checksums: the download is checked by HTTPS, "
 			 "size and format", TOOLCACHE_DEFAULT_URL);
 		goto out;
 	} else {
 		is_path = 0;
-		snprintf(url, sizeof(url), "%.*s/SHA512SUMS", (int)n, base);
+		if ((size_t)snprintf(url, sizeof(url), "%.*s/SHA512SUMS", (int)n, base) >= sizeof(url)) {
+			snprintf(why, whysize, "the tools URL is too long for its SHA512SUMS: the "
+				 "download is checked by size and format only");
+			goto out;
+		}
 	}
 	if (fetch_sums(url, is_path, interrupted, &m, res, why, whysize) < 0) {
 		if (!explicit && res->status == DOWNLOAD_ERR_HTTP)

@@ -16,6 +16,7 @@
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
+#include "podscripts.h"
 #include "probe.h"
 #include "strvec.h"
 #include "target.h"
@@ -114,18 +115,6 @@ static char *join(const char *a, const char *b)
 char *workspace_path(const struct workspace *ws, const char *rel)
 {
 	return join(ws->path, rel);
-}
-
-char *workspace_script(const char *body)
-{
-	size_t la = strlen(wslib_sh), lb = strlen(body);
-	char *s = malloc(la + lb + 1);
-
-	if (!s)
-		return NULL;
-	memcpy(s, wslib_sh, la);
-	memcpy(s + la, body, lb + 1);
-	return s;
 }
 
 int workspace_escape(const char *s, char *out, size_t outsize)
@@ -288,7 +277,7 @@ int workspace_manifest_parse(const char *line, size_t len, const char *ws,
 	e->size = strtoull(f[3], &end, 10);
 	if (errno || *end)
 		goto out;
-	strlcpy(e->runid, f[0], sizeof(e->runid));
+	strlcpy(e->runid, f[0], sizeof(e->runid)); /* both fit: checked above */
 	strlcpy(e->kind, f[1], sizeof(e->kind));
 	path = f[2];
 	if (*path == '/') {
@@ -336,8 +325,10 @@ static void take_have(struct workspace *ws, char **f, int nf)
 
 	if (nf == 3 && !strcmp(f[0], "have")) {
 		ws->have.size = strtoull(f[1], &end, 10);
-		ws->have.present = *f[1] && !*end;
-		strlcpy(ws->have.hash, strcmp(f[2], "-") ? f[2] : "", sizeof(ws->have.hash));
+		/* a hash that does not fit is not one we could match: as if absent */
+		ws->have.present = *f[1] && !*end &&
+				   strlcpy(ws->have.hash, strcmp(f[2], "-") ? f[2] : "",
+					   sizeof(ws->have.hash)) < sizeof(ws->have.hash);
 	}
 }
 
@@ -347,16 +338,15 @@ int workspace_open_check(struct kube *k, const struct target_pod *pod, const str
 {
 	struct strvec args = STRVEC_INIT;
 	size_t idx[16], n, i;
-	char *script = NULL, *line, *cur, rel[WS_RUNID_MAX + 8];
+	char *line, *cur, rel[WS_RUNID_MAX + 8];
 	const char *why[16];
 	size_t nwhy = 0;
 	struct proc p;
 	long used = -1;
-	int created = 0, ret = -1;
+	int created = 0, ret = -DPX_ERROR;
 
 	memset(ws, 0, sizeof(*ws));
 	proc_init(&p, NULL);
-	k->exit_code = EX_ERROR;
 	n = workspace_candidates(pr, need_exec, idx, sizeof(idx) / sizeof(idx[0]));
 	if (!n) {
 		log_error("no directory for the workspace in container \"%s\" of pod \"%s\": none is "
@@ -368,15 +358,14 @@ int workspace_open_check(struct kube *k, const struct target_pod *pod, const str
 	}
 	if (workspace_new_runid(ws->runid, sizeof(ws->runid)) < 0 ||
 	    strvec_push(&args, ws->runid) < 0 || strvec_push(&args, check_rel ? check_rel : "-") < 0 ||
-	    strvec_push(&args, check_rel && hashcmd ? hashcmd : "-") < 0 ||
-	    !(script = workspace_script(workspace_sh)))
+	    strvec_push(&args, check_rel && hashcmd ? hashcmd : "-") < 0)
 		goto oom;
 	for (i = 0; i < n; i++)
 		if (strvec_push(&args, pr->dirs[idx[i]].path) < 0)
 			goto oom;
-	if (podexec_script(k, pod, script, strvec_argv(&args), &p) < 0)
+	if ((ret = podexec_script(k, pod, workspace_sh, strvec_argv(&args), &p)) < 0)
 		goto out;
-	k->exit_code = EX_ERROR;
+	ret = -DPX_ERROR;
 	cur = p.out_buf;
 	while ((line = workspace_next_line(&cur))) {
 		char *f[3];
@@ -428,7 +417,6 @@ int workspace_open_check(struct kube *k, const struct target_pod *pod, const str
 			    ws->path);
 	log_verbose("workspace %s (%s), run %s", ws->path, created ? "created" : "existing",
 		    ws->runid);
-	k->exit_code = EX_OK;
 	ret = 0;
 	goto out;
 oom:
@@ -436,7 +424,6 @@ oom:
 out:
 	if (ret < 0)
 		workspace_release(ws);
-	free(script);
 	strvec_clear(&args);
 	proc_release(&p);
 	return ret;

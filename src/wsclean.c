@@ -14,6 +14,7 @@
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
+#include "podscripts.h"
 #include "strvec.h"
 #include "target.h"
 #include "workspace.h"
@@ -406,17 +407,7 @@ out:
 static int run_clean(struct kube *k, const struct target_pod *pod, const char *const *args,
 		     struct proc *p)
 {
-	char *script = workspace_script(clean_sh);
-	int r;
-
-	if (!script) {
-		k->exit_code = EX_ERROR;
-		log_error("clean: out of memory");
-		return -1;
-	}
-	r = podexec_script(k, pod, script, args, p);
-	free(script);
-	return r;
+	return podexec_script(k, pod, clean_sh, args, p);
 }
 
 int ws_scan_pod(struct kube *k, const struct target_pod *pod, struct ws_scan *s)
@@ -424,14 +415,14 @@ int ws_scan_pod(struct kube *k, const struct target_pod *pod, struct ws_scan *s)
 	static const char *const args[] = { "scan", NULL };
 	char err[256];
 	struct proc p;
-	int ret = -1;
+	int ret;
 
 	proc_init(&p, NULL);
 	memset(s, 0, sizeof(*s));
-	if (run_clean(k, pod, args, &p) < 0)
+	if ((ret = run_clean(k, pod, args, &p)) < 0)
 		goto out;
 	if (p.status != 0 || ws_scan_parse(p.out_buf, p.out_len, s, err, sizeof(err)) < 0) {
-		k->exit_code = EX_ERROR;
+		ret = -DPX_ERROR;
 		log_error("cannot list the workspaces in container \"%s\" of pod \"%s\": %s",
 			  pod->container, pod->name, p.status ? "the scan failed" : err);
 		log_hint("run with -vv to see what it printed");
@@ -449,7 +440,7 @@ int ws_remove_pod(struct kube *k, const struct target_pod *pod, struct ws_found 
 	char err[256];
 	struct proc p;
 	size_t i;
-	int ret = -1;
+	int ret = -DPX_ERROR;
 
 	proc_init(&p, NULL);
 	if (strvec_push(&args, "remove") < 0 || strvec_push(&args, f->path) < 0)
@@ -457,10 +448,10 @@ int ws_remove_pod(struct kube *k, const struct target_pod *pod, struct ws_found 
 	for (i = 0; i < f->nitems; i++)
 		if (f->items[i].result == WS_R_PLANNED && strvec_push(&args, f->items[i].rel) < 0)
 			goto oom;
-	if (run_clean(k, pod, strvec_argv(&args), &p) < 0)
+	if ((ret = run_clean(k, pod, strvec_argv(&args), &p)) < 0)
 		goto out;
 	if (ws_remove_parse(p.out_buf, p.out_len, f, err, sizeof(err)) < 0) {
-		k->exit_code = EX_ERROR;
+		ret = -DPX_ERROR;
 		log_error("cannot clean %s in container \"%s\" of pod \"%s\": %s", f->path,
 			  pod->container, pod->name, err);
 		log_hint("run with -vv to see what it printed");
@@ -469,7 +460,6 @@ int ws_remove_pod(struct kube *k, const struct target_pod *pod, struct ws_found 
 	ret = 0;
 	goto out;
 oom:
-	k->exit_code = EX_ERROR;
 	log_error("clean: out of memory");
 out:
 	strvec_clear(&args);

@@ -61,7 +61,7 @@ assert() {
 	if "$@"; then _result ok "$name"; else _result "not ok" "$name" "failed: $*"; fi
 }
 
-# ex NAME: the number of exit code EX_NAME, read from include/exitcodes.h (the one list of them).
+# ex NAME: the number of exit code DPX_NAME, read from include/exitcodes.h (the one list of them).
 ex() {
-	sed -n "s/^[[:space:]]*EX_$1 = \([0-9]*\),.*/\1/p" "$E2E_TOP/include/exitcodes.h"
+	sed -n "s/^[[:space:]]*DPX_$1 = \([0-9]*\),.*/\1/p" "$E2E_TOP/include/exitcodes.h"
 }

@@ -249,7 +249,7 @@ for mode in corrupt html; do
 	tools_fault "{\"mode\": \"$mode\"}"
 	run env XDG_CACHE_HOME="$c" kubectl dotnetprof trace sample-db-0 --download local --duration 2s -o "bad-$mode.nettrace"
 	tools_clear
-	check "a $mode download is refused (EX_BADTOOL)" "$(ex BADTOOL)" '' 'kubectl-dotnetprof: '
+	check "a $mode download is refused (DPX_BADTOOL)" "$(ex BADTOOL)" '' 'kubectl-dotnetprof: '
 	assert "... nothing was cached after the $mode download" cache_has_no_tool "$c"
 	assert "... no output file after the $mode download" test ! -e "bad-$mode.nettrace"
 done
@@ -259,7 +259,7 @@ c=$(fresh_cache)
 tools_fault '{"mode": "500"}'
 run env XDG_CACHE_HOME="$c" kubectl dotnetprof trace sample-db-0 --download local --duration 2s -o bad-500.nettrace
 tools_clear
-check "tools URL answers 500 (EX_DOWNLOAD)" "$(ex DOWNLOAD)" '' '500'
+check "tools URL answers 500 (DPX_DOWNLOAD)" "$(ex DOWNLOAD)" '' '500'
 
 c=$(fresh_cache)
 tools_fault '{"mode": "hang"}'
@@ -267,23 +267,23 @@ t0=$(date +%s)
 run env XDG_CACHE_HOME="$c" kubectl dotnetprof trace sample-db-0 --download local --duration 2s -o bad-hang.nettrace
 elapsed=$(($(date +%s) - t0))
 tools_clear
-check "a tools server that never answers is a download error, not a hang (EX_DOWNLOAD)" "$(ex DOWNLOAD)" '' \
+check "a tools server that never answers is a download error, not a hang (DPX_DOWNLOAD)" "$(ex DOWNLOAD)" '' \
 	'kubectl-dotnetprof: '
 assert "... it gave up within 60 s (took ${elapsed}s)" test "$elapsed" -le 60
 
 run kubectl dotnetprof trace sample-selfcontained --duration 2s -o sc.nettrace
-check "a self-contained app (no shared runtime) is EX_NODOTNET" "$(ex NODOTNET)" '' 'self-contained|shared .*runtime'
+check "a self-contained app (no shared runtime) is DPX_NODOTNET" "$(ex NODOTNET)" '' 'self-contained|shared .*runtime'
 
 run kubectl dotnetprof trace sample-nodiag --duration 2s -o nodiag.nettrace
-check "DOTNET_EnableDiagnostics=0 is EX_NODOTNET and says so" "$(ex NODOTNET)" '' 'DOTNET_EnableDiagnostics'
+check "DOTNET_EnableDiagnostics=0 is DPX_NODOTNET and says so" "$(ex NODOTNET)" '' 'DOTNET_EnableDiagnostics'
 
 echo precious >exists.nettrace
 run kubectl dotnetprof trace sample-app --duration 2s -o exists.nettrace
-check "an existing output file is refused (EX_EXISTS)" "$(ex EXISTS)" '' 'exists\.nettrace'
+check "an existing output file is refused (DPX_EXISTS)" "$(ex EXISTS)" '' 'exists\.nettrace'
 assert "... and left unchanged" test "$(cat exists.nettrace)" = precious
 
 run kubectl dotnetprof dump sample-smalltmp --type heap -o small.core
-check "a heap dump that cannot fit in the pod's 64 MiB /tmp is EX_NOSPACE" "$(ex NOSPACE)" '' 'space'
+check "a heap dump that cannot fit in the pod's 64 MiB /tmp is DPX_NOSPACE" "$(ex NOSPACE)" '' 'space'
 assert "... no dump file here" test ! -e small.core
 run kubectl exec sample-smalltmp -- sh -c 'df -k /tmp | tail -n 1'
 check "... and nothing big is left in sample-smalltmp's /tmp" 0 '^tmpfs +65536 +[0-9]{1,5} ' ''

@@ -84,7 +84,7 @@ mid_sha=$(pod_sha sample-app "$mid")
 standin fault --pod $FP --flip-byte-at 5000000
 run kubectl dotnetprof fetch $FP "$mid" -o mid.bin
 standin fault --clear
-check "a flipped byte fails the fetch with EX_TRANSFER" "$(ex TRANSFER)" '' 'sha256 mismatch'
+check "a flipped byte fails the fetch with DPX_TRANSFER" "$(ex TRANSFER)" '' 'sha256 mismatch'
 assert "the corrupted copy stays mid.bin.part; mid.bin does not exist" test -e mid.bin.part -a ! -e mid.bin
 rm -f mid.bin.part
 
@@ -220,7 +220,7 @@ rm -rf ./*.out dflt
 
 # ---- errors ------------------------------------------------------------------------------------
 run kubectl dotnetprof fetch sample-app /tmp/dotnetprof-no-such-file
-check "a missing file is a clear error (EX_NOTFOUND)" "$(ex NOTFOUND)" '' 'no such file'
+check "a missing file is a clear error (DPX_NOTFOUND)" "$(ex NOTFOUND)" '' 'no such file'
 assert "a missing file leaves no .part" test ! -e dotnetprof-no-such-file.part -a ! -e dotnetprof-no-such-file
 run kubectl dotnetprof fetch sample-app /tmp
 check "a directory is refused" 1 '' 'is a directory'

@@ -1,5 +1,6 @@
-# t_push.sh - the push engine (issue 4: push, workspace) through tests/e2e/drivers/push_driver,
-# since no verb uses it yet: a random 64 MiB file and a hostile name, raw and base64, checked with the
+# t_push.sh - the push engine (src/push.c) driven directly by tests/e2e/drivers/push_driver: the
+# verbs push only the tools they provision (t_diag.sh covers that), so any file, any name and both
+# encodings are tried here: a random 64 MiB file and a hostile name, raw and base64, checked with the
 # pod's own sha256sum, on the slim, busybox-musl, read-only-root, noexec-/tmp and non-root pods; two
 # pushes at once into one pod; a tool already there is reused. Each pod is cleaned afterwards.
 
@@ -88,11 +89,11 @@ assert "concurrent: every manifest line is whole (4 fields)" sh -c '
 run kubectl dotnetprof clean sample-app
 check "concurrent: clean" 0 'removed /tmp/\.dotnetprof' ''
 
-# A file larger than the pod's /tmp (a 512 MiB tmpfs): EX_NOSPACE, no partial file left behind.
+# A file larger than the pod's /tmp (a 512 MiB tmpfs): DPX_NOSPACE, no partial file left behind.
 huge="$E2E_WORK/huge"
 head -c $((600 * 1024 * 1024)) /dev/zero >"$huge"
 run "$drv" sample-app - "$huge" --artifact huge
-check "a push that does not fit fails with EX_NOSPACE" "$(ex NOSPACE)" '' 'no space left in /tmp/\.dotnetprof'
+check "a push that does not fit fails with DPX_NOSPACE" "$(ex NOSPACE)" '' 'no space left in /tmp/\.dotnetprof'
 assert "the failed push left no temp file" test -z "$(kubectl exec sample-app -- sh -c 'ls -A /tmp/.dotnetprof/runs/*/' 2>/dev/null)"
 rm -f "$huge"
 run kubectl dotnetprof clean sample-app

@@ -82,7 +82,7 @@ for (s, sub) in sections:
     if s == "VERBS" and sub not in verbs:
         errors.append("man page subsection %s is not a verb of --help" % sub)
 
-codes = set(re.findall(r"^\s*EX_[A-Z]+ = ([0-9]+),", open(exitcodes).read(), re.M))
+codes = set(re.findall(r"^\s*DPX_[A-Z]+ = ([0-9]+),", open(exitcodes).read(), re.M))
 status = page.split("EXIT STATUS", 1)[1].split("EXAMPLES", 1)[0]
 man_codes = set(re.findall(r"^       ([0-9]+)(?: |$)", status, re.M))
 for c in sorted(codes - man_codes, key=int):

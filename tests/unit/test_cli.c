@@ -210,7 +210,7 @@ static void test_errors(void **state)
 
 	(void)state;
 	assert_int_equal(parse_words(unknown), -1);
-	assert_int_equal(ctx.exit_code, EX_USAGE);
+	assert_int_equal(ctx.exit_code, DPX_USAGE);
 	assert_string_equal(err(), "kubectl-dotnetprof: demo: unknown flag \"--bogus\"\n"
 				   "usage: kubectl dotnetprof demo TARGET [--all] [--name NAME]\n");
 	assert_string_equal(out(), "");
@@ -224,7 +224,7 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err(), "invalid pid \"0\""));
 	assert_int_equal(parse_words(badbool), -1);
 	assert_non_null(strstr(err(), "use true or false"));
-	assert_int_equal(ctx.exit_code, EX_USAGE);
+	assert_int_equal(ctx.exit_code, DPX_USAGE);
 }
 
 static void test_help(void **state)
@@ -233,7 +233,7 @@ static void test_help(void **state)
 
 	(void)state;
 	assert_int_equal(parse_words(h), -1);
-	assert_int_equal(ctx.exit_code, EX_OK);
+	assert_int_equal(ctx.exit_code, DPX_OK);
 	assert_string_equal(err(), "");
 	assert_non_null(strstr(out(), "usage: kubectl dotnetprof demo TARGET [--all] [--name NAME]\n"));
 	assert_non_null(strstr(out(), "  -N, --name NAME"));
@@ -326,24 +326,24 @@ static void test_real_verbs(void **state)
 	const char *const ps_both[] = { "ps", "a", "-l", "app=x", NULL };
 
 	(void)state;
-	assert_int_equal(run_verb(&trace, bad_duration), EX_USAGE);
+	assert_int_equal(run_verb(&trace, bad_duration), DPX_USAGE);
 	assert_non_null(strstr(err(), "trace: invalid --duration \"1h90\""));
 	/* a valid command line goes on to kubectl (here one that does not exist) */
 	free(ctx.kube.program);
 	ctx.kube.program = strdup("/nonexistent/kubectl");
-	assert_int_equal(run_verb(&trace, ok_trace), EX_NOKUBECTL);
+	assert_int_equal(run_verb(&trace, ok_trace), DPX_NOKUBECTL);
 	assert_non_null(strstr(err(), "/nonexistent/kubectl"));
-	assert_int_equal(run_verb(&dump, bad_type), EX_USAGE);
+	assert_int_equal(run_verb(&dump, bad_type), DPX_USAGE);
 	assert_non_null(strstr(err(), "invalid value \"huge\" for --type (choose full|heap|mini|triage)"));
-	assert_int_equal(run_verb(&fetch, fetch_colon), EX_USAGE); /* fetch is implemented (issue 4) */
+	assert_int_equal(run_verb(&fetch, fetch_colon), DPX_USAGE); /* fetch is implemented (issue 4) */
 	assert_non_null(strstr(err(), "fetch: missing PATH after \"pod:\""));
-	assert_int_equal(run_verb(&fetch, fetch_missing), EX_USAGE);
+	assert_int_equal(run_verb(&fetch, fetch_missing), DPX_USAGE);
 	assert_non_null(strstr(err(), "fetch: missing PATH"));
-	assert_int_equal(run_verb(&ps, ps_missing), EX_USAGE);
+	assert_int_equal(run_verb(&ps, ps_missing), DPX_USAGE);
 	assert_non_null(strstr(err(), "ps: missing TARGET"));
-	assert_int_equal(run_verb(&ps, ps_two), EX_USAGE);
+	assert_int_equal(run_verb(&ps, ps_two), DPX_USAGE);
 	assert_non_null(strstr(err(), "ps: unexpected argument \"b\""));
-	assert_int_equal(run_verb(&ps, ps_both), EX_USAGE);
+	assert_int_equal(run_verb(&ps, ps_both), DPX_USAGE);
 }
 
 int main(void)

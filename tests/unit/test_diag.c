@@ -47,15 +47,15 @@ static void test_pick(void **state)
 	assert_int_equal(diag_pick_process(&p, 0, "SampleApp", &pb), 0);
 	assert_int_equal(diag_pick_process(&p, 0, "api", &pb), 2);
 	assert_int_equal(diag_pick_process(&p, 0, "/app/api", &pb), -1);
-	assert_int_equal(pb.exit_code, EX_NOTFOUND);
+	assert_int_equal(pb.code, DPX_NOTFOUND);
 	assert_int_equal(diag_pick_process(&p, 0, "dotnet", &pb), -1);
-	assert_int_equal(pb.exit_code, EX_AMBIGUOUS);
+	assert_int_equal(pb.code, DPX_AMBIGUOUS);
 	assert_non_null(strstr(pb.msg, "\n  9  dotnet  dotnet /work/Worker.dll"));
 	assert_int_equal(diag_pick_process(&p, 0, NULL, &pb), -1);
-	assert_int_equal(pb.exit_code, EX_AMBIGUOUS);
+	assert_int_equal(pb.code, DPX_AMBIGUOUS);
 	assert_non_null(strstr(pb.hint, "-p PID"));
 	assert_int_equal(diag_pick_process(&p, 8, NULL, &pb), -1);
-	assert_int_equal(pb.exit_code, EX_NOTFOUND);
+	assert_int_equal(pb.code, DPX_NOTFOUND);
 	assert_int_equal(diag_pick_process(&p, 0, "Sample", &pb), -1);
 	probe_release(&p);
 
@@ -70,7 +70,7 @@ static void test_pick(void **state)
 	probe_release(&p);
 	parse(&p, HEAD "end\n");
 	assert_int_equal(diag_pick_process(&p, 0, NULL, &pb), -1);
-	assert_int_equal(pb.exit_code, EX_NODOTNET);
+	assert_int_equal(pb.code, DPX_NODOTNET);
 	probe_release(&p);
 }
 
@@ -94,7 +94,7 @@ static void test_preflight(void **state)
 	/* self-contained: libcoreclr.so from the app dir, no version */
 	assert_int_equal(preflight(HEAD "proc\t1\t0\t10\tapp\npruntime\t1\t/app\t\npdiag\t1\t1\n"
 				   "paccess\t1\t1\npsock\t1\t/tmp/s\nend\n", &pb), -1);
-	assert_int_equal(pb.exit_code, EX_NODOTNET);
+	assert_int_equal(pb.code, DPX_NODOTNET);
 	assert_non_null(strstr(pb.msg, "self-contained"));
 	/* NativeAOT / single-file: no pruntime at all */
 	assert_int_equal(preflight(HEAD "proc\t1\t0\t10\tapp\npdiag\t1\t1\npaccess\t1\t1\n"
@@ -108,7 +108,7 @@ static void test_preflight(void **state)
 	/* diagnostics disabled */
 	assert_int_equal(preflight(HEAD "proc\t1\t0\t10\tdotnet\npruntime\t1" RT "pdiag\t1\t0\n"
 				   "paccess\t1\t1\nend\n", &pb), -1);
-	assert_int_equal(pb.exit_code, EX_NODOTNET);
+	assert_int_equal(pb.code, DPX_NODOTNET);
 	assert_non_null(strstr(pb.msg, "DOTNET_EnableDiagnostics=0"));
 	/* no socket */
 	assert_int_equal(preflight(HEAD "proc\t1\t0\t10\tdotnet\npruntime\t1" RT "pdiag\t1\t1\n"
@@ -124,7 +124,7 @@ static void test_other_user(void **state)
 	assert_int_equal(preflight("dotnetprof-probe\t1\narch\tx86_64\nlibc\tglibc\nuid\t1000\n"
 				   "proc\t1\t0\t10\tdotnet\npruntime\t1" RT "pdiag\t1\t1\n"
 				   "paccess\t1\t1\npsock\t1\t/tmp/s\nend\n", &pb), -1);
-	assert_int_equal(pb.exit_code, EX_FORBIDDEN);
+	assert_int_equal(pb.code, DPX_FORBIDDEN);
 	assert_non_null(strstr(pb.msg, "out of reach"));
 }
 

@@ -219,10 +219,10 @@ static void test_classify(void **state)
 				       res, sizeof(res)), KERR_FORBIDDEN);
 	assert_string_equal(verb, "create");
 	assert_string_equal(res, "pods/exec");
-	assert_int_equal(kube_err_exit_code(KERR_FORBIDDEN), EX_FORBIDDEN);
-	assert_int_equal(kube_err_exit_code(KERR_CONTEXT), EX_CLUSTER);
-	assert_int_equal(kube_err_exit_code(KERR_NOSHELL), EX_NOSHELL);
-	assert_int_equal(kube_err_exit_code(KERR_OTHER), EX_ERROR);
+	assert_int_equal(kube_err_exit_code(KERR_FORBIDDEN), DPX_FORBIDDEN);
+	assert_int_equal(kube_err_exit_code(KERR_CONTEXT), DPX_CLUSTER);
+	assert_int_equal(kube_err_exit_code(KERR_NOSHELL), DPX_NOSHELL);
+	assert_int_equal(kube_err_exit_code(KERR_OTHER), DPX_ERROR);
 }
 
 /* A fake kubectl: a script in a temporary dir that prints `out` and exits with `status`. */
@@ -280,8 +280,7 @@ static void test_missing_kubectl(void **state)
 	setenv("DOTNETPROF_KUBECTL", "/nonexistent/kubectl", 1);
 	assert_int_equal(kube_init(&k), 0);
 	proc_init(&p, NULL);
-	assert_int_equal(kube_run(&k, NULL, args, &p), -1);
-	assert_int_equal(k.exit_code, EX_NOKUBECTL);
+	assert_int_equal(kube_run(&k, NULL, args, &p), -DPX_NOKUBECTL);
 	assert_non_null(strstr(messages(), "cannot run kubectl: \"/nonexistent/kubectl\" (from "
 					   "DOTNETPROF_KUBECTL) does not exist"));
 	proc_release(&p);
@@ -291,8 +290,7 @@ static void test_missing_kubectl(void **state)
 	unsetenv("DOTNETPROF_KUBECTL");
 	assert_int_equal(kube_init(&k), 0);
 	proc_init(&p, NULL);
-	assert_int_equal(kube_run(&k, NULL, args, &p), -1);
-	assert_int_equal(k.exit_code, EX_NOKUBECTL);
+	assert_int_equal(kube_run(&k, NULL, args, &p), -DPX_NOKUBECTL);
 	assert_non_null(strstr(messages(), "\"kubectl\" not found on PATH"));
 	assert_non_null(strstr(messages(), "hint: install kubectl"));
 	proc_release(&p);
@@ -328,8 +326,7 @@ static void test_context(void **state)
 
 	path = fake_kubectl("", 1);
 	assert_int_equal(kube_init(&k), 0);
-	assert_int_equal(kube_context(&k, &ctx, &ns), -1);
-	assert_int_equal(k.exit_code, EX_ERROR);
+	assert_int_equal(kube_context(&k, &ctx, &ns), -DPX_ERROR);
 	assert_non_null(strstr(messages(), "cannot read the kubeconfig: args: config view --minify -o json"));
 	kube_release(&k);
 	unlink(path);

@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "podscripts.h"
 #include "probe.h"
 
 /* ---- helpers ---- */
@@ -140,6 +141,15 @@ static int is_zeroed(const struct probe *p)
 }
 
 /* ---- fixtures ---- */
+
+static void test_best_hash(void **state)
+{
+	(void)state;
+	assert_int_equal(probe_best_hash(PCMD_SHA256SUM | PCMD_MD5SUM | PCMD_CKSUM), DIGEST_SHA256);
+	assert_int_equal(probe_best_hash(PCMD_MD5SUM | PCMD_CKSUM), DIGEST_MD5);
+	assert_int_equal(probe_best_hash(PCMD_CKSUM | PCMD_TAIL), DIGEST_CKSUM);
+	assert_int_equal(probe_best_hash(PCMD_TAIL | PCMD_DD), DIGEST_NONE);
+}
 
 static void test_glibc_root_two_procs(void **state)
 {
@@ -1197,6 +1207,7 @@ static void test_live_killed(void **state)
 int main(void)
 {
 	const struct CMUnitTest parser[] = {
+		cmocka_unit_test(test_best_hash),
 		cmocka_unit_test(test_glibc_root_two_procs),
 		cmocka_unit_test(test_musl_busybox_no_dotnet),
 		cmocka_unit_test(test_nonroot_other_user),

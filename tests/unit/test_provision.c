@@ -1,6 +1,6 @@
 /*
  * test_provision.c - getting a tool into the pod: the strategy parser; the planner for every
- * strategy x local cache x pod copy x pod downloader x --refresh; src/poddl.sh run on this host
+ * strategy x local cache x pod copy x pod downloader x --refresh; src/pod/poddl.sh run on this host
  * under dash, bash --posix and busybox ash with a fake curl / wget on a PATH of its own (download,
  * every failure category, nothing left behind on failure, the .sum check and its tampering cases);
  * and provision_tool's order of steps with kubectl, the push and the local cache replaced by mocks
@@ -663,9 +663,9 @@ int __wrap_push_file(struct kube *k, const struct target_pod *pod, unsigned cmds
 	strlcpy(m.push_local, o->local_path, sizeof(m.push_local));
 	memset(r, 0, sizeof(*r));
 	if (m.push_fail) {
-		k->exit_code = EX_TRANSFER;
+		(void)k;
 		log_error("pushing failed");
-		return -1;
+		return -DPX_TRANSFER;
 	}
 	r->reused = m.push_reused;
 	r->hash = DIGEST_SHA256;
@@ -809,8 +809,7 @@ static void test_tool_cached_push(void **state)
 	m.cached = 1;
 	m.push_fail = 1;
 	env_run(&e);
-	assert_int_equal(e.rc, -1);
-	assert_int_equal(e.k.exit_code, EX_TRANSFER);
+	assert_int_equal(e.rc, -DPX_TRANSFER);
 	assert_int_equal(m.get_calls, 0);
 	env_release(&e);
 }
@@ -879,8 +878,7 @@ static void test_tool_pod_fails_then_local(void **state)
 	m.dl_out = "fail\ttimeout\tcurl: (28) Operation too slow\n";
 	m.get = TOOLCACHE_ERR_NETWORK;
 	env_run(&e);
-	assert_int_equal(e.rc, -1);
-	assert_int_equal(e.k.exit_code, EX_DOWNLOAD);
+	assert_int_equal(e.rc, -DPX_DOWNLOAD);
 	ASSERT_LOG(&e, "cannot download dotnet-trace here: connection refused");
 	ASSERT_LOG(&e, "the download in pod \"sample-app\" failed first: the download timed out");
 	ASSERT_LOG(&e, "hint: neither this machine nor the pod could download it");
@@ -889,8 +887,7 @@ static void test_tool_pod_fails_then_local(void **state)
 	env_init(&e, PCMD_CURL, PROV_AUTO, 0); /* no room in the pod: no fallback */
 	m.dl_out = "fail\tspace\tcurl: (23) Failure writing output to destination\n";
 	env_run(&e);
-	assert_int_equal(e.rc, -1);
-	assert_int_equal(e.k.exit_code, EX_NOSPACE);
+	assert_int_equal(e.rc, -DPX_NOSPACE);
 	assert_int_equal(m.get_calls, 0);
 	ASSERT_LOG(&e, "no space left in the pod");
 	env_release(&e);
@@ -903,16 +900,16 @@ static void test_tool_pod_strategy_errors(void **state)
 		int code;
 		const char *msg;
 	} cases[] = {
-		{ "fail\thttp\tcurl: (22) The requested URL returned error: 404\n", EX_DOWNLOAD,
+		{ "fail\thttp\tcurl: (22) The requested URL returned error: 404\n", DPX_DOWNLOAD,
 		  "the server answered with an error (curl: (22) The requested URL returned error: 404)" },
-		{ "fail\tunreachable\tcurl: (7) Failed to connect\n", EX_DOWNLOAD, "cannot reach" },
-		{ "fail\tpartial\tcurl: (18) transfer closed\n", EX_DOWNLOAD, "broke off" },
-		{ "fail\tnotelf\tthe server sent a text page\n", EX_BADTOOL, "not the tool" },
-		{ "fail\tarch\tanother machine\n", EX_BADTOOL, "not the tool for this pod" },
-		{ "fail\tsmall\tonly 10 bytes\n", EX_BADTOOL, "too small" },
-		{ "fail\tspace\tcannot write\n", EX_NOSPACE, "no space" },
-		{ "fail\tother\tworkspace refused\n", EX_ERROR, "workspace refused" },
-		{ "garbage\n", EX_ERROR, "ended without a report" },
+		{ "fail\tunreachable\tcurl: (7) Failed to connect\n", DPX_DOWNLOAD, "cannot reach" },
+		{ "fail\tpartial\tcurl: (18) transfer closed\n", DPX_DOWNLOAD, "broke off" },
+		{ "fail\tnotelf\tthe server sent a text page\n", DPX_BADTOOL, "not the tool" },
+		{ "fail\tarch\tanother machine\n", DPX_BADTOOL, "not the tool for this pod" },
+		{ "fail\tsmall\tonly 10 bytes\n", DPX_BADTOOL, "too small" },
+		{ "fail\tspace\tcannot write\n", DPX_NOSPACE, "no space" },
+		{ "fail\tother\tworkspace refused\n", DPX_ERROR, "workspace refused" },
+		{ "garbage\n", DPX_ERROR, "ended without a report" },
 	};
 	size_t i;
 
@@ -923,8 +920,7 @@ static void test_tool_pod_strategy_errors(void **state)
 		env_init(&e, PCMD_CURL, PROV_POD, 0);
 		m.dl_out = cases[i].out;
 		env_run(&e);
-		assert_int_equal(e.rc, -1);
-		assert_int_equal(e.k.exit_code, cases[i].code);
+		assert_int_equal(e.rc, -(cases[i].code));
 		assert_int_equal(m.get_calls + m.push_calls + m.lookup_calls, 0);
 		ASSERT_LOG(&e, "cannot download dotnet-trace for linux-x64 in pod \"sample-app\" from "
 			       "http://tools.test/dotnet-trace/linux-x64: ");
@@ -932,7 +928,7 @@ static void test_tool_pod_strategy_errors(void **state)
 		if (strstr(cases[i].out, "\tarch\t"))
 			ASSERT_LOG(&e, "hint: the server sent a build for another platform: check that the "
 				       "mirror's layout is BASE/dotnet-trace/linux-x64");
-		if (cases[i].code == EX_DOWNLOAD)
+		if (cases[i].code == DPX_DOWNLOAD)
 			ASSERT_LOG(&e, "hint: when the pod has no internet access, use --download local");
 		env_release(&e);
 	}
@@ -945,8 +941,7 @@ static void test_tool_nothing_works(void **state)
 	(void)state;
 	env_init(&e, 0, PROV_POD, 0);
 	env_run(&e);
-	assert_int_equal(e.rc, -1);
-	assert_int_equal(e.k.exit_code, EX_DOWNLOAD);
+	assert_int_equal(e.rc, -DPX_DOWNLOAD);
 	assert_int_equal(m.dl_calls, 0);
 	ASSERT_LOG(&e, "the container has neither curl nor wget");
 	ASSERT_LOG(&e, "hint: use --download local");
@@ -955,7 +950,7 @@ static void test_tool_nothing_works(void **state)
 	env_init(&e, PCMD_CURL, PROV_POD, 0); /* file:// is a directory here, not for the pod */
 	e.o.tools_url = "file:///srv/tools";
 	env_run(&e);
-	assert_int_equal(e.rc, -1);
+	assert_int_equal(e.rc, -DPX_USAGE);
 	assert_int_equal(m.dl_calls, 0);
 	ASSERT_LOG(&e, "the pod cannot fetch file:///srv/tools/dotnet-trace/linux-x64");
 	env_release(&e);
@@ -970,8 +965,7 @@ static void test_tool_nothing_works(void **state)
 	env_init(&e, PCMD_CURL, PROV_AUTO, 0);
 	e.o.tools_url = "ftp://x";
 	env_run(&e);
-	assert_int_equal(e.rc, -1);
-	assert_int_equal(e.k.exit_code, EX_USAGE);
+	assert_int_equal(e.rc, -DPX_USAGE);
 	env_release(&e);
 }
 
@@ -1001,16 +995,14 @@ static void test_tool_local_and_refresh(void **state)
 	env_init(&e, PCMD_CURL, PROV_LOCAL, 0);
 	m.get = TOOLCACHE_ERR_INVALID;
 	env_run(&e);
-	assert_int_equal(e.rc, -1);
-	assert_int_equal(e.k.exit_code, EX_BADTOOL);
+	assert_int_equal(e.rc, -DPX_BADTOOL);
 	ASSERT_LOG(&e, "hint: original hint");
 	env_release(&e);
 
 	env_init(&e, PCMD_CURL, PROV_AUTO, 0);
 	e.o.interrupted = &stop;
 	env_run(&e);
-	assert_int_equal(e.rc, -1);
-	assert_int_equal(e.k.exit_code, EX_INTERRUPTED);
+	assert_int_equal(e.rc, -DPX_INTERRUPTED);
 	assert_int_equal(m.dl_calls + m.get_calls, 0);
 	env_release(&e);
 }

@@ -79,6 +79,9 @@ static int teardown(void **state)
 	return mock_teardown(state);
 }
 
+/* What target_pick_pod chose. */
+static struct target_pod *pod_out;
+
 static void parse(const char *arg, const char *selector)
 {
 	char err[256];
@@ -159,8 +162,9 @@ static void test_pod_one_container(void **state)
 	assert_string_equal(fx.s.pods[0].name, "sample-app");
 	assert_string_equal(fx.s.pods[0].namespace, "default");
 	assert_string_equal(fx.s.pods[0].node, "node-amd64");
-	assert_ptr_equal(target_pick_pod(&fx.k, &fx.t, &fx.s, "--all"), &fx.s.pods[0]);
-	assert_int_equal(target_pick_container(&fx.k, &fx.s.pods[0], NULL), 0);
+	assert_int_equal(target_pick_pod(&fx.t, &fx.s, "--all", &pod_out), 0);
+	assert_ptr_equal(pod_out, &fx.s.pods[0]);
+	assert_int_equal(target_pick_container(&fx.s.pods[0], NULL), 0);
 	assert_string_equal(fx.s.pods[0].container, "app");
 	assert_int_equal(fx.k.calls, 1);
 }
@@ -183,9 +187,8 @@ static void test_pod_not_found_names_namespace(void **state)
 		    "Error from server (NotFound): pods \"nope\" not found\n");
 	/* without -n the namespace comes from the context, asked only now that it is needed */
 	mock_expect("config view --minify -o json", 0, config_view, "");
-	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -1);
+	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -DPX_NOTFOUND);
 	mock_done();
-	assert_int_equal(fx.k.exit_code, EX_NOTFOUND);
 	assert_messages_contain("kubectl-dotnetprof: pod \"nope\" not found in namespace \"team-b\"\n");
 	assert_messages_contain("hint: see what exists with: kubectl get pods -n team-b\n");
 	assert_int_equal(fx.s.npods, 0);
@@ -196,8 +199,7 @@ static void test_pod_not_running(void **state)
 	(void)state;
 	parse("pending", NULL);
 	mock_expect("get pod pending -o json", 0, pending_pod, "");
-	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -1);
-	assert_int_equal(fx.k.exit_code, EX_NOTRUNNING);
+	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -DPX_NOTRUNNING);
 	assert_messages_contain("pod \"pending\" in namespace \"default\" is not running (phase Pending)");
 }
 
@@ -210,8 +212,7 @@ static void test_forbidden_get(void **state)
 		    "Error from server (Forbidden): pods \"sample-app\" is forbidden: User "
 		    "\"bob\" cannot get resource \"pods\" in API group \"\" in the namespace "
 		    "\"default\"\n");
-	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -1);
-	assert_int_equal(fx.k.exit_code, EX_FORBIDDEN);
+	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -DPX_FORBIDDEN);
 	assert_messages_contain("forbidden: pods \"sample-app\" is forbidden");
 	assert_messages_contain("RBAC permission to get pods in namespace \"default\"");
 	assert_messages_contain("kubectl auth can-i get pods -n default");
@@ -229,8 +230,7 @@ static void test_deployment_ambiguous(void **state)
 	assert_int_equal(fx.s.npods, 2);
 	assert_string_equal(fx.s.pods[0].name, "sample-api-a");
 	assert_string_equal(fx.s.pods[1].name, "sample-api-b");
-	assert_null(target_pick_pod(&fx.k, &fx.t, &fx.s, "--all"));
-	assert_int_equal(fx.k.exit_code, EX_AMBIGUOUS);
+	assert_int_equal(target_pick_pod(&fx.t, &fx.s, "--all", &pod_out), -DPX_AMBIGUOUS);
 	assert_messages_contain("deployment/sample-api matches 2 running pods in namespace \"default\"; "
 				"choose one:\n  sample-api-a\n  sample-api-b\n");
 	assert_messages_contain("hint: name one of them as TARGET, or use --all");
@@ -243,8 +243,7 @@ static void test_workload_not_found(void **state)
 	parse("sts/db", NULL);
 	mock_expect("-n prod get statefulset db -o json", 1, "",
 		    "Error from server (NotFound): statefulsets.apps \"db\" not found\n");
-	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -1);
-	assert_int_equal(fx.k.exit_code, EX_NOTFOUND);
+	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -DPX_NOTFOUND);
 	assert_messages_contain("statefulset \"db\" not found in namespace \"prod\"");
 }
 
@@ -256,8 +255,7 @@ static void test_workload_none_running(void **state)
 	mock_expect("-n default get deployment sample-api -o json", 0, deployment, "");
 	mock_expect("-n default get pods -l app=sample-api,tier in (web,api),!canary -o json", 0,
 		    no_running_pods, "");
-	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -1);
-	assert_int_equal(fx.k.exit_code, EX_NOTRUNNING);
+	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -DPX_NOTRUNNING);
 	assert_messages_contain("none of its 1 pods in namespace \"default\" is running:\n"
 				"  sample-api-c (Pending)\n");
 }
@@ -273,8 +271,7 @@ static void test_selector(void **state)
 	target_set_release(&fx.s);
 	parse(NULL, "app=nothing");
 	mock_expect("-n default get pods -l app=nothing -o json", 0, empty_list, "");
-	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -1);
-	assert_int_equal(fx.k.exit_code, EX_NOTFOUND);
+	assert_int_equal(target_resolve(&fx.k, &fx.t, &fx.s), -DPX_NOTFOUND);
 	assert_messages_contain("selector \"app=nothing\": no pods in namespace \"default\"");
 }
 
@@ -292,13 +289,12 @@ static void test_containers_ambiguous(void **state)
 
 	(void)state;
 	pod = load_pod(sidecar_pod);
-	assert_int_equal(target_pick_container(&fx.k, pod, NULL), -1);
-	assert_int_equal(fx.k.exit_code, EX_AMBIGUOUS);
+	assert_int_equal(target_pick_container(pod, NULL), -DPX_AMBIGUOUS);
 	assert_null(pod->container);
 	assert_messages_contain("pod \"sample-sidecar\" (namespace \"default\") has 2 containers; "
 				"choose one:\n  app (running)\n  proxy (running)\n");
 	assert_messages_contain("hint: add -c NAME (e.g. -c app)");
-	assert_int_equal(target_pick_container(&fx.k, pod, "proxy"), 0);
+	assert_int_equal(target_pick_container(pod, "proxy"), 0);
 	assert_string_equal(pod->container, "proxy");
 }
 
@@ -308,10 +304,10 @@ static void test_container_annotation(void **state)
 
 	(void)state;
 	pod = load_pod(annotated_pod);
-	assert_int_equal(target_pick_container(&fx.k, pod, NULL), 0);
+	assert_int_equal(target_pick_container(pod, NULL), 0);
 	assert_string_equal(pod->container, "app");
 	/* -c wins over the annotation */
-	assert_int_equal(target_pick_container(&fx.k, pod, "proxy"), 0);
+	assert_int_equal(target_pick_container(pod, "proxy"), 0);
 	assert_string_equal(pod->container, "proxy");
 }
 
@@ -321,8 +317,7 @@ static void test_container_not_found(void **state)
 
 	(void)state;
 	pod = load_pod(sidecar_pod);
-	assert_int_equal(target_pick_container(&fx.k, pod, "db"), -1);
-	assert_int_equal(fx.k.exit_code, EX_NOTFOUND);
+	assert_int_equal(target_pick_container(pod, "db"), -DPX_NOTFOUND);
 	assert_messages_contain("container \"db\" not found in pod \"sample-sidecar\" (namespace "
 				"\"default\"); its containers are:\n  app (running)\n  proxy (running)\n");
 }
@@ -333,8 +328,7 @@ static void test_container_not_running(void **state)
 
 	(void)state;
 	pod = load_pod(crashing_pod);
-	assert_int_equal(target_pick_container(&fx.k, pod, NULL), -1);
-	assert_int_equal(fx.k.exit_code, EX_NOTRUNNING);
+	assert_int_equal(target_pick_container(pod, NULL), -DPX_NOTRUNNING);
 	assert_messages_contain("container \"app\" of pod \"crashy\" (namespace \"default\") is not "
 				"running (waiting: CrashLoopBackOff)");
 }
@@ -343,7 +337,7 @@ static struct target_pod *exec_pod(void)
 {
 	struct target_pod *pod = load_pod(one_pod);
 
-	assert_int_equal(target_pick_container(&fx.k, pod, NULL), 0);
+	assert_int_equal(target_pick_container(pod, NULL), 0);
 	return pod;
 }
 
@@ -386,9 +380,8 @@ static void test_podexec_no_shell(void **state)
 		    "failed: unable to start container process: exec: \"sh\": executable file not "
 		    "found in $PATH: unknown\n");
 	proc_init(&p, NULL);
-	assert_int_equal(podexec_script(&fx.k, pod, "true", NULL, &p), -1);
+	assert_int_equal(podexec_script(&fx.k, pod, "true", NULL, &p), -DPX_NOSHELL);
 	proc_release(&p);
-	assert_int_equal(fx.k.exit_code, EX_NOSHELL);
 	assert_messages_contain("the container has no shell (sh)");
 	assert_messages_contain("hint: an ephemeral debug container is the way in (kubectl debug -it "
 				"sample-app -n default --target=app --image=busybox)");
@@ -408,10 +401,9 @@ static void test_podexec_forbidden(void **state)
 	/* the hint names the namespace: asked from the context */
 	mock_expect("config view --minify -o json", 0, config_view, "");
 	proc_init(&p, NULL);
-	assert_int_equal(podexec_script(&fx.k, pod, "true", NULL, &p), -1);
+	assert_int_equal(podexec_script(&fx.k, pod, "true", NULL, &p), -DPX_FORBIDDEN);
 	proc_release(&p);
 	mock_done();
-	assert_int_equal(fx.k.exit_code, EX_FORBIDDEN);
 	assert_messages_contain("cannot exec into container \"app\" of pod \"sample-app\" (namespace "
 				"\"default\"): forbidden:");
 	assert_messages_contain("RBAC permission to create pods/exec");

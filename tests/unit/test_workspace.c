@@ -714,7 +714,7 @@ static void test_live_refuse(void **state)
 static void test_live_no_eof(void **state)
 {
 	char dir[PATH_MAX], base[PATH_MAX + 8], ws[PATH_MAX + 32], hash[DIGEST_HEX_MAX];
-	char size[32], line[512], *script, out[4096], dest[128];
+	char size[32], line[512], out[4096], dest[128];
 	char runid[32];
 	size_t len = 200000, off = 0, got = 0, i, k;
 	char *data = malloc(len);
@@ -742,8 +742,6 @@ static void test_live_no_eof(void **state)
 		snprintf(dest, sizeof(dest), "runs/%s/f%zu", runid, k);
 		assert_int_equal(workspace_manifest_line(runid, "artifact", dest, len, line,
 							 sizeof(line)), 0);
-		script = workspace_script(push_sh);
-		assert_non_null(script);
 		{
 			const char *argv[20];
 			size_t n = 0;
@@ -751,7 +749,7 @@ static void test_live_no_eof(void **state)
 			for (i = 0; shells[k][i]; i++)
 				argv[n++] = shells[k][i];
 			argv[n++] = "-c";
-			argv[n++] = script;
+			argv[n++] = push_sh;
 			argv[n++] = "dotnetprof";
 			argv[n++] = ws;
 			argv[n++] = runid;
@@ -793,7 +791,6 @@ static void test_live_no_eof(void **state)
 			if (!strstr(out, "ok\t"))
 				fail_msg("%s: %s", shells[k][0], out);
 		}
-		free(script);
 	}
 	{
 		const char *const args[] = { "remove", ws, "runs/R-NOEOF-0", "runs/R-NOEOF-1",

@@ -1,6 +1,6 @@
 /*
- * wsscript.h - run a workspace script (wslib.sh + body) under a given shell, for the unit tests of
- * the pod scripts (test_workspace.c, test_provision.c).
+ * wsscript.h - run a pod script (podscripts.h) under a given shell, for the unit tests of the pod
+ * scripts (test_workspace.c, test_provision.c).
  */
 #ifndef DOTNETPROF_TEST_WSSCRIPT_H
 #define DOTNETPROF_TEST_WSSCRIPT_H
@@ -14,20 +14,18 @@
 #include <cmocka.h>
 
 #include "proc.h"
-#include "workspace.h"
+#include "podscripts.h"
 
 /*
- * Run `body` (after wslib) under shell `sh` (argv, NULL-terminated) with `args`; stdin from `in`
- * (`in_len` bytes; NULL: none). The caller releases `p`.
+ * Run `script` under shell `sh` (argv, NULL-terminated) with `args`; stdin from `in` (`in_len`
+ * bytes; NULL: none). The caller releases `p`.
  */
-static inline void run_script(const char *const *sh, const char *body, const char *const *args,
+static inline void run_script(const char *const *sh, const char *script, const char *const *args,
 			      const char *in, size_t in_len, struct proc *p)
 {
 	const char *argv[32];
-	char *script = workspace_script(body);
 	size_t n = 0, i;
 
-	assert_non_null(script);
 	for (i = 0; sh[i]; i++)
 		argv[n++] = sh[i];
 	argv[n++] = "-c";
@@ -43,7 +41,6 @@ static inline void run_script(const char *const *sh, const char *body, const cha
 		p->in_len = in_len;
 	}
 	assert_int_equal(proc_run(p), 0);
-	free(script);
 }
 
 #endif

@@ -13,7 +13,7 @@
  * FILE. The tool's stdout streams to our stdout, its stderr to our stderr.
  * Prints on stdout, after the run: workspace=, runid=, status=, interrupted=, seconds=; with --out:
  * out_head= (the file's first 8 bytes, C-escaped) and out_size=; then finish=0|-1 and
- * run_dir_gone=0|1 (and out_kept=0|1 with --keep). Exit status: the EX_* code of a failure, else 0.
+ * run_dir_gone=0|1 (and out_kept=0|1 with --keep). Exit status: the DPX_* code of a failure, else 0.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -39,7 +39,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: diagrun_driver POD CONTAINER|- LOCAL-TOOL NAME [-p PID] [--capture|--tty] "
 			"[--tmpdir[=DIR]] [--out FILE] [--keep] [--grace N] [-q] [-v] -- TOOL-ARGS...\n");
-	return EX_USAGE;
+	return DPX_USAGE;
 }
 
 /* TOOL-ARGS with the placeholders replaced. */
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 	struct strvec targs = STRVEC_INIT;
 	char err[256], dest[512], *tool = NULL, *out_rel = NULL, *out_abs = NULL;
 	const char *outname = NULL, *keep[2] = { NULL, NULL };
-	int i, rc = EX_ERROR, fin, keep_out = 0, quiet = 0;
+	int i, rc = DPX_ERROR, fin, keep_out = 0, quiet = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	diag_sigint_install();
@@ -131,12 +131,12 @@ int main(int argc, char **argv)
 		return usage();
 	if (kube_init(&k) < 0 || target_spec_parse(&t, argv[1], NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "diagrun_driver: %s\n", err);
-		return EX_USAGE;
+		return DPX_USAGE;
 	}
 	dt.spec = &t;
 	dt.container = strcmp(argv[2], "-") ? argv[2] : NULL;
-	if (diag_open(&k, &dt, &s) < 0) {
-		rc = k.exit_code;
+	if ((rc = diag_open(&k, &dt, &s)) < 0) {
+		rc = dpx_status(rc);
 		goto out;
 	}
 	snprintf(dest, sizeof(dest), "tools/%s", argv[4]);
@@ -146,10 +146,11 @@ int main(int argc, char **argv)
 	po.kind = "tool";
 	po.mode = 0755;
 	po.reuse = 1;
-	if (push_file(&k, s.pod, s.probe.cmds, &s.ws, &po, &pr) < 0) {
-		rc = k.exit_code;
+	if ((rc = push_file(&k, s.pod, s.probe.cmds, &s.ws, &po, &pr)) < 0) {
+		rc = dpx_status(rc);
 		goto out;
 	}
+	rc = DPX_ERROR;
 	tool = workspace_path(&s.ws, dest);
 	if (outname) {
 		size_t n = strlen(s.ws.runid) + strlen(outname) + 8;
@@ -168,10 +169,11 @@ int main(int argc, char **argv)
 		o.tmpdir = s.socket_dir;
 	o.args = strvec_argv(&targs);
 	o.quiet = quiet;
-	if (diagrun_run(&k, s.pod, &s.ws, &o, &r) < 0) {
-		rc = k.exit_code;
+	if ((rc = diagrun_run(&k, s.pod, &s.ws, &o, &r)) < 0) {
+		rc = dpx_status(rc);
 		goto out;
 	}
+	rc = DPX_ERROR;
 	printf("workspace=%s\nrunid=%s\nstatus=%d\ninterrupted=%d\nseconds=%.2f\n", s.ws.path,
 	       s.ws.runid, r.status, r.interrupted, r.seconds);
 	fflush(stdout);
@@ -185,7 +187,7 @@ int main(int argc, char **argv)
 		printf("--- captured %zu bytes\n", r.out_len);
 		fwrite(r.out ? r.out : "", 1, r.out_len, stdout);
 	}
-	rc = r.status == 0 && fin == 0 ? EX_OK : EX_ERROR;
+	rc = r.status == 0 && fin == 0 ? DPX_OK : DPX_ERROR;
 out:
 	diagrun_result_release(&r);
 	strvec_clear(&targs);

@@ -7,7 +7,7 @@
  *
  * Prints on stdout: rid=RID, workspace=PATH, runid=ID, path=FULL PATH of the tool, step=NAME
  * (push-cached, reuse-pod, pod-download, local-download), downloaded_here=0|1, uploaded=0|1,
- * downloaded_in_pod=0|1. Exit status: the EX_* code of the failure, else 0. The tool stays in the
+ * downloaded_in_pod=0|1. Exit status: the DPX_* code of the failure, else 0. The tool stays in the
  * pod's workspace (`kubectl dotnetprof clean` removes it). Namespace and cluster: kubectl's own.
  */
 #include <signal.h>
@@ -29,7 +29,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: provision_driver POD CONTAINER|- TOOL [--download auto|local|pod] "
 			"[--refresh] [--tools-url URL] [-v]\n");
-	return EX_USAGE;
+	return DPX_USAGE;
 }
 
 static const char *step_name(enum provision_step s)
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	struct provision_opts o;
 	struct provision_result r;
 	char err[256], rid[32];
-	int rc = EX_ERROR;
+	int rc = DPX_ERROR;
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
@@ -84,27 +84,29 @@ int main(int argc, char **argv)
 	probe_init(&pr);
 	if (kube_init(&k) < 0 || target_spec_parse(&t, argv[1], NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "provision_driver: %s\n", err);
-		return EX_USAGE;
+		return DPX_USAGE;
 	}
 	download_global_init();
-	if (!(pod = target_resolve_one(&k, &t, strcmp(argv[2], "-") ? argv[2] : NULL, &set)) ||
-	    diag_probe_run(&k, pod, &pr, rid, sizeof(rid)) < 0) {
-		rc = k.exit_code;
+	if ((rc = target_resolve_one(&k, &t, strcmp(argv[2], "-") ? argv[2] : NULL, &set, &pod)) < 0 ||
+	    (rc = diag_probe_run(&k, pod, &pr, rid, sizeof(rid))) < 0) {
+		rc = dpx_status(rc);
 		goto out;
 	}
+	rc = DPX_ERROR;
 	if (!rid[0]) {
 		log_error("no RID for machine \"%s\"", pr.arch);
 		goto out;
 	}
-	if (workspace_open(&k, pod, &pr, 1, &ws) < 0 ||
-	    provision_tool(&k, pod, &pr, &ws, rid, argv[3], &o, &r) < 0) {
-		rc = k.exit_code;
+	if ((rc = workspace_open(&k, pod, &pr, 1, &ws)) < 0 ||
+	    (rc = provision_tool(&k, pod, &pr, &ws, rid, argv[3], &o, &r)) < 0) {
+		rc = dpx_status(rc);
 		goto out;
 	}
+	rc = DPX_ERROR;
 	printf("rid=%s\nworkspace=%s\nrunid=%s\npath=%s\nstep=%s\ndownloaded_here=%d\nuploaded=%d\n"
 	       "downloaded_in_pod=%d\n", rid, ws.path, ws.runid, r.remote_path, step_name(r.step),
 	       r.downloaded_here, r.uploaded, r.downloaded_in_pod);
-	rc = EX_OK;
+	rc = DPX_OK;
 out:
 	download_global_cleanup();
 	workspace_release(&ws);

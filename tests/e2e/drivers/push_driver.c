@@ -7,7 +7,7 @@
  * --tool NAME: tools/NAME, mode 0755, reused when already there with the same hash.
  * --artifact NAME: runs/RUNID/NAME, mode 0600. --no-exec: accept a noexec workspace.
  * Prints on stdout: workspace=PATH, runid=ID, exec_ok=0|1, path=FULL PATH (escaped as in the
- * manifest), hash=KIND:HEX, reused=0|1. Exit status: the EX_* code of the failure, else 0.
+ * manifest), hash=KIND:HEX, reused=0|1. Exit status: the DPX_* code of the failure, else 0.
  * Namespace and cluster: kubectl's own (KUBECONFIG, current context).
  */
 #include <signal.h>
@@ -28,7 +28,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: push_driver POD CONTAINER|- LOCAL (--tool NAME | --artifact NAME) "
 			"[--base64] [--no-exec] [-v]\n");
-	return EX_USAGE;
+	return DPX_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	struct push_result r;
 	char err[256], rid[32], dest[4096], esc[8192], *full = NULL;
 	const char *name = NULL;
-	int i, tool = 0, need_exec = 1, rc = EX_ERROR;
+	int i, tool = 0, need_exec = 1, rc = DPX_ERROR;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 4)
@@ -69,17 +69,15 @@ int main(int argc, char **argv)
 	probe_init(&pr);
 	if (kube_init(&k) < 0 || target_spec_parse(&t, argv[1], NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "push_driver: %s\n", err);
-		return EX_USAGE;
+		return DPX_USAGE;
 	}
-	if (!(pod = target_resolve_one(&k, &t, strcmp(argv[2], "-") ? argv[2] : NULL, &set)) ||
-	    diag_probe_run(&k, pod, &pr, rid, sizeof(rid)) < 0) {
-		rc = k.exit_code;
+	if ((rc = target_resolve_one(&k, &t, strcmp(argv[2], "-") ? argv[2] : NULL, &set, &pod)) < 0 ||
+	    (rc = diag_probe_run(&k, pod, &pr, rid, sizeof(rid))) < 0 ||
+	    (rc = workspace_open(&k, pod, &pr, need_exec, &ws)) < 0) {
+		rc = dpx_status(rc);
 		goto out;
 	}
-	if (workspace_open(&k, pod, &pr, need_exec, &ws) < 0) {
-		rc = k.exit_code;
-		goto out;
-	}
+	rc = DPX_ERROR;
 	if (tool)
 		snprintf(dest, sizeof(dest), "tools/%s", name);
 	else
@@ -89,16 +87,17 @@ int main(int argc, char **argv)
 	o.kind = tool ? "tool" : "artifact";
 	o.mode = tool ? 0755 : 0600;
 	o.reuse = tool;
-	if (push_file(&k, pod, pr.cmds, &ws, &o, &r) < 0) {
-		rc = k.exit_code;
+	if ((rc = push_file(&k, pod, pr.cmds, &ws, &o, &r)) < 0) {
+		rc = dpx_status(rc);
 		goto out;
 	}
+	rc = DPX_ERROR;
 	full = workspace_path(&ws, dest);
 	if (!full || workspace_escape(full, esc, sizeof(esc)) < 0)
 		goto out;
 	printf("workspace=%s\nrunid=%s\nexec_ok=%d\npath=%s\nhash=%s:%s\nreused=%d\n", ws.path,
 	       ws.runid, ws.exec_ok, esc, digest_name(r.hash), r.hash_hex, r.reused);
-	rc = EX_OK;
+	rc = DPX_OK;
 out:
 	free(full);
 	workspace_release(&ws);

@@ -1,6 +1,6 @@
 # rec.sh - the record format every pod script prints: TYPE<TAB>VALUE... with each value escaped,
 # so a hostile value (a process command line, a file name) cannot forge a record. Not run alone:
-# scripts/embed.sh puts it where a script says `# @include shlib/rec.sh`. Needs TAB, NL and CR set.
+# scripts/embed.sh puts it where a script says `# @include lib/rec.sh`. Needs TAB, NL and CR set.
 # The parser side is include/probe.h (probe_parse) and src/workspace.c.
 
 # repl STRING FIND REPLACEMENT: R = STRING with every FIND replaced.

@@ -1,8 +1,8 @@
-# pull_stat.sh - the "stat" exec of a pull; protocol in include/transfer.h. Args: PATH SAMPLE HASHES
+# pull_stat.sh - the "stat" exec of a pull; protocol in include/pullstat.h. Args: PATH SAMPLE HASHES
 f=$1 sample=$2 hashes=$3
 say() { printf '%s\t%s\n' "$1" "$2"; }
 have() { command -v "$1" >/dev/null 2>&1; }
-# @include shlib/sha256.sh
+# @include lib/sha256.sh
 say dotnetprof-stat 1
 sha256_pick
 # "cmd sha256sum": the pod can compute SHA-256 (sha256sum or openssl); "sha256tool" names which

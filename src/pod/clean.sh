@@ -1,7 +1,7 @@
-# clean.sh - find and remove workspaces (after wslib.sh). The plan is made in C (src/wsclean.c):
+# clean.sh - find and remove workspaces. The plan is made in C (src/wsclean.c):
 # this script only reports, and removes what it is told after checking it again.
 #
-# sh -c "$wslib_sh$clean_sh" dotnetprof scan
+# sh -c "$clean_sh" dotnetprof scan
 #   Looks for .dotnetprof in every candidate directory (TMPDIR, /tmp, /var/tmp, /dev/shm, HOME, cwd)
 #   and prints, per workspace found:
 #     ws<TAB>PATH<TAB>OK<TAB>WHY        OK 1: ours (ws_check); 0: WHY says why it is left alone
@@ -9,13 +9,15 @@
 #     e<TAB>REL<TAB>TYPE<TAB>KB          entries at the top, in tools/ and in runs/: TYPE f d l o
 #     p<TAB>REL<TAB>PID<TAB>STATE        pid files runs/*/*.pid: STATE running (ours) | foreign | gone
 #   then "end".
-# sh -c "$wslib_sh$clean_sh" dotnetprof remove WS REL...
+# sh -c "$clean_sh" dotnetprof remove WS REL...
 #   Stops our running tools (pid files: INT, then TERM, then KILL, waiting between), removes each REL
 #   (rm -rf, never following a symbolic link; refused unless ws_rel_ok), then runs/, tools/, the
 #   manifest and WS itself when nothing else is left. Prints
 #     k<TAB>PID<TAB>SIGNAL|foreign|gone  r<TAB>REL<TAB>removed|gone|refused|failed
 #     done<TAB>removed|kept<TAB>WHY
 # Exit 0, or 3 when WS cannot be ours.
+
+# @include lib/wslib.sh
 
 # du_kb PATH: K = disk use of PATH in KiB (-1 unknown); symbolic links are not followed.
 du_kb() {

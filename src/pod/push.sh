@@ -1,5 +1,5 @@
-# push.sh - receive one file into the workspace (after wslib.sh). Decisions: include/push.h.
-# Usage: sh -c "$wslib_sh$push_sh" dotnetprof WS RUNID MODE SIZE INLEN HASHCMD WANT DEST PERM LINE
+# push.sh - receive one file into the workspace. Decisions: include/push.h.
+# Usage: sh -c "$push_sh" dotnetprof WS RUNID MODE SIZE INLEN HASHCMD WANT DEST PERM LINE
 #   MODE    raw | base64 (stdin carries INLEN bytes, decoded to SIZE bytes) | check (read nothing:
 #           report what DEST holds)
 #   HASHCMD sha256sum | md5sum | cksum | - (size only); WANT its expected output ("CRC LEN" for cksum)
@@ -10,6 +10,8 @@
 # size and hash match.
 # Output, last line: "ok<TAB>HASH<TAB>SIZE" | "have<TAB>SIZE<TAB>HASH" | "none" |
 # "bad<TAB>size|hash<TAB>GOT" | "fail<TAB>WHY"; exit 0 for ok/have/none, 3 otherwise.
+
+# @include lib/wslib.sh
 
 WS=$1 RUNID=$2 MODE=$3 SIZE=$4 INLEN=$5 HASHCMD=$6 WANT=$7 DEST=$8 PERM=$9
 shift 9

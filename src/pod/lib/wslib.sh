@@ -1,6 +1,6 @@
-# wslib.sh - shell functions shared by the workspace scripts. Not run alone: src/workspace.c puts it
-# in front of workspace.sh, push.sh or clean.sh (one `sh -c` word), so they share one definition of
-# "a workspace we may touch". POSIX sh: dash, bash, busybox ash. Layout and manifest format:
+# wslib.sh - shell functions shared by the workspace scripts. Not run alone: each of them says
+# `# @include lib/wslib.sh` near its top and scripts/embed.sh puts it there at build time, so they
+# share one definition of "a workspace we may touch". POSIX sh: dash, bash, busybox ash. Layout and manifest format:
 # include/workspace.h.
 
 LC_ALL=C
@@ -25,8 +25,8 @@ me_uid() {
 }
 me_uid
 
-# @include shlib/rec.sh
-# @include shlib/sha256.sh
+# @include rec.sh
+# @include sha256.sh
 
 # ws_check DIR: is DIR a workspace we may use and clean: a real directory (not a symlink), owned by
 # us, mode 0700? Else WHY says what is wrong.

@@ -48,7 +48,7 @@ have() {
 	[ -n "$W" ]
 }
 
-# @include shlib/rec.sh
+# @include lib/rec.sh
 
 # user_of UID: U = the user name of UID from /etc/passwd, or empty.
 user_of() {

@@ -1,5 +1,5 @@
-# workspace.sh - open this run's workspace in the container (after wslib.sh).
-# Usage: sh -c "$wslib_sh$workspace_sh" dotnetprof RUNID CHECK HASHCMD BASE...
+# workspace.sh - open this run's workspace in the container.
+# Usage: sh -c "$workspace_sh" dotnetprof RUNID CHECK HASHCMD BASE...
 # Tries each BASE in order: BASE/.dotnetprof is created with mkdir (atomic, 0700), or, when it exists,
 # used only if ws_check accepts it. Then tools/ and runs/ exist, the run's line is appended to the
 # manifest before runs/RUNID is made (a run killed right after still has its directory listed).
@@ -8,6 +8,8 @@
 # CHECK (a path relative to the workspace, or "-"): after "ws", report what the workspace holds
 # there, so the caller can skip a separate exec to check a tool: "have<TAB>SIZE<TAB>HASH" (HASH: what
 # HASHCMD prints, "-" for size only) or "have-none" (absent, not a regular file, or unreadable).
+
+# @include lib/wslib.sh
 
 RUNID=$1 CHECK=$2 HASHCMD=$3
 shift 3

@@ -1,12 +1,14 @@
-# diagkill.sh - send a signal to a tool that diagrun.sh started (after wslib.sh). The contract is
+# diagkill.sh - send a signal to a tool that diagrun.sh started. The contract is
 # include/diagrun.h (diagrun_signal).
 #
-# sh -c "$wslib_sh$diagkill_sh" dotnetprof WS RUNID NAME INT|TERM|KILL
+# sh -c "$diagkill_sh" dotnetprof WS RUNID NAME INT|TERM|KILL
 #   Reads runs/RUNID/NAME.pid and signals that process only if it runs and is ours (pid_ours). Just
 #   after the exec started, the pid file may not exist yet, or still name the shell that is about to
 #   exec the tool: both are waited for, briefly. Prints one record:
 #     kill<TAB>sent|gone|nopid|foreign|failed<TAB>PID
 #   Exit 0, or 3 when the workspace cannot be ours (then "kill<TAB>refused<TAB>WHY").
+
+# @include lib/wslib.sh
 
 WS=$1 RUNID=$2 NAME=$3 SIG=$4
 ws_check "$WS" || { rec kill refused "$WHY"; exit 3; }

@@ -2,7 +2,7 @@
 # (it uses the CPU's SHA instructions: about 3x coreutils' sha256sum on x86-64 and arm64; Debian-based
 # images have it because ca-certificates depends on openssl), else sha256sum. Same algorithm either
 # way; only the speed differs. Not run alone: scripts/embed.sh puts it where a script says
-# `# @include shlib/sha256.sh`.
+# `# @include lib/sha256.sh`.
 
 # sha256_pick: SHA256_TOOL = openssl, sha256sum or "" (none). Checks openssl against the known digest
 # of no bytes, so a stub, a FIPS build without SHA-256 or a broken library is passed over.

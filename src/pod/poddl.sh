@@ -1,7 +1,7 @@
 # poddl.sh - a diagnostics tool downloaded inside the pod, and the check of a copy downloaded
-# earlier (after wslib.sh). Decisions: include/provision.h.
-# Usage: sh -c "$wslib_sh$poddl_sh" dotnetprof check WS NAME
-#        sh -c "$wslib_sh$poddl_sh" dotnetprof download WS NAME RUNID RID URL HASHCMD MINSIZE
+# earlier. Decisions: include/provision.h.
+# Usage: sh -c "$poddl_sh" dotnetprof check WS NAME
+#        sh -c "$poddl_sh" dotnetprof download WS NAME RUNID RID URL HASHCMD MINSIZE
 #   NAME     dotnet-TOOL: the tool is WS/tools/NAME, its sidecar WS/tools/NAME.sum holds
 #            "HASHCMD<TAB>HASH<TAB>SIZE<TAB>URL" (HASH "-" for size only, URL escaped as rec does)
 #   HASHCMD  sha256sum | md5sum | cksum | - (size only)
@@ -14,6 +14,8 @@
 #        keeps its inode). "ok<TAB>curl|wget<TAB>HASH<TAB>SIZE", exit 0; or
 #        "fail<TAB>CATEGORY<TAB>MESSAGE", exit 3, CATEGORY one of unreachable http timeout partial
 #        notelf arch small space nocmd other (MESSAGE is the downloader's own last line where it has one).
+
+# @include lib/wslib.sh
 
 MODE=$1 WS=$2 NAME=$3
 RUNID=${4-} RID=${5-} URL=${6-} HASHCMD=${7-} MINSIZE=${8-}

@@ -1,12 +1,14 @@
-# diagrun.sh - run a diagnostics tool from the workspace (after wslib.sh), as the process of this
+# diagrun.sh - run a diagnostics tool from the workspace, as the process of this
 # exec: `exec` keeps our pid, so the pid file names the tool, and the tool stays in the foreground
 # (sh starts background jobs with SIGINT ignored, and the tools finalise their files on SIGINT).
 # The contract is include/diagrun.h.
 #
-# sh -c "$wslib_sh$diagrun_sh" dotnetprof WS RUNID NAME DOTNET_ROOT TMPDIR TOOL ARGS...
+# sh -c "$diagrun_sh" dotnetprof WS RUNID NAME DOTNET_ROOT TMPDIR TOOL ARGS...
 #   Without a terminal on stderr, prints "dotnetprof-diagrun<TAB>start" on stderr just before the
 #   exec; a setup failure prints "dotnetprof-diagrun<TAB>fail<TAB>WHY" (on a terminal:
 #   "dotnetprof: WHY") and exits 125. Then the tool's own output and exit status.
+
+# @include lib/wslib.sh
 
 # fail WHY: the setup failed; nothing was run.
 fail() {

@@ -1,14 +1,16 @@
-# diagfinish.sh - the end of a run (after wslib.sh): stop what is left of its tools, remove its
+# diagfinish.sh - the end of a run: stop what is left of its tools, remove its
 # directory but for the paths to keep, and drop the manifest lines of what is gone. The contract is
 # include/diagrun.h (diagrun_finish).
 #
-# sh -c "$wslib_sh$diagfinish_sh" dotnetprof WS RUNID [KEEP...]
+# sh -c "$diagfinish_sh" dotnetprof WS RUNID [KEEP...]
 #   KEEP: paths relative to WS (runs/RUNID/trace.nettrace) that stay, with the directories above
 #   them and their manifest lines. Prints
 #     k<TAB>PID                  a tool of the run still ran: killed (SIGKILL; the run is over)
 #     r<TAB>REL<TAB>kept|refused|failed
 #     done<TAB>ok|failed
 #   Exit 0, or 3 when the workspace cannot be ours (then "done<TAB>refused<TAB>WHY").
+
+# @include lib/wslib.sh
 
 # prune REL: remove everything in WS/REL except the kept paths and the directories leading to them.
 # Variables are global in sh: the entries live in the positional parameters of each call.

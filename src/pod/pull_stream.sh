@@ -1,4 +1,4 @@
-# pull_stream.sh - the "stream" exec of a pull; see include/transfer.h. Args: PATH OFFSET +N READER ENC
+# pull_stream.sh - the "stream" exec of a pull; see include/pullstream.h. Args: PATH OFFSET +N READER ENC
 f=$1 off=$2 tailarg=$3 reader=$4 enc=$5
 src() {
 	case $reader in

@@ -1,0 +1,26 @@
+/*
+ * podscripts.h - the scripts that run inside a container, embedded at build time.
+ *
+ * Each is a POSIX sh script in src/pod/ (dash, bash and busybox ash), turned into a NUL-terminated C
+ * string by scripts/embed.sh, with the shell libraries it names by `# @include lib/NAME.sh` put in
+ * (src/pod/lib/: wslib.sh, the workspace functions; rec.sh, the record format; sha256.sh, the pod's
+ * fastest SHA-256). A script is run as one argv word, `kubectl exec ... -- sh -c SCRIPT dotnetprof
+ * ARGS...` (podexec.h), and every value reaches it as a positional argument, never as script text.
+ * Its first line is `# NAME.sh - ...`, which -v shows instead of the whole script. What each prints
+ * and how it is read is documented with the module that runs it.
+ */
+#ifndef DOTNETPROF_PODSCRIPTS_H
+#define DOTNETPROF_PODSCRIPTS_H
+
+extern const char probe_sh[];       /* what the container has and runs: probe.h */
+extern const char workspace_sh[];   /* open this run's workspace: workspace.h */
+extern const char push_sh[];        /* receive one file into the workspace: push.h */
+extern const char poddl_sh[];       /* download a tool inside the pod, check a copy: provision.h */
+extern const char pull_stat_sh[];   /* a pull's size, sample and hash: pullstat.h, pull.h */
+extern const char pull_stream_sh[]; /* a pull's bytes from an offset: pullstream.h */
+extern const char diagrun_sh[];     /* run a diagnostics tool from the workspace: diagrun.h */
+extern const char diagkill_sh[];    /* signal that tool: diagrun.h */
+extern const char diagfinish_sh[];  /* the end of a run: diagrun.h */
+extern const char clean_sh[];       /* find and remove workspaces: wsclean.h */
+
+#endif

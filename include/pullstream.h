@@ -1,0 +1,59 @@
+/*
+ * pullstream.h - one "stream" exec of a pull: a pod file's bytes from an offset, decoded here.
+ *
+ *   kubectl exec POD -c C -- sh -c "$pull_stream_sh" dotnetprof PATH OFFSET +N READER ENC
+ *
+ * (src/pod/pull_stream.sh: READER cat, `tail -c +N` or `dd ... skip=OFFSET iflag=skip_bytes`; ENC raw,
+ * base64, gzip or gzip64.) The bytes are decoded as they come (base64.h; gzip through the local
+ * `gzip -dc`, gunzip.h) and handed to the caller's sink. Memory: three PULL_BUF_SIZE buffers.
+ * A stream that sends nothing for PULL_IDLE_MS is cut (a stuck exec), so the caller can resume it.
+ */
+#ifndef DOTNETPROF_PULLSTREAM_H
+#define DOTNETPROF_PULLSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pullplan.h"
+
+struct kube;
+struct target_pod;
+
+#define PULL_BUF_SIZE 65536
+/* No byte from the stream for this long: the exec is stuck; it is killed and can be resumed. */
+#define PULL_IDLE_MS 60000
+
+struct pull_stream_args {
+	const char *remote_path;
+	uint64_t offset;             /* the first byte wanted */
+	enum pull_seek seek;         /* how the pod starts at a non-zero offset (pull_choose_seek) */
+	enum pull_encoding encoding;
+	int gzip;                    /* compressed in the pod (gzip -1), decompressed here */
+};
+
+/*
+ * Where the decoded bytes go. Each callback returns 0 to go on, 1 to stop this stream where it is
+ * (the caller resumes from there, e.g. compressed), or -DPX_* for a failure it reported.
+ */
+struct pull_stream_sink {
+	void *ctx;
+	int (*data)(void *ctx, const unsigned char *buf, size_t n, long long now_ms);
+	/* optional: an fd to watch alongside the stream (-1: none now), and its handler */
+	int (*watch_fd)(void *ctx);
+	int (*watch)(void *ctx);
+};
+
+enum pull_stream_end {
+	PULL_STREAM_DONE = 0,  /* kubectl and the decoder ended cleanly (maybe short of the end) */
+	PULL_STREAM_STOPPED,   /* a callback asked to stop */
+	PULL_STREAM_BROKEN,    /* cut, failed, stuck or undecodable: resume; `why` says what broke */
+	PULL_STREAM_FATAL,     /* reported: a callback failed, or kubectl cannot exec (RBAC, gone...) */
+};
+
+/* Run one stream exec to its end. On PULL_STREAM_FATAL, *rc is the failure's -DPX_* (else 0). */
+enum pull_stream_end pull_stream_run(struct kube *k, const struct target_pod *pod,
+				     const struct pull_stream_args *a,
+				     const struct pull_stream_sink *sink, char *why, size_t whysize,
+				     int *rc);
+
+#endif
