@@ -143,7 +143,7 @@ struct diagrun_errfilter {
 	int ours;         /* the held line is a record of ours (dropped, however long) */
 	int started;      /* "start" was seen */
 	size_t start_off; /* where in the output of the feed that saw "start" it was */
-	int exit_code;    /* N of kubectl's line; -1 none */
+	int remote_status; /* N of kubectl's "command terminated with exit code N"; -1 none */
 	char fail[512];   /* WHY of a "fail" record (unescaped, maybe truncated); "" none */
 };
 

@@ -76,7 +76,7 @@ void diagrun_errfilter_init(struct diagrun_errfilter *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->holding = 1;
-	f->exit_code = -1;
+	f->remote_status = -1;
 }
 
 /* May the held bytes still become a marker line? Sets f->ours for a record of ours. */
@@ -121,11 +121,11 @@ static int take_marker(struct diagrun_errfilter *f, size_t o)
 		return 1;
 	}
 	if (f->held_len > KEXIT_LEN && may_be_marker(f)) {
-		f->exit_code = 0;
+		f->remote_status = 0;
 		for (size_t i = KEXIT_LEN; i < f->held_len; i++)
-			f->exit_code = f->exit_code * 10 + (f->held[i] - '0');
-		if (f->exit_code > 255)
-			f->exit_code = 255;
+			f->remote_status = f->remote_status * 10 + (f->held[i] - '0');
+		if (f->remote_status > 255)
+			f->remote_status = 255;
 		return 1;
 	}
 	return 0;
@@ -498,14 +498,14 @@ static int verdict(struct run *x)
 		log_error("%s: out of memory for its output", what);
 		return -DPX_ERROR;
 	}
-	if (x->ef.started || (tty && (x->c.p.status == 0 || x->ef.exit_code >= 0) &&
+	if (x->ef.started || (tty && (x->c.p.status == 0 || x->ef.remote_status >= 0) &&
 			      kube_classify(r->err_tail, why, sizeof(why), NULL, 0, NULL, 0) != KERR_NOSHELL)) {
 		if (tty)
 			display(x, r->err_tail, x->tail_len); /* kubectl's own words */
 		if (x->stage >= 3)
 			r->status = -1;
-		else if (x->ef.exit_code >= 0)
-			r->status = x->ef.exit_code;
+		else if (x->ef.remote_status >= 0)
+			r->status = x->ef.remote_status;
 		else
 			r->status = x->c.p.status; /* kubectl passes the remote status through */
 		return 0;

@@ -33,7 +33,7 @@ static void test_cases(void **state)
 {
 	static const struct {
 		const char *in, *shown;
-		int exit_code, started;
+		int remote_status, started;
 		const char *fail;
 	} cases[] = {
 		{ "", "", -1, 0, "" },
@@ -75,7 +75,7 @@ static void test_cases(void **state)
 			run_filter(&f, cases[i].in, chunk, out);
 			if (strcmp(out, cases[i].shown))
 				fail_msg("case %zu chunk %zu: shown \"%s\"", i, chunk, out);
-			assert_int_equal(f.exit_code, cases[i].exit_code);
+			assert_int_equal(f.remote_status, cases[i].remote_status);
 			assert_int_equal(f.started, cases[i].started);
 			assert_string_equal(f.fail, cases[i].fail);
 		}
