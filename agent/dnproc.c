@@ -23,6 +23,7 @@
 #include "util.h"
 
 #define SOCK_PREFIX "dotnet-diagnostic-"
+#define SUN_PATH_LEN 108 /* sizeof(((struct sockaddr_un *)0)->sun_path) on Linux */
 
 /* Parse /proc/PID/stat: comm and the start time (field 22). */
 static int load_stat(struct dnproc *t)
@@ -133,8 +134,11 @@ static void load_environ(struct dnproc *t)
 				continue;
 			/* the runtime joins TMPDIR and the name with one '/' */
 			len = strlen(t->tmpdir);
-			while (len > 1 && t->tmpdir[len - 1] == '/')
+			t->tmpdir_slashes = 0;
+			while (len > 1 && t->tmpdir[len - 1] == '/') {
 				t->tmpdir[--len] = '\0';
+				t->tmpdir_slashes++;
+			}
 		} else if ((strncmp(p, "DOTNET_EnableDiagnostics=", 25) == 0 && env_is_zero(p + 25)) ||
 			   (strncmp(p, "COMPlus_EnableDiagnostics=", 26) == 0 && env_is_zero(p + 26)) ||
 			   (strncmp(p, "DOTNET_EnableDiagnostics_IPC=", 29) == 0 && env_is_zero(p + 29))) {
@@ -175,9 +179,22 @@ static int cand_cmp(const void *a, const void *b)
 }
 
 /*
- * Collect the entries of dirfd whose name is `want` or a prefix of it no shorter than SOCK_PREFIX
- * (the runtime cut it), that are sockets owned by t->uid. Sets *uid_seen when one of another owner
- * was there. Returns the number found (at most max).
+ * Could `len` be the length of a name the runtime cut? It formats TMPDIR, '/' and the name into
+ * sun_path (108 bytes with the NUL), so a cut name fills the path to 107 characters exactly; with
+ * or without the slashes we stripped from TMPDIR's end (its code may keep them).
+ */
+static int cut_length(const struct dnproc *t, size_t len)
+{
+	size_t dir = strlen(t->tmpdir);
+
+	return dir + 1 + len == SUN_PATH_LEN - 1 ||
+	       (t->tmpdir_slashes > 0 && dir + t->tmpdir_slashes + len == SUN_PATH_LEN - 1);
+}
+
+/*
+ * Collect the entries of dirfd whose name is `want`, or the prefix of it the runtime would have
+ * cut it to, that are sockets owned by t->uid. Sets *uid_seen when one of another owner was there.
+ * Returns the number found (at most max).
  */
 static size_t collect(struct dnproc *t, int dirfd, const char *want, struct cand *c, size_t max,
 		      int *uid_seen)
@@ -197,7 +214,8 @@ static size_t collect(struct dnproc *t, int dirfd, const char *want, struct cand
 	while ((de = readdir(d)) != NULL && n < max) {
 		size_t len = strlen(de->d_name);
 
-		if (len < sizeof(SOCK_PREFIX) - 1 || len > wlen || strncmp(de->d_name, want, len) != 0)
+		if (len == 0 || len > wlen || strncmp(de->d_name, want, len) != 0 ||
+		    (len < wlen && !cut_length(t, len)))
 			continue;
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(st.st_mode))
 			continue;

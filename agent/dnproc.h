@@ -4,9 +4,10 @@
  * For a pid: its pid in its own namespace (NSpid), start-time key (/proc/PID/stat field 22), uid
  * and gid, TMPDIR (/proc/PID/environ, default /tmp), and the socket
  * TMPDIR/dotnet-diagnostic-NSPID-KEY-socket, reached as /proc/PID/root/TMPDIR/... and accepted only
- * when it is a socket owned by the process's effective uid. A name the runtime cut to sun_path's
- * 108 bytes is matched as a prefix of the full one; of several candidates (stale sockets of an
- * earlier process with the same pid), the first one that accepts a connection wins.
+ * when it is a socket owned by the process's effective uid. A long TMPDIR makes the runtime cut the
+ * name so that the path fits sun_path's 108 bytes (TMPDIR/NAME is then 107 characters): that
+ * prefix of the full name is matched too. Of several candidates (stale sockets of an earlier
+ * process with the same pid), the first one that accepts a connection wins.
  */
 #ifndef DOTNETPROF_AGENT_DNPROC_H
 #define DOTNETPROF_AGENT_DNPROC_H
@@ -37,6 +38,7 @@ struct dnproc {
 	gid_t gid;
 	char comm[32];
 	char tmpdir[PATH_MAX];      /* the app's TMPDIR as it sees it, without a trailing '/' */
+	size_t tmpdir_slashes;      /* how many trailing '/' TMPDIR had */
 	int environ_read;           /* 1 when /proc/PID/environ could be read */
 	int diag_disabled;          /* DOTNET_EnableDiagnostics=0 (or COMPlus_, or _IPC=0) */
 	int dirfd;                  /* the socket's directory, open; -1 */

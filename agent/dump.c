@@ -64,9 +64,9 @@ static int request(const struct dnproc *t, const char *app_path, uint32_t type, 
 			return rec_error(AGENT_EX_USAGE, AGENT_ERR_USAGE, t->pid, 0, NULL,
 					 "cannot encode the dump path \"%s\": %s", app_path, strerror(errno));
 		if (conn_request(t->dirfd, t->sockname, req, (size_t)len, rep, deadline, NULL) < 0)
-			return rec_error(AGENT_EX_FAIL, errno == ETIMEDOUT ? AGENT_ERR_TIMEOUT : AGENT_ERR_CONNECT,
-					 t->pid, 0, errno == ETIMEDOUT ? "a larger --timeout waits longer" : NULL,
-					 "no answer to the dump request: %s", strerror(errno));
+			return rec_conn_error(t->pid, errno, errno == ETIMEDOUT ?
+					      "no answer to the dump request (a larger --timeout waits longer)" :
+					      "the dump request failed");
 		*command = cmds[i].name;
 		if (rep->r.ok || rep->r.hresult != IPC_E_UNKNOWN_COMMAND)
 			return 0;

@@ -183,7 +183,7 @@ int ipc_req_collect(unsigned char *buf, size_t cap, const struct ipc_collect *c)
 	struct ipc_msg m;
 	size_t i;
 
-	if (c->command < IPC_EP_COLLECT_TRACING2 || c->command > IPC_EP_COLLECT_TRACING4) {
+	if (c->command < IPC_EP_COLLECT_TRACING || c->command > IPC_EP_COLLECT_TRACING4) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -192,7 +192,7 @@ int ipc_req_collect(unsigned char *buf, size_t cap, const struct ipc_collect *c)
 	ipc_put_u32(&m, 1); /* format: NetTrace */
 	if (c->command == IPC_EP_COLLECT_TRACING4)
 		ipc_put_u64(&m, c->rundown_keyword);
-	else
+	else if (c->command != IPC_EP_COLLECT_TRACING)
 		ipc_put_u8(&m, c->rundown_keyword != 0);
 	if (c->command >= IPC_EP_COLLECT_TRACING3)
 		ipc_put_u8(&m, c->stackwalk != 0);

@@ -88,9 +88,10 @@ struct ipc_provider {
 
 /* An EventPipe session request. */
 struct ipc_collect {
-	uint8_t command;            /* IPC_EP_COLLECT_TRACING2..4 */
+	uint8_t command;            /* IPC_EP_COLLECT_TRACING..4 */
 	uint32_t buffer_mb;
-	uint64_t rundown_keyword;   /* 0: no rundown; CollectTracing2/3 send it as a bool */
+	uint64_t rundown_keyword;   /* 0: no rundown; CollectTracing2/3 send it as a bool, the
+				     * first CollectTracing always has one */
 	int stackwalk;              /* CollectTracing3/4 only */
 	const struct ipc_provider *providers;
 	size_t nproviders;

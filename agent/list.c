@@ -74,15 +74,17 @@ static void print_proc(const struct dnproc *t)
 	const char *command = NULL;
 	char sock[PATH_MAX + 130], msg[256];
 	uint32_t hr = 0;
-	int have = 0;
+	int have = 0, conn_errno = 0;
 
 	memset(&pi, 0, sizeof(pi));
 	msg[0] = '\0';
 	if (t->status == DNPROC_OK) {
 		have = list_process_info(t, &pi, &command, &hr) == 0;
-		if (!have)
+		if (!have) {
+			conn_errno = errno;
 			snprintf(msg, sizeof(msg), "ProcessInfo failed: %s", hr ? "the runtime refused it" :
 				 strerror(errno));
+		}
 	}
 	rec_begin(stdout, AGENT_REC_PROC);
 	rec_i64(stdout, "pid", t->pid);
@@ -105,8 +107,10 @@ static void print_proc(const struct dnproc *t)
 		rec_str(stdout, "runtime", pi.runtime_version);
 		rec_str(stdout, "rid", pi.rid);
 	} else {
-		rec_str(stdout, "error", t->status == DNPROC_OK ?
-				(hr ? AGENT_ERR_RUNTIME : AGENT_ERR_PROTOCOL) : status_code(t->status));
+		rec_str(stdout, "error", t->status != DNPROC_OK ? status_code(t->status) :
+				hr ? AGENT_ERR_RUNTIME :
+				conn_errno == EACCES || conn_errno == EPERM ? AGENT_ERR_PERMISSION :
+				conn_errno == EBADMSG ? AGENT_ERR_PROTOCOL : AGENT_ERR_CONNECT);
 		if (hr) {
 			rec_hex(stdout, "hresult", hr);
 			rec_str(stdout, "hresult_name", ipc_hresult_name(hr));

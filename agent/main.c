@@ -164,8 +164,14 @@ static int target_error(const struct dnproc *t)
 				 "remove DOTNET_EnableDiagnostics=0 from the app's environment and restart it",
 				 "process %ld has its diagnostics disabled", (long)t->pid);
 	case DNPROC_NO_SOCKET:
-		return rec_error(AGENT_EX_NOTFOUND, AGENT_ERR_NO_SOCKET, t->pid, 0,
-				 "is it a .NET process? the runtime creates its socket in its TMPDIR",
+		/* sun_path holds 108 bytes: a TMPDIR near that leaves no room for the socket's name */
+		if (strlen(t->tmpdir) > 90)
+			snprintf(hint, sizeof(hint), "the app's TMPDIR is %zu characters long: too long for "
+				 "a socket path (108 bytes); give it a shorter one", strlen(t->tmpdir));
+		else
+			snprintf(hint, sizeof(hint), "is it a .NET process? the runtime creates its socket "
+				 "in its TMPDIR");
+		return rec_error(AGENT_EX_NOTFOUND, AGENT_ERR_NO_SOCKET, t->pid, 0, hint,
 				 "process %ld has no diagnostics socket in %s", (long)t->pid, t->tmpdir);
 	case DNPROC_PERMISSION:
 		snprintf(hint, sizeof(hint), "run the agent as the app's user (uid %lu) or as root",

@@ -531,6 +531,31 @@ int providers_stack(struct provider_set *ps)
 		      sampled[0].level, NULL);
 }
 
+void providers_collect(const struct provider_set *ps, uint32_t buffer_mb, struct ipc_collect *c)
+{
+	c->command = ps->rundown_keyword != 0 && ps->rundown_keyword != IPC_DEFAULT_RUNDOWN_KEYWORD ?
+			     IPC_EP_COLLECT_TRACING4 : IPC_EP_COLLECT_TRACING2;
+	c->buffer_mb = buffer_mb;
+	c->rundown_keyword = ps->rundown_keyword;
+	c->stackwalk = 1;
+	c->providers = ps->v;
+	c->nproviders = ps->n;
+}
+
+int providers_fallback(const struct provider_set *ps, struct ipc_collect *c)
+{
+	if (c->command == IPC_EP_COLLECT_TRACING4 && ps->retry != RETRY_NONE) {
+		c->command = IPC_EP_COLLECT_TRACING2;
+		c->rundown_keyword = ps->retry == RETRY_KEEP_RUNDOWN ? IPC_DEFAULT_RUNDOWN_KEYWORD : 0;
+		return 0;
+	}
+	if (c->command == IPC_EP_COLLECT_TRACING2 && c->rundown_keyword != 0) {
+		c->command = IPC_EP_COLLECT_TRACING; /* .NET Core 3.0: always a rundown */
+		return 0;
+	}
+	return -1;
+}
+
 void providers_release(struct provider_set *ps)
 {
 	size_t i;

@@ -47,6 +47,20 @@ int providers_build(struct provider_set *ps, const struct provider_opts *o, char
 /* The providers of dotnet-stack: the sample profiler alone. Returns 0, or -1 (ENOMEM). */
 int providers_stack(struct provider_set *ps);
 
+/*
+ * The session request for ps, as dotnet-trace sends it: CollectTracing4 when the rundown keyword is
+ * neither the default nor 0, else CollectTracing2; stack walks on. c points into ps.
+ */
+void providers_collect(const struct provider_set *ps, uint32_t buffer_mb, struct ipc_collect *c);
+
+/*
+ * The request to send after the runtime answered `c` with "unknown command" (c changed in place):
+ * CollectTracing4 -> CollectTracing2 with or without rundown (the profile's choice; RETRY_NONE:
+ * no retry), CollectTracing2 -> CollectTracing (always with rundown). Returns 0, or -1 when
+ * there is nothing older to try.
+ */
+int providers_fallback(const struct provider_set *ps, struct ipc_collect *c);
+
 /* Free what ps holds. */
 void providers_release(struct provider_set *ps);
 

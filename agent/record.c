@@ -4,8 +4,11 @@
  */
 #include "record.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <string.h>
 
+#include "agentcli.h"
 #include "ipc.h"
 
 void rec_begin(FILE *f, const char *type)
@@ -67,7 +70,7 @@ int rec_error(int status, const char *code, long pid, uint32_t hresult, const ch
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap); /* a cut message still says what failed */
 	va_end(ap);
-	rec_begin(stderr, "error");
+	rec_begin(stderr, AGENT_REC_ERROR);
 	rec_str(stderr, "code", code);
 	if (pid > 0)
 		rec_i64(stderr, "pid", pid);
@@ -79,4 +82,18 @@ int rec_error(int status, const char *code, long pid, uint32_t hresult, const ch
 	rec_str(stderr, "hint", hint);
 	(void)rec_end(stderr);
 	return status;
+}
+
+int rec_conn_error(long pid, int err, const char *what)
+{
+	if (err == EACCES || err == EPERM)
+		return rec_error(AGENT_EX_PERMISSION, AGENT_ERR_PERMISSION, pid, 0,
+				 "run the agent as the app's user or as root", "%s: %s", what, strerror(err));
+	if (err == ETIMEDOUT)
+		return rec_error(AGENT_EX_FAIL, AGENT_ERR_TIMEOUT, pid, 0, NULL, "%s: %s", what,
+				 strerror(err));
+	return rec_error(AGENT_EX_FAIL, AGENT_ERR_CONNECT, pid, 0,
+			 err == ECONNREFUSED || err == ENOENT || err == ECONNRESET ?
+				 "has the process exited?" : NULL,
+			 "%s: %s", what, strerror(err));
 }

@@ -29,4 +29,11 @@ int rec_error(int status, const char *code, long pid, uint32_t hresult, const ch
 #endif
 	;
 
+/*
+ * An `error` record for a failed connection or request to a runtime (errno `err`): permission
+ * (EACCES, EPERM), timeout (ETIMEDOUT) or connect, with the matching exit status, which it returns.
+ * `what` says what failed ("cannot start a session in PATH").
+ */
+int rec_conn_error(long pid, int err, const char *what);
+
 #endif

@@ -91,40 +91,49 @@ struct run {
 	struct digest sha;
 };
 
-/* Start the session: CollectTracing4 when a special rundown keyword needs it, else 2. */
+/* The name of a CollectTracing command. */
+static const char *collect_name(uint8_t command)
+{
+	switch (command) {
+	case IPC_EP_COLLECT_TRACING:
+		return "CollectTracing";
+	case IPC_EP_COLLECT_TRACING2:
+		return "CollectTracing2";
+	case IPC_EP_COLLECT_TRACING3:
+		return "CollectTracing3";
+	default:
+		return "CollectTracing4";
+	}
+}
+
+/* Start the session, falling back to older commands as the runtime asks. */
 static int start_session(struct run *r, struct conn_reply *rep)
 {
 	const struct provider_set *ps = r->o->ps;
-	struct ipc_collect c = { IPC_EP_COLLECT_TRACING2, r->o->buffer_mb, ps->rundown_keyword, 1,
-				 ps->v, ps->n };
+	struct ipc_collect c;
 	unsigned char req[IPC_MAX_MESSAGE];
-	int len, attempt;
+	int len;
 
-	if (ps->rundown_keyword != 0 && ps->rundown_keyword != IPC_DEFAULT_RUNDOWN_KEYWORD)
-		c.command = IPC_EP_COLLECT_TRACING4;
-	for (attempt = 0; attempt < 2; attempt++) {
+	providers_collect(ps, r->o->buffer_mb, &c);
+	for (;;) {
 		if ((len = ipc_req_collect(req, sizeof(req), &c)) < 0)
 			return rec_error(AGENT_EX_USAGE, AGENT_ERR_USAGE, r->t->pid, 0, NULL,
 					 "cannot encode the session request: %s", strerror(errno));
 		if (conn_request(r->t->dirfd, r->t->sockname, req, (size_t)len, rep,
-				 conn_now_ms() + REPLY_TIMEOUT_MS, &r->stream) < 0)
-			return rec_error(errno == ETIMEDOUT ? AGENT_EX_FAIL : AGENT_EX_FAIL,
-					 errno == ETIMEDOUT ? AGENT_ERR_TIMEOUT : AGENT_ERR_CONNECT,
-					 r->t->pid, 0, NULL, "cannot start a session in %s/%s: %s",
-					 r->t->dir, r->t->sockname, strerror(errno));
+				 conn_now_ms() + REPLY_TIMEOUT_MS, &r->stream) < 0) {
+			char what[PATH_MAX + 160];
+
+			snprintf(what, sizeof(what), "cannot start a session in %s/%s", r->t->dir,
+				 r->t->sockname);
+			return rec_conn_error(r->t->pid, errno, what);
+		}
 		if (rep->r.ok)
 			break;
 		close(r->stream);
 		r->stream = -1;
-		/* as dotnet-trace: an older runtime gets CollectTracing2 with or without rundown */
-		if (c.command == IPC_EP_COLLECT_TRACING4 && rep->r.hresult == IPC_E_UNKNOWN_COMMAND &&
-		    ps->retry != RETRY_NONE) {
-			c.command = IPC_EP_COLLECT_TRACING2;
-			c.rundown_keyword = ps->retry == RETRY_KEEP_RUNDOWN ? IPC_DEFAULT_RUNDOWN_KEYWORD : 0;
-			continue;
-		}
-		return rec_error(AGENT_EX_RUNTIME, AGENT_ERR_RUNTIME, r->t->pid, rep->r.hresult, NULL,
-				 "the runtime refused the tracing session");
+		if (rep->r.hresult != IPC_E_UNKNOWN_COMMAND || providers_fallback(ps, &c) < 0)
+			return rec_error(AGENT_EX_RUNTIME, AGENT_ERR_RUNTIME, r->t->pid, rep->r.hresult,
+					 NULL, "the runtime refused the tracing session");
 	}
 	if (ipc_parse_session(&rep->r, &r->session) < 0) {
 		close(r->stream);
@@ -132,7 +141,7 @@ static int start_session(struct run *r, struct conn_reply *rep)
 		return rec_error(AGENT_EX_FAIL, AGENT_ERR_PROTOCOL, r->t->pid, 0, NULL,
 				 "the runtime's answer to the session request has no session id");
 	}
-	r->command = c.command == IPC_EP_COLLECT_TRACING4 ? "CollectTracing4" : "CollectTracing2";
+	r->command = collect_name(c.command);
 	{
 		char provs[4096];
 
