@@ -86,17 +86,17 @@ static int load_status(struct dnproc *t)
 		goto bad;
 	t->gid = (gid_t)e;
 	t->nspid = t->pid;
+	/* "NSpid:\t4242\t1\n": the pid in each namespace, outermost first; the runtime sees the last */
 	if ((v = status_field(buf, "NSpid")) != NULL) {
-		const char *end = strchr(v, '\n');
-		const char *last = v;
-		const char *q;
+		const char *end = strchr(v, '\n'), *last = NULL, *q;
+		unsigned long long nspid;
 
-		if (end == NULL)
-			end = v + strlen(v);
-		for (q = v; q < end; q++)
-			if (isdigit((unsigned char)*q) && (q == v || !isdigit((unsigned char)q[-1])))
+		for (q = v; end != NULL && q < end; q++)
+			if (isdigit((unsigned char)*q) && !isdigit((unsigned char)q[-1]))
 				last = q;
-		t->nspid = strtol(last, NULL, 10);
+		if (last != NULL && util_parse_ull(last, &nspid, '\n') == 0 && nspid > 0 &&
+		    nspid <= 0x7fffffff)
+			t->nspid = (long)nspid;
 	}
 	return 0;
 bad:
