@@ -66,7 +66,8 @@ int trace_stdin_watchable(void)
 
 	if (fstat(0, &st) < 0)
 		return 0;
-	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || isatty(0);
+	/* not a terminal: reading one from the background would stop us (SIGTTIN) */
+	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
 }
 
 /* The state of one streamed session. */

@@ -24,7 +24,7 @@ struct trace_opts {
 /* Install the SIGINT/SIGTERM/SIGHUP handlers (and ignore SIGPIPE). Returns 0, or -1 with errno. */
 int trace_signals_init(void);
 
-/* Is stdin worth watching for EOF? (a pipe, a socket or a terminal) */
+/* Is stdin worth watching for EOF? (a pipe or a socket) */
 int trace_stdin_watchable(void);
 
 /* Run the session against t (its socket found). Returns an AGENT_EX_* exit status. */

@@ -32,8 +32,12 @@
  *       names) comes last. A second signal while draining abandons the drain. When stdout is gone
  *       the session is still stopped (and the rest of the stream read and dropped), so no session
  *       is left running in the app.
- *       --stdin watch (the default) watches stdin for EOF when it is a pipe, a socket or a terminal;
- *       /dev/null, a regular file or a closed stdin are never watched. --stdin ignore never watches.
+ *       --stdin watch (the default) watches stdin for EOF when it is a pipe or a socket (what
+ *       `kubectl exec -i` gives): the plugin closing its end, or kubectl dying, stops the trace
+ *       cleanly. /dev/null, a terminal, a regular file or a closed stdin are never watched. A
+ *       caller that runs the agent with a stdin that is a pipe it does not keep open must pass
+ *       --stdin ignore (else the trace stops at once, reason stdin-eof). Bytes read on stdin are
+ *       ignored.
  *       --drain-timeout (default 120s) bounds the wait for the stream's end after StopTracing.
  *       Its records go to stderr: `trace-start` once the runtime accepted the session, `trace-end`
  *       last (the trailer).
@@ -82,11 +86,12 @@
  *   trace-start  pid, session (decimal), command (CollectTracing2 / CollectTracing4), providers
  *           (what was enabled, in --providers syntax), rundown (the rundown keyword, 0x hex; 0 none)
  *   trace-end    bytes (of the stream written to stdout), sha256 (lowercase hex of exactly those
- *           bytes), complete (1: the stream ended after StopTracing or by the runtime, so rundown
- *           is in it; 0: cut short), reason (duration / signal / stdin-eof / stdout-closed / ended:
- *           the runtime ended it / error), stopped (1 when the runtime acknowledged StopTracing or
- *           ended the session itself), stdout (ok / closed), elapsed_ms, first_byte_ms (from the
- *           agent's start to the first nettrace byte)
+ *           bytes), complete (1: the runtime acknowledged StopTracing and the stream then reached
+ *           its end, so the rundown is in it; 0: anything else), reason (what ended it: duration /
+ *           signal / stdin-eof / stdout-closed / ended: the runtime closed the stream first /
+ *           error: reading it failed), stopped (1 when the runtime acknowledged StopTracing),
+ *           stdout (ok / closed), elapsed_ms (from the session's start), first_byte_ms (from the
+ *           agent's start to the first nettrace byte; -1: none)
  *   dump    pid, path (as the agent sees it: /proc/PID/root/...), app_path (as the app sees it),
  *           size (bytes), type (full/heap/mini/triage), command (GenerateCoreDump3/2/..), elf (1 when
  *           it is an ELF core: e_type 4)
