@@ -326,7 +326,16 @@ err_check "unknown profile: exit 2" 2 usage "$agent" trace --pid "$fd_pid" --pro
 err_check "bad dump type: exit 2" 2 usage "$agent" dump --pid "$fd_pid" --type huge
 err_check "dump path the app cannot write: exit 5, the runtime's HRESULT" 5 runtime \
 	"$agent" dump --pid "$nr_pid" --type mini --output /proc/dotnetprof-cannot-write-here
-check "runtime errors name the HRESULT" grep -q "hresult=0x" "$work/e.err"
+check "runtime errors name the HRESULT and carry createdump's message" \
+	grep -q "hresult=0x80004005	hresult_name=E_FAIL	message=.*createdump" "$work/e.err"
+# a socket of the right name that another user owns is refused (it is not the app's)
+sock=$(ls -d /tmp/dotnet-diagnostic-"$nr_pid"-*-socket)
+mv "$sock" "$sock.away"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
+err_check "a socket owned by another uid: exit 4, uid-mismatch" 4 uid-mismatch \
+	"$agent" trace --pid "$nr_pid" --duration 1s
+rm -f "$sock"
+mv "$sock.away" "$sock"
 
 # ---- the debug container's view: an empty root with only the agent and /proc --------------------
 mkdir -p "$work/root/proc"
