@@ -191,12 +191,26 @@ static int cut_length(const struct dnproc *t, size_t len)
 	       (t->tmpdir_slashes > 0 && dir + t->tmpdir_slashes + len == SUN_PATH_LEN - 1);
 }
 
+/* Is name "dotnet-diagnostic-" NSPID "-" DIGITS "-socket" (any start-time key)? */
+static int any_key_name(const struct dnproc *t, const char *name)
+{
+	char prefix[64];
+	const char *p;
+	size_t n = (size_t)snprintf(prefix, sizeof(prefix), SOCK_PREFIX "%ld-", t->nspid);
+
+	if (n >= sizeof(prefix) || strncmp(name, prefix, n) != 0)
+		return 0;
+	for (p = name + n; *p >= '0' && *p <= '9'; p++)
+		;
+	return p > name + n && strcmp(p, "-socket") == 0;
+}
+
 /*
  * Collect the entries of dirfd whose name is `want`, or the prefix of it the runtime would have
- * cut it to, that are sockets owned by t->uid. Sets *uid_seen when one of another owner was there.
- * Returns the number found (at most max).
+ * cut it to (or, with any_key, the process's name with any key), that are sockets owned by t->uid.
+ * Sets *uid_seen when one of another owner was there. Returns the number found (at most max).
  */
-static size_t collect(struct dnproc *t, int dirfd, const char *want, struct cand *c, size_t max,
+static size_t collect(struct dnproc *t, const char *want, int any_key, struct cand *c, size_t max,
 		      int *uid_seen)
 {
 	DIR *d;
@@ -205,7 +219,7 @@ static size_t collect(struct dnproc *t, int dirfd, const char *want, struct cand
 	size_t n = 0, wlen = strlen(want);
 	int fd;
 
-	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if ((fd = openat(t->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return 0;
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
@@ -214,10 +228,11 @@ static size_t collect(struct dnproc *t, int dirfd, const char *want, struct cand
 	while ((de = readdir(d)) != NULL && n < max) {
 		size_t len = strlen(de->d_name);
 
-		if (len == 0 || len > wlen || strncmp(de->d_name, want, len) != 0 ||
-		    (len < wlen && !cut_length(t, len)))
+		if (any_key ? !any_key_name(t, de->d_name) :
+			      len == 0 || len > wlen || strncmp(de->d_name, want, len) != 0 ||
+				      (len < wlen && !cut_length(t, len)))
 			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(st.st_mode))
+		if (fstatat(t->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(st.st_mode))
 			continue;
 		if (st.st_uid != t->uid) {
 			*uid_seen = 1;
@@ -231,6 +246,35 @@ static size_t collect(struct dnproc *t, int dirfd, const char *want, struct cand
 	closedir(d);
 	qsort(c, n, sizeof(*c), cand_cmp);
 	return n;
+}
+
+/*
+ * Take the first of the n candidates that accepts a connection (a lone one untested unless
+ * `test_all`); with `only_one`, none unless exactly one does. Returns its index, or -1.
+ */
+static int pick(struct dnproc *t, const struct cand *c, size_t n, int test_all, int only_one)
+{
+	size_t i;
+	int found = -1;
+
+	for (i = 0; i < n; i++) {
+		if (n > 1 || test_all) {
+			int fd = conn_open(t->dirfd, c[i].name);
+
+			if (fd < 0) {
+				t->status = DNPROC_REFUSED;
+				t->err = errno;
+				continue;
+			}
+			close(fd);
+		}
+		if (found >= 0)
+			return -1; /* a second live one: which is ours? */
+		found = (int)i;
+		if (!only_one)
+			break;
+	}
+	return found;
 }
 
 /* Take the target's uid and gid: a root agent without CAP_SYS_PTRACE then passes /proc checks. */
@@ -291,10 +335,11 @@ int dnproc_find_socket(struct dnproc *t, int may_switch)
 {
 	char want[128];
 	struct cand c[8];
-	size_t n, i;
-	int uid_seen = 0, n2;
+	size_t n;
+	int uid_seen = 0, n2, i;
 
 	dnproc_release(t);
+	t->truncated = t->other_key = 0;
 	n2 = snprintf(want, sizeof(want), SOCK_PREFIX "%ld-%llu-socket", t->nspid, t->key);
 	if (n2 < 0 || (size_t)n2 >= sizeof(want))
 		return -1;
@@ -304,23 +349,20 @@ int dnproc_find_socket(struct dnproc *t, int may_switch)
 			    t->diag_disabled ? DNPROC_DISABLED : DNPROC_NO_SOCKET;
 		return -1;
 	}
-	n = collect(t, t->dirfd, want, c, sizeof(c) / sizeof(c[0]), &uid_seen);
+	n = collect(t, want, 0, c, sizeof(c) / sizeof(c[0]), &uid_seen);
 	t->status = uid_seen ? DNPROC_UID : t->diag_disabled ? DNPROC_DISABLED : DNPROC_NO_SOCKET;
-	for (i = 0; i < n; i++) {
-		/* one candidate needs no test; of several, the live one answers a connect */
-		if (n > 1) {
-			int fd = conn_open(t->dirfd, c[i].name);
-
-			if (fd < 0) {
-				t->status = DNPROC_REFUSED;
-				t->err = errno;
-				continue;
-			}
-			close(fd);
-		}
-		if (util_copy(t->sockname, sizeof(t->sockname), c[i].name) < 0)
-			continue;
-		t->truncated = !c[i].exact;
+	if ((i = pick(t, c, n, 0, 0)) < 0 && n == 0) {
+		/*
+		 * No socket with the start time we read: under qemu-user the runtime reads a
+		 * /proc/self/stat that qemu made up, with another start time. The process's own
+		 * pid with any key will do, when exactly one such socket is alive.
+		 */
+		n = collect(t, want, 1, c, sizeof(c) / sizeof(c[0]), &uid_seen);
+		i = pick(t, c, n, 1, 1);
+		t->other_key = i >= 0;
+	}
+	if (i >= 0 && util_copy(t->sockname, sizeof(t->sockname), c[i].name) == 0) {
+		t->truncated = !c[i].exact && !t->other_key;
 		t->status = DNPROC_OK;
 		return 0;
 	}

@@ -7,7 +7,9 @@
  * when it is a socket owned by the process's effective uid. A long TMPDIR makes the runtime cut the
  * name so that the path fits sun_path's 108 bytes (TMPDIR/NAME is then 107 characters): that
  * prefix of the full name is matched too. Of several candidates (stale sockets of an earlier
- * process with the same pid), the first one that accepts a connection wins.
+ * process with the same pid), the first one that accepts a connection wins. When none has the key
+ * (qemu-user fakes /proc/self/stat for the runtime, start time included), the one live socket
+ * named with the process's pid and any key is taken.
  */
 #ifndef DOTNETPROF_AGENT_DNPROC_H
 #define DOTNETPROF_AGENT_DNPROC_H
@@ -46,6 +48,7 @@ struct dnproc {
 	char root[32];              /* "/proc/PID/root" when dir is reached through it, else "" */
 	char sockname[128];         /* the socket's file name in dir */
 	int truncated;              /* 1: the runtime cut the name to fit sun_path */
+	int other_key;              /* 1: the name's key is not the start time we read (qemu-user) */
 	enum dnproc_status status;
 	int err;                    /* errno behind DNPROC_PERMISSION / DNPROC_REFUSED */
 };

@@ -74,6 +74,17 @@ static int request(const struct dnproc *t, const char *app_path, uint32_t type, 
 	return 0;
 }
 
+/* What to suggest after createdump failed with message msg (NULL: it said nothing). */
+static const char *failure_hint(const char *msg)
+{
+	if (msg != NULL && strstr(msg, "ptrace") != NULL)
+		return "createdump could not attach to the app: ptrace is not allowed there (a seccomp "
+		       "profile, or an app emulated by qemu-user)";
+	if (msg == NULL || strstr(msg, "output file") != NULL)
+		return "the path must be writable by the app's user, in the app's filesystem";
+	return NULL;
+}
+
 int dump_run(const struct dnproc *t, const struct dump_opts *o)
 {
 	static struct conn_reply rep;
@@ -96,8 +107,7 @@ int dump_run(const struct dnproc *t, const struct dump_opts *o)
 		return rec_error(AGENT_EX_FAIL, AGENT_ERR_PROTOCOL, t->pid, 0, NULL,
 				 "the runtime's answer to the dump request makes no sense");
 	if (!rep.r.ok || hr != 0) {
-		r = rec_error(AGENT_EX_RUNTIME, AGENT_ERR_RUNTIME, t->pid, hr,
-			      "the path must be writable by the app's user, in the app's filesystem",
+		r = rec_error(AGENT_EX_RUNTIME, AGENT_ERR_RUNTIME, t->pid, hr, failure_hint(msg),
 			      "the runtime could not write the dump to %s%s%s", app_path,
 			      msg != NULL ? ": " : "", msg != NULL ? msg : "");
 		free(msg);

@@ -125,7 +125,7 @@ static void test_errors(void **state)
 static void test_escapes_round_trip(void **state)
 {
 	const char *tmpdir = "/tmp/a\tb\nc\\d";
-	char pid[32], *out, *argv_child[] = { "sleep", "30", NULL };
+	char pid[32], *out, prog[] = "sleep", secs[] = "30", *argv_child[] = { prog, secs, NULL };
 	const char *args[] = { "list", "--pid", pid, NULL };
 	struct agentrec r;
 	pid_t child;
