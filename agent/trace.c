@@ -123,10 +123,12 @@ static int start_session(struct run *r, struct conn_reply *rep)
 		if (conn_request(r->t->dirfd, r->t->sockname, req, (size_t)len, rep,
 				 conn_now_ms() + REPLY_TIMEOUT_MS, &r->stream) < 0) {
 			char what[PATH_MAX + 160];
+			int e = errno;
 
-			snprintf(what, sizeof(what), "cannot start a session in %s/%s", r->t->dir,
-				 r->t->sockname);
-			return rec_conn_error(r->t->pid, errno, what);
+			/* a cut message still says what failed */
+			(void)snprintf(what, sizeof(what), "cannot start a session in %s/%s", r->t->dir,
+				       r->t->sockname);
+			return rec_conn_error(r->t->pid, e, what);
 		}
 		if (rep->r.ok)
 			break;

@@ -67,8 +67,10 @@
  *   default /tmp), reached as /proc/PID/root/TMPDIR/..., so the same code works in the app's
  *   container and in a debug container sharing only its PID namespace. NSPID is the pid in the app's
  *   own namespace (/proc/PID/status NSpid), KEY its start time (/proc/PID/stat). A name the runtime
- *   truncated to the 108-byte sun_path limit (a long TMPDIR) is found too. A socket is used only
- *   when it is owned by the process's effective uid. When /proc/PID/root is closed to a root agent
+ *   truncated to the 108-byte sun_path limit (a long TMPDIR) is found too, and so is a socket whose
+ *   KEY is not the start time (a runtime under qemu-user reads a made-up /proc/self/stat) when it
+ *   is the one live socket of that pid. A socket is used only when it is owned by the process's
+ *   effective uid. When /proc/PID/root is closed to a root agent
  *   (no CAP_SYS_PTRACE) it takes the app's uid and gid for that process and tries again.
  *
  * RECORDS
