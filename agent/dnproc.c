@@ -31,7 +31,7 @@ static int load_stat(struct dnproc *t)
 	char path[64], buf[1024], *open_paren, *close_paren, *p;
 	int field;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->pid);
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->pid); /* always fits */
 	if (util_read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
 	/* comm may hold spaces and parentheses: it ends at the last ')' */
@@ -76,7 +76,7 @@ static int load_status(struct dnproc *t)
 	const char *v;
 	unsigned long long r, e;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid);
+	(void)snprintf(path, sizeof(path), "/proc/%d/status", (int)t->pid); /* always fits */
 	if (util_read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
 	if ((v = status_field(buf, "Uid")) == NULL || sscanf(v, "%llu %llu", &r, &e) != 2)
@@ -118,7 +118,7 @@ static void load_environ(struct dnproc *t)
 
 	if (util_copy(t->tmpdir, sizeof(t->tmpdir), "/tmp") < 0)
 		return;
-	snprintf(path, sizeof(path), "/proc/%d/environ", (int)t->pid);
+	(void)snprintf(path, sizeof(path), "/proc/%d/environ", (int)t->pid); /* always fits */
 	if ((buf = malloc(UTIL_ENVIRON_MAX)) == NULL)
 		return;
 	if ((n = util_read_file(path, buf, UTIL_ENVIRON_MAX)) < 0) {
@@ -299,7 +299,7 @@ static int open_dir(struct dnproc *t, int may_switch)
 		return -1;
 	}
 	if ((t->dirfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		snprintf(t->root, sizeof(t->root), "/proc/%d/root", (int)t->pid);
+		(void)snprintf(t->root, sizeof(t->root), "/proc/%d/root", (int)t->pid); /* fits */
 		return 0;
 	}
 	if (errno != EACCES && errno != EPERM)
@@ -379,7 +379,7 @@ int dnproc_looks_dotnet(const struct dnproc *t)
 
 	if (t->diag_disabled || strcmp(t->comm, "dotnet") == 0)
 		return 1;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid);
+	(void)snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid); /* always fits */
 	if ((f = fopen(path, "re")) == NULL)
 		return 0;
 	while (!found && fgets(line, sizeof(line), f) != NULL)

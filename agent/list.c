@@ -82,7 +82,7 @@ static void print_proc(const struct dnproc *t)
 		have = list_process_info(t, &pi, &command, &hr) == 0;
 		if (!have) {
 			conn_errno = errno;
-			snprintf(msg, sizeof(msg), "ProcessInfo failed: %s", hr ? "the runtime refused it" :
+			(void)snprintf(msg, sizeof(msg), "ProcessInfo failed: %s", hr ? "the runtime refused it" :
 				 strerror(errno));
 		}
 	}

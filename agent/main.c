@@ -106,7 +106,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 	int i;
 	size_t k;
 
-	snprintf(want, sizeof(want), " %s ", cmd);
+	(void)snprintf(want, sizeof(want), " %s ", cmd); /* cmd is one of the four: it fits */
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i], *eq = strchr(a, '='), *val = NULL;
 		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
@@ -166,15 +166,15 @@ static int target_error(const struct dnproc *t)
 	case DNPROC_NO_SOCKET:
 		/* sun_path holds 108 bytes: a TMPDIR near that leaves no room for the socket's name */
 		if (strlen(t->tmpdir) > 90)
-			snprintf(hint, sizeof(hint), "the app's TMPDIR is %zu characters long: too long for "
+			(void)snprintf(hint, sizeof(hint), "the app's TMPDIR is %zu characters long: too long for "
 				 "a socket path (108 bytes); give it a shorter one", strlen(t->tmpdir));
 		else
-			snprintf(hint, sizeof(hint), "is it a .NET process? the runtime creates its socket "
+			(void)snprintf(hint, sizeof(hint), "is it a .NET process? the runtime creates its socket "
 				 "in its TMPDIR");
 		return rec_error(AGENT_EX_NOTFOUND, AGENT_ERR_NO_SOCKET, t->pid, 0, hint,
 				 "process %ld has no diagnostics socket in %s", (long)t->pid, t->tmpdir);
 	case DNPROC_PERMISSION:
-		snprintf(hint, sizeof(hint), "run the agent as the app's user (uid %lu) or as root",
+		(void)snprintf(hint, sizeof(hint), "run the agent as the app's user (uid %lu) or as root",
 			 (unsigned long)t->uid);
 		return rec_error(AGENT_EX_PERMISSION, AGENT_ERR_PERMISSION, t->pid, 0, hint,
 				 "cannot reach the diagnostics socket of process %ld: %s", (long)t->pid,
@@ -212,9 +212,18 @@ static int pick_only(pid_t *pid)
 		}
 		*pid = list[i].pid;
 		ok++;
-		if (len < sizeof(pids))
-			len += (size_t)snprintf(pids + len, sizeof(pids) - len, "%s%ld", len ? " " : "",
-						(long)list[i].pid);
+		/* the list of pids is for a person: past its room, "..." says there are more */
+		if (len + 5 < sizeof(pids)) {
+			int w = snprintf(pids + len, sizeof(pids) - len, "%s%ld", len ? " " : "",
+					 (long)list[i].pid);
+
+			if (w < 0 || (size_t)w >= sizeof(pids) - len - 4) {
+				(void)snprintf(pids + len, sizeof(pids) - len, " ...");
+				len = sizeof(pids); /* full */
+			} else {
+				len += (size_t)w;
+			}
+		}
 	}
 	if (ok > 1)
 		st = rec_error(AGENT_EX_NOTFOUND, AGENT_ERR_AMBIGUOUS, 0, 0, "choose one with --pid",
