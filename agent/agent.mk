@@ -11,10 +11,15 @@
 #
 #   make agents             the agents alone
 #   make agent-sizes        their sizes
-# Knobs: AGENT_ARCHES (default: x64 arm64 arm), AGENT_CC_x64, AGENT_CC_arm64, AGENT_CC_arm,
-# AGENT_CFLAGS.
+# Knobs: AGENT_ARCHES (default: x64 arm64 arm; none on macOS), AGENT_CC_x64, AGENT_CC_arm64,
+# AGENT_CC_arm, AGENT_CFLAGS.
 
+# macOS has no Linux cross compilers to speak of: a plugin built there embeds no agent
+ifeq ($(shell uname -s),Darwin)
+AGENT_ARCHES ?=
+else
 AGENT_ARCHES ?= x64 arm64 arm
+endif
 AGENT_CC_x64 ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,gcc)
 AGENT_CC_arm64 ?= aarch64-linux-musl-gcc
 AGENT_CC_arm ?= arm-linux-musleabihf-gcc

@@ -30,7 +30,10 @@ const struct agentbin *agentbin_for_arch(const char *arch);
 size_t agentbin_count(void);
 const struct agentbin *agentbin_at(size_t i);
 
-/* The table scripts/embedbin.sh generates (build/gen/agentbin_data.c); use the functions above. */
+/*
+ * The table scripts/embedbin.sh generates (build/gen/agentbin_data.c), agentbin_table_len entries
+ * and an all-NULL one; use the functions above. A plugin built without agents (macOS) has none.
+ */
 extern const struct agentbin agentbin_table[];
 extern const size_t agentbin_table_len;
 

@@ -1,14 +1,15 @@
 #!/bin/sh
 # embedbin.sh - embed binaries (the dotnetprof-agent builds) in a C source, with their SHA-256.
 #
-# Usage: scripts/embedbin.sh OUTPUT ARCH=FILE...
+# Usage: scripts/embedbin.sh OUTPUT [ARCH=FILE...]
 # Writes OUTPUT defining, for each ARCH (a C identifier suffix: x64, arm64, arm), the array
 # agentbin_ARCH[] with FILE's bytes, and the table `agentbin_table[]` / `agentbin_table_len` of
 # struct agentbin (include/agentbin.h): arch, bytes, size and lowercase hex SHA-256 (sha256sum or
-# openssl). Portable: POSIX sh, od and awk. The output is written to a temporary name and renamed.
+# openssl), then an all-NULL entry (so that no ARCH at all still makes valid C). Portable: POSIX
+# sh, od and awk. The output is written to a temporary name and renamed.
 set -eu
 
-[ $# -ge 2 ] || { echo "usage: $0 OUTPUT ARCH=FILE..." >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 OUTPUT [ARCH=FILE...]" >&2; exit 2; }
 out=$1
 shift
 tmp="$out.tmp.$$"
@@ -42,7 +43,7 @@ sha256() {
 		size=$(wc -c <"$file" | tr -d ' ')
 		printf '\t{ "%s", agentbin_%s, %s, "%s" },\n' "$arch" "$arch" "$size" "$(sha256 "$file")"
 	done
-	printf '};\n\nconst size_t agentbin_table_len = %d;\n' $#
+	printf '\t{ NULL, NULL, 0, NULL },\n};\n\nconst size_t agentbin_table_len = %d;\n' $#
 } >"$tmp"
 mv "$tmp" "$out"
 trap - EXIT
