@@ -15,6 +15,8 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 
+# stdin of our own: an agent watches a pipe for EOF, and whatever ran us may have left one
+exec </dev/null
 top=$(cd "$(dirname "$0")/../.." && pwd)
 agent=$top/build/agent/x64/dotnetprof-agent
 trace_tool=$top/build/nuget-tools/dotnet-trace/dotnet-trace
