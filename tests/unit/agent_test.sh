@@ -295,6 +295,17 @@ check "long TMPDIR: the cut socket name is found" [ "$(field "$r" truncated)" = 
 check "long TMPDIR: the name really is cut" [ "$(basename "$(field "$r" socket)" | grep -c -- '-socket$')" = 0 ]
 "$agent" trace --pid "$lt_pid" --duration 1s >"$work/lt.nettrace" 2>"$work/lt.err"
 verify "long TMPDIR" "$work/lt.nettrace" "$work/lt.err"
+# the app dies mid-trace: the stream ends without StopTracing; incomplete, said so (exit 6)
+"$agent" trace --pid "$lt_pid" >"$work/die.nettrace" 2>"$work/die.err" &
+p=$!
+sleep 1.5
+kill -KILL "$lt_pid"
+wait $p
+rc=$?
+t=$(rec "$work/die.err" trace-end)
+check "the app dies mid-trace: exit 6, reason ended, not complete" \
+	[ $rc = 6 -a "$(field "$t" reason)" = ended -a "$(field "$t" complete)" = 0 ]
+check "the app dies mid-trace: an incomplete error record" grep -q "^error	code=incomplete" "$work/die.err"
 
 r=$(rec <("$agent" list --pid "$ns_pid") proc)
 check "own PID namespace and /tmp: nspid 1, socket through /proc/PID/root" \
