@@ -97,7 +97,8 @@
  *   dump    pid, path (as the agent sees it: /proc/PID/root/...), app_path (as the app sees it),
  *           size (bytes), type (full/heap/mini/triage), command (GenerateCoreDump3/2/..), elf (1 when
  *           it is an ELF core: e_type 4)
- *   agent   version, arch (x64 / arm64 / arm), libc (musl or glibc, as linked)
+ *   agent   version, arch (x64 / arm64 / arm), libc (musl or glibc, as linked), sha256 (of its own
+ *           executable, /proc/self/exe: a pod without sha256sum can still have its copy checked)
  *   error   code (below), message (for a person, lowercase), pid when one is concerned, hresult
  *           (0x hex) and hresult_name when the runtime answered with an error, hint when there is
  *           a fix to suggest

@@ -2,7 +2,8 @@
  * test_agentbin.c - the dotnetprof-agent binaries embedded in the plugin (agentbin.h): one per
  * architecture, each a static stripped ELF of the right machine within the size budget, its
  * recorded SHA-256 that of its bytes, found by RID; and each one runs, written out as the plugin
- * will push it: the x64 agent natively, the arm64 and arm ones under Debian's qemu-user-static.
+ * will push it (the x64 agent natively, the arm64 and arm ones under Debian's qemu-user-static),
+ * and reports that same SHA-256 of itself.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -122,7 +123,7 @@ static void test_lookup(void **state)
 /* Write the agent out as a pod would get it, run `version` (under qemu when foreign). */
 static void run_version(const struct agentbin *a)
 {
-	char path[] = "/tmp/dotnetprof-agent-test.XXXXXX", want[64];
+	char path[] = "/tmp/dotnetprof-agent-test.XXXXXX", want[128];
 	const char *argv[4];
 	const char *qemu = strcmp(a->arch, "arm64") == 0 ? "qemu-aarch64-static" :
 			   strcmp(a->arch, "arm") == 0 ? "qemu-arm-static" : NULL;
@@ -147,6 +148,10 @@ static void run_version(const struct agentbin *a)
 	snprintf(want, sizeof(want), "\tarch=%s\tlibc=", a->arch);
 	if (strncmp(p.out_buf, "agent\tversion=", 14) != 0 || strstr(p.out_buf, want) == NULL)
 		fail_msg("%s agent said \"%s\"", a->arch, p.out_buf);
+	/* it hashes itself: what was written out is what was embedded */
+	snprintf(want, sizeof(want), "\tsha256=%s\n", a->sha256);
+	if (strstr(p.out_buf, want) == NULL)
+		fail_msg("%s agent said \"%s\", want sha256 %s", a->arch, p.out_buf, a->sha256);
 	proc_release(&p);
 	unlink(path);
 }
