@@ -130,7 +130,8 @@ sleep 1.2
 
 # ---- list ------------------------------------------------------------------------------------
 "$agent" version >"$work/v.out"
-check "version prints an agent record (x64, musl)" grep -q "^agent	version=.*	arch=x64	libc=musl$" "$work/v.out"
+check "version prints an agent record (x64, musl, its own sha256)" \
+	grep -q "^agent	version=.*	arch=x64	libc=musl	sha256=$(sha256sum <"$agent" | cut -d' ' -f1)$" "$work/v.out"
 "$agent" list --pid "$fd_pid" >"$work/l.out"
 r=$(rec "$work/l.out" proc)
 check "list --pid: ProcessInfo3 answered" [ "$(field "$r" info)" = ProcessInfo3 ]
