@@ -1,6 +1,8 @@
 # Makefile for kubectl-dotnetprof.
 #
-#   make                    build ./kubectl-dotnetprof (CC=clang works too)
+#   make                    build the in-pod agents (agent/agent.mk), then ./kubectl-dotnetprof,
+#                           which embeds them (CC=clang works too)
+#   make agents             the agents alone (build/agent/ARCH/dotnetprof-agent); make agent-sizes
 #   make demo               build, start the stand-in cluster, run the plugin against its pods
 #   make check              unit tests, then the end-to-end suite (tests/e2e/run.sh); installs
 #                           missing Debian packages first when run as root (make deps)
@@ -99,6 +101,10 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 STAMP     := $(B)/build-flags
 
+# dotnetprof-agent: its own build; the plugin's library gains the embedded agents (LIB_OBJS).
+.DEFAULT_GOAL := all
+include agent/agent.mk
+
 .PHONY: all check deps demo tools unit e2e valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
 	dist krew-manifest FORCE
 .DELETE_ON_ERROR:
@@ -150,16 +156,16 @@ $(GEN)/version.c: FORCE
 
 $(B)/obj/tests/unit/%.o: tests/unit/%.c $(STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(CMOCKA_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) -Iagent $(CMOCKA_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The test and the tests/unit/*.h mock headers it includes are scanned for __wrap_ names.
 test_files = $(1) $(wildcard $(addprefix tests/unit/,$(shell sed -n 's/^\#include "\([^"/]*\.h\)".*/\1/p' $(1))))
 wrap_flags = $(addprefix -Wl$(comma)--wrap=,$(shell sed -n 's/.*__wrap_\([A-Za-z0-9_]*\).*/\1/p' $(call test_files,$(1)) | sort -u))
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(CMDLIB) $(LIB)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(CMDLIB) $(AGENT_TESTLIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(call wrap_flags,tests/unit/$*.c) -o $@ $< $(CMDLIB) $(LIB) \
-		$(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(call wrap_flags,tests/unit/$*.c) -o $@ $< $(CMDLIB) \
+		$(AGENT_TESTLIB) $(LIB) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # The tool cache and ELF tests read the real diagnostics tools: build them first (idempotent).
 tools:
@@ -218,12 +224,12 @@ drivers: $(DRIVER_BINS)
 
 FUZZ_FLAGS := -std=c11 -g -O1 -Wall -Wextra -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all
-FUZZ_LIB_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRCS)) \
-	$(patsubst $(GEN)/%.c,build/fuzz/obj/gen/%.o,$(GEN_SRCS))
+FUZZ_LIB_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRCS) $(AGENT_PROTO_SRCS)) \
+	$(patsubst $(GEN)/%.c,build/fuzz/obj/gen/%.o,$(GEN_SRCS) $(AGENT_GEN))
 
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -Iagent $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
 
 build/fuzz/obj/gen/%.o: $(GEN)/%.c
 	@mkdir -p $(@D)
@@ -231,7 +237,7 @@ build/fuzz/obj/gen/%.o: $(GEN)/%.c
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(PKG_LIBS)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) -Iagent $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(PKG_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	@test -n "$(FUZZ_BINS)" || { echo "fuzz: no tests/fuzz/fuzz_*.c" >&2; exit 1; }
@@ -293,7 +299,8 @@ cluster-down:
 # Only what this Makefile builds: build/ also holds the stand-in cluster's and the tools' state.
 clean-bin:
 	rm -rf $(PROG) build/obj build/tests build/gen build/fuzz build/san-* build/dist/amd64 build/dist/arm64 \
-		build/libdotnetprof.a build/libdotnetprof-cmd.a build/build-flags
+		build/libdotnetprof.a build/libdotnetprof-cmd.a build/libdotnetprof-agent.a build/build-flags \
+		$(AGENT_DIR)
 
 clean: clean-bin
 

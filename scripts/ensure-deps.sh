@@ -2,13 +2,16 @@
 # ensure-deps.sh - make sure this machine has what building and testing kubectl-dotnetprof needs.
 #
 # Usage: scripts/ensure-deps.sh [build|demo|test|dist]
-#   build: a C compiler, make, pkg-config and the libraries (libcurl, cJSON, libbsd, cmocka).
+#   build: a C compiler, make, pkg-config and the libraries (libcurl, cJSON, libbsd, cmocka), and
+#          what the in-pod agent (agent/agent.mk) is built with: musl for x64 (musl-tools), and the
+#          arm64 and armhf cross compilers with musl for them (multiarch: adds the arm64 and armhf
+#          architectures to dpkg).
 #   demo:  build, plus what the local stand-in cluster needs (`make demo`): as test without the
 #          completion shells and the release toolchain.
 #   test:  also what the local stand-in cluster needs (python3, util-linux nsenter, busybox-static,
 #          musl, openssl, curl, the .NET SDK, kubectl 1.30+), clang for `make fuzz`, zsh, fish and
-#          bash-completion for the completion tests, and all that `dist` needs (a unit test builds
-#          a release).
+#          bash-completion for the completion tests, qemu-user-static (the arm agents' tests run
+#          them), and all that `dist` needs (a unit test builds a release).
 #   dist:  what `make dist` needs: the arm64 cross compiler and arm64 libraries (multiarch: adds the
 #          arm64 architecture to dpkg), the static libbsd/libmd, and cJSON's Debian source package
 #          (Debian ships no static libcJSON; release builds compile it in), fetched with apt-get
@@ -23,9 +26,10 @@ if [ "$what" = demo ]; then # the stand-in's needs are the test group's; no dist
 	what=test
 	demo=1
 fi
-build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libbsd-dev libcmocka-dev"
+build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libbsd-dev libcmocka-dev
+	musl-tools gcc-aarch64-linux-gnu musl-dev:arm64 gcc-arm-linux-gnueabihf musl-dev:armhf"
 test_pkgs="python3 util-linux uidmap busybox-static musl openssl curl clang libclang-rt-14-dev mandoc zsh fish
-	bash-completion"
+	bash-completion qemu-user-static"
 dist_pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcurl4-openssl-dev:arm64 libcjson-dev:arm64
 	libbsd-dev:arm64 libmd-dev:arm64 libmd-dev patch"
 
@@ -52,27 +56,36 @@ if [ "$what" = test ]; then
 		case "$demo:$p" in 1:zsh | 1:fish | 1:bash-completion) ;; *) need_pkg "$p" ;; esac
 	done
 fi
-add_arch=""
 if { [ "$what" = test ] && [ -z "$demo" ]; } || [ "$what" = dist ]; then
 	for p in $dist_pkgs; do need_pkg "$p"; done
-	dpkg --print-foreign-architectures | grep -qx arm64 || add_arch=1
 fi
+# the foreign architectures the missing packages come from (pkg:arch), not yet known to dpkg
+add_arch=""
+for p in $missing; do
+	case $p in
+	*:*) a=${p#*:}
+		case " $add_arch " in *" $a "*) continue ;; esac
+		dpkg --print-foreign-architectures | grep -qx "$a" || add_arch="$add_arch $a" ;;
+	esac
+done
 
 if [ -n "$missing" ]; then
 	if is_root; then
 		echo "ensure-deps: installing:$missing"
 		export DEBIAN_FRONTEND=noninteractive
-		if [ -n "$add_arch" ]; then
-			echo "ensure-deps: dpkg --add-architecture arm64"
-			dpkg --add-architecture arm64
-		fi
+		for a in $add_arch; do
+			echo "ensure-deps: dpkg --add-architecture $a"
+			dpkg --add-architecture "$a"
+		done
 		apt-get update -qq
 		# shellcheck disable=SC2086
 		apt-get install -y -qq --no-install-recommends $missing >/dev/null
 	else
 		echo "ensure-deps: missing packages:$missing" >&2
 		if [ -n "$add_arch" ]; then
-			echo "hint: run: sudo dpkg --add-architecture arm64 && sudo apt-get update &&" \
+			adds=""
+			for a in $add_arch; do adds="${adds}sudo dpkg --add-architecture $a && "; done
+			echo "hint: run: ${adds}sudo apt-get update &&" \
 				"sudo apt-get install -y$missing" >&2
 		else
 			echo "hint: run: sudo apt-get install -y$missing" >&2
