@@ -41,6 +41,9 @@ enum dotnetprof_exit {
 	                       TLS, HTTP error (404 included) */
 	EX_BADTOOL = 15,    /* what was downloaded is not the tool for that RID (an HTML page, another
 	                       CPU or C library, truncated, wrong hash); nothing was cached */
+	EX_BADTRACE = 16,   /* the trace file cannot be read: not a nettrace, corrupt, or a format
+	                       version the reader does not know (a trace that is merely cut short is
+	                       read: report says it is partial) */
 	EX_NOKUBECTL = 127, /* kubectl (or $DOTNETPROF_KUBECTL) not found or not executable */
 	EX_INTERRUPTED = 130, /* stopped by SIGINT (128 + 2) */
 };

@@ -96,6 +96,7 @@ struct profile {
 	double end_ms;                 /* the last event, from the trace start */
 	size_t methods;                /* methods the trace names */
 	size_t unresolved;             /* distinct frames no method covers */
+	char *command_line;            /* the process's, from the trace's ProcessInfo event; or NULL */
 
 	struct profile_frame *frames;
 	size_t nframes;

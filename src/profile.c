@@ -19,6 +19,7 @@ enum evclass {
 	EV_METHOD,        /* a method's code range and name */
 	EV_MODULE,        /* a module's path */
 	EV_EVENTSOURCE,   /* an EventSource's event: dotnet-trace report counts it as "not running" */
+	EV_PROCINFO,      /* EventPipe's ProcessInfo (the command line); an EventSource event too */
 };
 
 static const char P_RUNTIME[] = "Microsoft-Windows-DotNETRuntime";
@@ -64,6 +65,8 @@ static enum evclass classify(const struct nettrace_metadata *m)
 		return EV_OTHER;
 	if (m->event_id == 0xfffe)   /* ManifestData */
 		return EV_OTHER;
+	if (!strcmp(m->provider, "Microsoft-DotNETCore-EventPipe") && m->event_id == 1)
+		return EV_PROCINFO;
 	return EV_EVENTSOURCE;
 }
 
@@ -77,6 +80,7 @@ struct profile_builder {
 	struct nettrace_info info;
 	int have_info;
 	int nomem;
+	char *command_line;
 	uint64_t samples;
 	int64_t last_ts;
 };
@@ -142,6 +146,7 @@ void profile_builder_free(struct profile_builder *b)
 	u64map_release(&b->thread_index);
 	free_threads(b->threads, b->nthreads);
 	profint_release(&b->in);
+	free(b->command_line);
 	free(b);
 }
 
@@ -276,6 +281,18 @@ static int log_stack(struct profile_builder *b, struct bthread *t, int var, doub
 	return rc;
 }
 
+/* ProcessInfo's payload starts with the command line (UTF-16). */
+static int note_command_line(struct profile_builder *b, const struct nettrace_event *ev)
+{
+	char line[1024];
+	size_t off = 0;
+
+	if (nettrace_utf16z(ev->payload, ev->payload_size, &off, line, sizeof(line)) <= 0)
+		return 0;
+	b->command_line = strdup(line);
+	return b->command_line ? 0 : -1;
+}
+
 static int on_event(void *arg, const struct nettrace_event *ev)
 {
 	struct profile_builder *b = arg;
@@ -298,6 +315,11 @@ static int on_event(void *arg, const struct nettrace_event *ev)
 	case EV_SAMPLE:
 		/* the ThreadSample payload is a u32 Type: 2 Managed, 1 External, 0 Error */
 		running = ev->payload_size >= 4 && ntcur_le32(ev->payload) == 2;
+		break;
+	case EV_PROCINFO:
+		if (!b->command_line && note_command_line(b, ev) < 0)
+			return nomem(b);
+		c = EV_EVENTSOURCE;
 		break;
 	case EV_ALLOC:
 	case EV_EVENTSOURCE:
@@ -351,6 +373,8 @@ struct profile *profile_builder_finish(struct profile_builder *b, const struct n
 	p->events = res->events;
 	p->lost_events = res->lost_events;
 	p->samples = b->samples;
+	p->command_line = b->command_line;
+	b->command_line = NULL;
 	if (res->status == NETTRACE_TRUNCATED) {
 		p->partial = 1;
 		memcpy(p->partial_reason, res->message, sizeof(p->partial_reason));

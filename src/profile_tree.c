@@ -397,6 +397,7 @@ void profile_free(struct profile *p)
 	for (i = 0; i < p->nthreads; i++)
 		free(p->threads[i].runs);
 	free(p->threads);
+	free(p->command_line);
 	free(p->frames);
 	free(p->nodes);
 	if (p->in) {
