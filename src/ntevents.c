@@ -216,7 +216,8 @@ static int read_header(const struct ntev *ev, struct ntcur *c, int compressed, s
 			h->tid = ntcur_varu64(c);
 		if (f & 8)
 			h->stack_id = ntcur_varu32(c);
-		h->ts += (int64_t)ntcur_varu64(c);
+		/* unsigned: a hostile delta wraps instead of overflowing */
+		h->ts = (int64_t)((uint64_t)h->ts + ntcur_varu64(c));
 		if (ev->version >= 6) {
 			if (f & 16)
 				h->label = ntcur_varu32(c);

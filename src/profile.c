@@ -106,6 +106,12 @@ struct bthread {
 	int seen;
 };
 
+/* Milliseconds from the trace's start (in doubles: hostile timestamps must not overflow). */
+static double ms_of(const struct profile_builder *b, int64_t ts)
+{
+	return ((double)ts - (double)b->info.sync_qpc) * 1000.0 / (double)b->info.qpc_freq;
+}
+
 static int nomem(struct profile_builder *b)
 {
 	b->nomem = 1;
@@ -332,7 +338,7 @@ static int on_event(void *arg, const struct nettrace_event *ev)
 		return nomem(b);
 	if (profint_intern(&b->in, ev, &stack) < 0)
 		return nomem(b);
-	now = (double)(ev->timestamp - b->info.sync_qpc) * 1000.0 / (double)b->info.qpc_freq;
+	now = ms_of(b, ev->timestamp);
 	if (!t->seen) {
 		t->seen = 1;
 		t->pub.first_ms = now;
@@ -381,7 +387,7 @@ struct profile *profile_builder_finish(struct profile_builder *b, const struct n
 		p->partial_reason[sizeof(p->partial_reason) - 1] = '\0';
 	}
 	if (b->have_info && b->last_ts)
-		p->end_ms = (double)(b->last_ts - b->info.sync_qpc) * 1000.0 / (double)b->info.qpc_freq;
+		p->end_ms = ms_of(b, b->last_ts);
 	p->threads = calloc(b->nthreads ? b->nthreads : 1, sizeof(*p->threads));
 	if (!p->threads)
 		goto fail;

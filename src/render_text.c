@@ -2,6 +2,7 @@
  * render_text.c - the top methods of a profile as a table for a terminal. See render.h.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,20 +31,50 @@ static const char *fmt_ms(double ms, char *buf, size_t size)
 	return buf;
 }
 
+/* Where "Type.Method" starts in `head` (a method name without its argument list): after the last
+ * dot but one outside the [...] of generic arguments. */
+static size_t type_method_start(const char *head, size_t len)
+{
+	size_t i = len, dots = 0;
+	int depth = 0;
+
+	while (i-- > 0) {
+		if (head[i] == ']')
+			depth++;
+		else if (head[i] == '[' && depth > 0)
+			depth--;
+		else if (head[i] == '.' && !depth && ++dots == 2)
+			return i + 1;
+	}
+	return 0;
+}
+
 /*
- * `name` fitted into `room` columns: whole when it fits; else with its argument list shortened to
- * "(...)"; else cut with "...". Written to buf (bufsize > room).
+ * `name` ("Module!Namespace.Type.Method(args)") fitted into `room` columns: whole when it fits; else
+ * with its argument list shortened to "(...)"; else as "Module!Type.Method(...)", or without the
+ * module; else cut with "...". Written to buf (bufsize > room) when shortened.
  */
 static const char *fit(const char *name, size_t room, char *buf, size_t bufsize)
 {
-	size_t n = strlen(name);
-	const char *paren;
+	size_t n = strlen(name), head, mod = 0, tm;
+	const char *paren = strchr(name, '('), *bang = strchr(name, '!');
 
 	if (!room || n <= room)
 		return name;
-	paren = strchr(name, '(');
-	if (paren && (size_t)(paren - name) + 5 <= room) {
-		snprintf(buf, bufsize, "%.*s(...)", (int)(paren - name), name);
+	head = paren ? (size_t)(paren - name) : n;
+	if (paren && head + 5 <= room) {
+		snprintf(buf, bufsize, "%.*s(...)", (int)head, name);
+		return buf;
+	}
+	if (bang && (size_t)(bang - name) < head)
+		mod = (size_t)(bang - name) + 1;
+	tm = mod + type_method_start(name + mod, head - mod);
+	if (tm > mod && (head - tm) + (paren ? 5 : 0) <= room) {
+		/* with its module when that fits too */
+		if (mod + (head - tm) + (paren ? 5 : 0) > room)
+			mod = 0;
+		snprintf(buf, bufsize, "%.*s%.*s%s", (int)mod, name, (int)(head - tm), name + tm,
+			 paren ? "(...)" : "");
 		return buf;
 	}
 	if (room > bufsize - 1)
@@ -52,25 +83,45 @@ static const char *fit(const char *name, size_t room, char *buf, size_t bufsize)
 	return buf;
 }
 
+/* A heading line, cut to the width (when there is one). */
+static void heading(FILE *out, const struct render_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void heading(FILE *out, const struct render_opts *o, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (o->width > 3 && strlen(line) > (size_t)o->width)
+		fprintf(out, "%.*s...\n", o->width - 3, line);
+	else
+		fprintf(out, "%s\n", line);
+}
+
 static void header(FILE *out, const struct profile *p, const struct render_opts *o)
 {
-	char t[32];
+	char t[32], proc[1200] = "";
 
-	fprintf(out, "%s: %s traced, %zu thread%s, %llu sample%s", o->name ? o->name : "trace",
-		fmt_ms(p->end_ms > 0 ? p->end_ms : 0, t, sizeof(t)), p->nthreads, p->nthreads == 1 ? "" : "s",
-		(unsigned long long)p->samples, p->samples == 1 ? "" : "s");
 	if (p->info.process_id)
-		fprintf(out, ", process %u", (unsigned)p->info.process_id);
-	if (p->command_line)
-		fprintf(out, " (%s)", p->command_line);
-	fputc('\n', out);
+		snprintf(proc, sizeof(proc), ", process %u%s%s%s", (unsigned)p->info.process_id,
+			 p->command_line ? " (" : "", p->command_line ? p->command_line : "",
+			 p->command_line ? ")" : "");
+	heading(out, o, "%s: %s traced, %zu thread%s, %llu sample%s%s", o->name ? o->name : "trace",
+		fmt_ms(p->end_ms > 0 ? p->end_ms : 0, t, sizeof(t)), p->nthreads, p->nthreads == 1 ? "" : "s",
+		(unsigned long long)p->samples, p->samples == 1 ? "" : "s", proc);
 	if (p->partial)
 		fprintf(out, "PARTIAL: %s: the figures cover what was read; methods compiled before the "
 			     "trace have no names (the rundown at its end is missing)\n", p->partial_reason);
 	if (p->lost_events)
 		fprintf(out, "note: the runtime dropped %llu events (its buffers were full)\n",
 			(unsigned long long)p->lost_events);
-	fprintf(out, "view %s: %s; %s in all = 100%%\n", profile_view_name(o->view),
+	heading(out, o, "view %s: %s; %s in all = 100%%", profile_view_name(o->view),
 		render_view_words(o->view), fmt_ms(p->total_ms[o->view], t, sizeof(t)));
 }
 
@@ -119,8 +170,8 @@ int render_text(FILE *out, const struct profile *p, const struct render_opts *o)
 			fit(f->name, room, fitted, sizeof(fitted)));
 	}
 	if (unresolved)
-		fprintf(out, "?!0x...: code that no method event of the trace names (runtime stubs, or code "
-			     "compiled before a trace that lost its rundown)\n");
+		heading(out, o, "?!0x...: code no method event of the trace names (runtime stubs; or, in a "
+			"trace that lost its rundown, any method)");
 	free(m);
 	return 0;
 }
