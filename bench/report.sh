@@ -4,9 +4,10 @@
 #
 # The trace is made here, once (kept as build/bench/report-big.nettrace; BIG_TRACE names another):
 # the sample app (.NET 10, tests/fixtures/make-traces.sh publishes it) under HTTP load (curl,
-# parallel requests to /healthz) with one thread spinning in /high-cpu, recorded by the real
-# dotnet-trace with its default profiles plus the TPL, Kestrel and Hosting EventSources at verbose
-# level (events with stacks, as a busy service gives), until it passes $BIG_MB MB (default 100).
+# parallel requests to /healthz) with one thread spinning in /high-cpu, recorded for $BENCH_SECONDS
+# (default 150) by the real dotnet-trace with its default profiles plus the TPL (tasks, not its debug
+# messages), Kestrel and Hosting EventSources at verbose level (events with stacks, as a busy
+# service gives); it must reach $BIG_MB MB (default 100).
 # Then each reader runs $RUNS times (default 3; dotnet-trace, being slower, $REF_RUNS times, default
 # 2) and the median wall time, CPU time and peak resident memory are printed with the ratios.
 # Goals: >= 100 MB/s and <= 64 MiB peak RSS for `report` (text, cpu view).
@@ -24,6 +25,7 @@ BIG_MB=${BIG_MB:-100}
 RUNS=${RUNS:-3}
 REF_RUNS=${REF_RUNS:-2}
 PORT=${BENCH_PORT:-5293}
+SECS=${BENCH_SECONDS:-150}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 say() { printf 'bench/report: %s\n' "$*" >&2; }
@@ -35,9 +37,17 @@ make -C "$REPO" --no-print-directory >/dev/null || die "make failed"
 mkdir -p "$OUT"
 
 app_pid= load_pid= spin_pid=
+# stop PID: SIGTERM, then SIGKILL if it is still there after 10 s
+stop() {
+    [ -n "$1" ] || return 0
+    kill "$1" 2>/dev/null || return 0
+    i=0
+    while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
 cleanup() {
-    for p in $load_pid $spin_pid $app_pid; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    for p in $load_pid $spin_pid $app_pid; do stop "$p"; done
 }
 trap cleanup EXIT INT TERM
 
@@ -54,36 +64,30 @@ make_trace() {
     until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
         i=$((i + 1)); [ $i -lt 100 ] || die "the sample app did not start (see $OUT/app.log)"; sleep 0.2
     done
-    secs=0
+    say "recording $SECS s of the sample app under load (one thread spinning, 8 requests at a time)"
+    # bounded load: at most 2000000 requests, 8 at a time, on the loopback
+    nice curl -s --no-progress-meter --parallel --parallel-max 8 -o /dev/null \
+        "http://127.0.0.1:$PORT/healthz?n=[1-2000000]" &
+    load_pid=$!
+    nice curl -s -o /dev/null "http://127.0.0.1:$PORT/high-cpu?seconds=$((SECS + 5))&threads=1" &
+    spin_pid=$!
+    sleep 1
     rm -f "$BIG.tmp"
-    while [ ! -f "$BIG.tmp" ] || [ "$(wc -c <"$BIG.tmp")" -lt $((BIG_MB * 1000000)) ]; do
-        secs=$((secs + 30))
-        [ $secs -le 240 ] || die "no $BIG_MB MB trace after 240 s of load"
-        say "recording ${secs} s of the sample app under load"
-        # bounded load: at most 2000000 requests, 8 at a time, on the loopback
-        nice curl -s --parallel --parallel-max 8 -o /dev/null "http://127.0.0.1:$PORT/healthz?n=[1-2000000]" &
-        load_pid=$!
-        nice curl -s -o /dev/null "http://127.0.0.1:$PORT/high-cpu?seconds=$((secs + 5))&threads=1" &
-        spin_pid=$!
-        sleep 1
-        "$REF" collect -p "$app_pid" --duration "00:00:$(printf '%02d:%02d' $((secs / 60)) $((secs % 60)))" \
-            --profile dotnet-common,dotnet-sampled-thread-time \
-            --providers "System.Threading.Tasks.TplEventSource:0xFFFFFFFF:5,Microsoft-AspNetCore-Server-Kestrel:0xFFFFFFFF:5,Microsoft-AspNetCore-Hosting:0xFFFFFFFF:5" \
-            -o "$BIG.tmp" >"$OUT/collect.log" 2>&1 || die "dotnet-trace collect failed (see $OUT/collect.log)"
-        kill "$load_pid" "$spin_pid" 2>/dev/null || true
-        wait "$load_pid" "$spin_pid" 2>/dev/null || true
-        load_pid= spin_pid=
-    done
+    "$REF" collect -p "$app_pid" --duration "00:00:$(printf '%02d:%02d' $((SECS / 60)) $((SECS % 60)))" \
+        --profile dotnet-common,dotnet-sampled-thread-time \
+        --providers "System.Threading.Tasks.TplEventSource:0x1FF:5,Microsoft-AspNetCore-Server-Kestrel:0xFFFFFFFF:5,Microsoft-AspNetCore-Hosting:0xFFFFFFFF:5" \
+        -o "$BIG.tmp" >"$OUT/collect.log" 2>&1 || die "dotnet-trace collect failed (see $OUT/collect.log)"
+    cleanup
+    load_pid= spin_pid= app_pid=
+    [ "$(wc -c <"$BIG.tmp")" -ge $((BIG_MB * 1000000)) ] ||
+        die "$SECS s gave $(wc -c <"$BIG.tmp") bytes, less than $BIG_MB MB: run with BENCH_SECONDS larger"
     mv "$BIG.tmp" "$BIG"
-    kill "$app_pid" 2>/dev/null || true
-    wait "$app_pid" 2>/dev/null || true
-    app_pid=
 }
 
 [ -f "$BIG" ] || make_trace
 say "trace: $BIG ($(wc -c <"$BIG") bytes)"
 
-# measure CMD...: one run: prints "wall_s cpu_s maxrss_kib" (the child's own figures, from wait4)
+# each run's wall time, and its own CPU time and peak RSS (wait4's rusage of that child)
 python3 - "$BIG" "$BIN" "$REF" "$RUNS" "$REF_RUNS" <<'EOF'
 import os, resource, statistics, subprocess, sys, tempfile, time
 big, ours, ref, runs, ref_runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])

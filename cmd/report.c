@@ -26,8 +26,9 @@ enum { OPT_VIEW = CLI_ID_VERB, OPT_TOP, OPT_INCLUSIVE, OPT_FORMAT };
 
 static const struct cli_opt report_opts[] = {
 	{ OPT_VIEW, 0, "view", CLI_ARG, "cpu|thread-time",
-	  "cpu (default): time threads spent running managed code; thread-time: every thread's whole "
-	  "time, running or waiting, as dotnet-trace report counts it" },
+	  "cpu: time threads spent running managed code; thread-time: every thread's whole time, "
+	  "running or waiting, as dotnet-trace report counts it. Default: cpu; thread-time for "
+	  "speedscope and chromium (each thread's timeline, as dotnet-trace convert writes it)" },
 	{ OPT_TOP, 0, "top", CLI_ARG, "N", "methods in the text and json tables (default 20; 0: all)" },
 	{ OPT_INCLUSIVE, 0, "inclusive", CLI_NOARG, NULL,
 	  "rank methods by inclusive time (with their callees) instead of exclusive" },
@@ -90,6 +91,7 @@ static const struct {
 struct report_opts {
 	struct render_opts r;
 	enum format format;
+	int view_given;
 };
 
 static int report_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
@@ -103,6 +105,7 @@ static int report_opt(struct cli_ctx *ctx, int id, const char *value, void *data
 		if (cli_check_choice(ctx, "--view", value, "cpu|thread-time") < 0)
 			return -1;
 		o->r.view = !strcmp(value, "cpu") ? PROFILE_CPU : PROFILE_THREAD_TIME;
+		o->view_given = 1;
 		return 0;
 	case OPT_TOP:
 		o->r.top = (size_t)strtonum(value, 0, 1000000, &errstr);
@@ -229,8 +232,12 @@ static int load(const char *file, const struct report_opts *o, struct profile **
 		switch (res.status) {
 		case NETTRACE_CORRUPT:
 		case NETTRACE_UNSUPPORTED:
-			log_error("cannot read %s: %s at byte %llu: %s", file, nettrace_status_name(res.status),
-				  (unsigned long long)res.offset, res.message);
+			if (res.offset)
+				log_error("cannot read %s: %s at byte %llu: %s", file,
+					  nettrace_status_name(res.status), (unsigned long long)res.offset,
+					  res.message);
+			else
+				log_error("cannot read %s: %s", file, res.message);
 			log_hint(res.status == NETTRACE_CORRUPT ?
 				 "give the .nettrace file as written by trace or dotnet-trace (not a converted "
 				 "or damaged copy)" :
@@ -273,6 +280,8 @@ int cmd_report(int argc, char **argv, struct cli_ctx *ctx)
 		return ctx->exit_code;
 	if (cli_check_operands(ctx, 1, 1, "FILE") < 0)
 		return ctx->exit_code;
+	if (!o.view_given && (o.format == FMT_SPEEDSCOPE || o.format == FMT_CHROMIUM))
+		o.r.view = PROFILE_THREAD_TIME;
 	file = ctx->operands.v[0];
 	path = output_path(ctx, &o, file, &err);
 	if (err) {

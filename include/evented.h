@@ -47,6 +47,9 @@ int evented_has_runs(const struct profile *p, size_t t, enum profile_view view);
 
 size_t evented_frame_count(const struct evented *e);
 
+/* TraceLog's name of thread `t`: "Thread (TID)", or "Thread (TID) (CATEGORY)". */
+const char *evented_thread_name(const struct profile *p, size_t t, char *buf, size_t size);
+
 /* The full name of exported frame `x` ("Module!Method(args)", "Thread (42)", "CPU_TIME", ...). */
 const char *evented_frame_name(const struct evented *e, uint32_t x, char *buf, size_t size);
 

@@ -17,7 +17,9 @@
  *   PROFILE_THREAD_TIME  every interval (what `dotnet-trace report` shows: a thread waiting for the
  *                        whole trace weighs as much as a busy one). As dotnet-trace report does,
  *                        EventSource events (providers other than the runtime's own) also end and
- *                        start intervals, as "not running".
+ *                        start intervals, as "not running", the interval they start charged to their
+ *                        stack topped by a frame "EventName: Provider/Event" (dotnet-trace adds
+ *                        "EventData: field=value" frames under it; these are left out).
  *   PROFILE_CPU          only the running intervals: where threads ran managed code.
  * With keep_timeline, each thread's intervals are also kept in order (runs), as `dotnet-trace convert`
  * computes them (without the EventSource events), for the evented exports.
@@ -75,6 +77,8 @@ struct profile_run {
 
 struct profile_thread {
 	uint64_t tid;
+	const char *category;          /* TraceEvent's name for what the thread is (".NET ThreadPool",
+	                                  ".NET Finalizer Thread"...), from runtime events; or NULL */
 	double first_ms, last_ms;      /* its first and last counted event */
 	double ms[PROFILE_NVIEWS];     /* its time in each view */
 	uint64_t samples;              /* ThreadSample events */

@@ -21,6 +21,7 @@ struct pstack {
 	uint64_t hash;
 	size_t off;            /* into ipbytes */
 	uint32_t size;         /* bytes */
+	uint32_t leaf;         /* a pseudo frame on top of the frames (profint_pseudo), 0: none */
 	double ms[PROFILE_NVIEWS];
 	uint64_t count[PROFILE_NVIEWS];
 };
@@ -34,6 +35,8 @@ struct profile_internal {
 	size_t nstacks, stacks_cap;
 	uint32_t *table;              /* open addressing over stack indexes; PROFILE_NONE: empty */
 	size_t table_cap;
+	char **pseudo;                /* names of pseudo frames: pseudo[id - 1] */
+	size_t npseudo, pseudo_cap;
 
 	/* after profint_build */
 	uint32_t *leaf;               /* stack -> node */
@@ -49,8 +52,18 @@ struct profile_internal {
 int profint_init(struct profile_internal *in);
 void profint_release(struct profile_internal *in);
 
-/* The stack index of an event's stack (an empty stack is a stack too). 0 or -1 (ENOMEM). */
-int profint_intern(struct profile_internal *in, const struct nettrace_event *ev, uint32_t *stack);
+/*
+ * A pseudo frame (a name that is no code address, e.g. "EventName: Provider/Event"): its id for
+ * profint_intern (> 0), in *id. 0 or -1 (ENOMEM).
+ */
+int profint_pseudo(struct profile_internal *in, const char *name, uint32_t *id);
+
+/*
+ * The stack index of an event's stack, with pseudo frame `leaf` (0: none) as its innermost frame (an
+ * empty stack is a stack too). 0 or -1 (ENOMEM).
+ */
+int profint_intern(struct profile_internal *in, const struct nettrace_event *ev, uint32_t leaf,
+		   uint32_t *stack);
 
 /* Add `ms` (one sample) to a stack's time in `view`. 0 (never fails; int for the callers' chains). */
 int profint_charge(struct profile_internal *in, uint32_t stack, enum profile_view view, double ms);

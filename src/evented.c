@@ -126,6 +126,17 @@ size_t evented_frame_count(const struct evented *e)
 	return e->nx;
 }
 
+const char *evented_thread_name(const struct profile *p, size_t t, char *buf, size_t size)
+{
+	const struct profile_thread *th = &p->threads[t];
+
+	if (th->category)
+		snprintf(buf, size, "Thread (%llu) (%s)", (unsigned long long)th->tid, th->category);
+	else
+		snprintf(buf, size, "Thread (%llu)", (unsigned long long)th->tid);
+	return buf;
+}
+
 const char *evented_frame_name(const struct evented *e, uint32_t x, char *buf, size_t size)
 {
 	static const char *const pseudo[] = { NULL, "(Non-Activities)", "Threads", "CPU_TIME",
@@ -139,8 +150,7 @@ const char *evented_frame_name(const struct evented *e, uint32_t x, char *buf, s
 		return e->process;
 	if (l < LF_NPSEUDO)
 		return pseudo[l];
-	snprintf(buf, size, "Thread (%llu)", (unsigned long long)e->p->threads[l - LF_NPSEUDO].tid);
-	return buf;
+	return evented_thread_name(e->p, l - LF_NPSEUDO, buf, size);
 }
 
 /* The exported id of local frame `l`, numbered at first use (with the caller it had then). */

@@ -401,9 +401,12 @@ static int read_header(struct reader *r)
 		return set_status(r, NETTRACE_CORRUPT, "empty file: not a nettrace");
 	if (memcmp(b, magic, (size_t)got)) {
 		if (got >= 5 && !memcmp(b + 4, "!Fast", (size_t)got - 4 < 5 ? (size_t)got - 4 : 5))
-			return set_status(r, NETTRACE_UNSUPPORTED, "a netperf file (.NET Core 2): only nettrace "
-					  "is supported");
-		return set_status(r, NETTRACE_CORRUPT, "not a nettrace file (no \"Nettrace\" magic)");
+			set_status(r, NETTRACE_UNSUPPORTED, "a netperf file (.NET Core 2): only nettrace is "
+				   "supported");
+		else
+			set_status(r, NETTRACE_CORRUPT, "not a nettrace file (no \"Nettrace\" magic)");
+		r->res->offset = 0;   /* the whole file is at fault, not a place in it */
+		return -1;
 	}
 	if (got < 8)
 		return set_status(r, NETTRACE_TRUNCATED, "the trace ends inside its header");

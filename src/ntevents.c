@@ -14,6 +14,12 @@
 #include "ntmeta.h"
 
 #define MAX_FREE_BLOCKS 8
+/*
+ * Events held back for time order at most. The runtime marks a sorted event in every batch it
+ * writes (~100 ms), so a real trace never comes near; a hostile one without sorted events or
+ * sequence points gets its events in order by windows of this size instead of unbounded memory.
+ */
+#define MAX_PENDING (1u << 20)
 
 /* An event read but not yet delivered; payload, stack and ids point into retained blocks. */
 struct ntpend {
@@ -479,7 +485,7 @@ static int push_pending(struct ntev *ev, const struct ntpend *p)
 	}
 	ev->pend[ev->npend++] = *p;
 	p->block->refs++;
-	return 0;
+	return ev->npend >= MAX_PENDING ? flush_before(ev, 0, 1) : 0;
 }
 
 static int on_event_blob(struct ntev *ev, struct ntblock *b, const struct hdr *h, const uint8_t *payload,

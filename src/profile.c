@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ntcur.h"
 #include "profile.h"
@@ -20,6 +22,15 @@ enum evclass {
 	EV_MODULE,        /* a module's path */
 	EV_EVENTSOURCE,   /* an EventSource's event: dotnet-trace report counts it as "not running" */
 	EV_PROCINFO,      /* EventPipe's ProcessInfo (the command line); an EventSource event too */
+	EV_TP_SAMPLE,     /* ThreadPoolWorkerThreadAdjustmentSample: names its thread ".NET ThreadPool" */
+	EV_TP_IO,         /* ThreadPoolIODequeue: ".NET IO ThreadPool Worker" */
+	EV_FINALIZER,     /* GCFinalizersStart/Stop: ".NET Finalizer Thread" */
+};
+
+/* TraceLog's thread categories, shown after the thread id ("Thread (42) (.NET ThreadPool)"). */
+static const char *const categories[] = {
+	[EV_TP_SAMPLE] = ".NET ThreadPool", [EV_TP_IO] = ".NET IO ThreadPool Worker",
+	[EV_FINALIZER] = ".NET Finalizer Thread",
 };
 
 static const char P_RUNTIME[] = "Microsoft-Windows-DotNETRuntime";
@@ -46,6 +57,9 @@ static enum evclass classify(const struct nettrace_metadata *m)
 	if (!strcmp(m->provider, P_RUNTIME)) {
 		switch (m->event_id) {
 		case 10: case 20: case 32: return EV_ALLOC;
+		case 13: case 14: return EV_FINALIZER;
+		case 54: return EV_TP_SAMPLE;
+		case 64: return EV_TP_IO;
 		case 143: case 144: return EV_METHOD;       /* MethodLoadVerbose, MethodUnloadVerbose */
 		case 152: case 153: return EV_MODULE;       /* ModuleLoad, ModuleUnload */
 		default: return EV_OTHER;
@@ -74,6 +88,8 @@ struct profile_builder {
 	struct profile_options opts;
 	struct profile_internal in;
 	struct u64map classes;        /* metadata id -> enum evclass */
+	struct u64map leaves;         /* metadata id of an EventSource event -> its "EventName:" frame */
+	struct u64map categories;     /* OS thread id -> enum evclass of its category */
 	struct u64map thread_index;   /* OS thread id -> index in threads */
 	struct bthread *threads;
 	size_t nthreads, threads_cap;
@@ -127,6 +143,8 @@ struct profile_builder *profile_builder_new(const struct profile_options *opts)
 	if (opts)
 		b->opts = *opts;
 	u64map_init(&b->classes);
+	u64map_init(&b->leaves);
+	u64map_init(&b->categories);
 	u64map_init(&b->thread_index);
 	if (profint_init(&b->in) < 0) {
 		free(b);
@@ -149,6 +167,8 @@ void profile_builder_free(struct profile_builder *b)
 	if (!b)
 		return;
 	u64map_release(&b->classes);
+	u64map_release(&b->leaves);
+	u64map_release(&b->categories);
 	u64map_release(&b->thread_index);
 	free_threads(b->threads, b->nthreads);
 	profint_release(&b->in);
@@ -165,14 +185,84 @@ static int on_info(void *arg, const struct nettrace_info *info)
 	return 0;
 }
 
+/* TraceEvent's name for an opcode (TraceEventOpcode), or its number. */
+static const char *opcode_name(int op, char *buf, size_t size)
+{
+	static const char *const names[] = { "Info", "Start", "Stop", "DataCollectionStart",
+					     "DataCollectionStop", "Extension", "Reply", "Resume", "Suspend",
+					     "Transfer" };
+
+	if (op >= 0 && op < (int)(sizeof(names) / sizeof(names[0])))
+		return names[op];
+	snprintf(buf, size, "%d", op);
+	return buf;
+}
+
+static int ends_with(const char *s, size_t n, const char *tail)
+{
+	size_t t = strlen(tail);
+
+	return n >= t && !strncasecmp(s + n - t, tail, t);
+}
+
+/*
+ * The frame dotnet-trace report puts on top of an EventSource event's stack: "EventName: " and
+ * TraceEvent's name of the event: the metadata's name less a "Start"/"Stop" its opcode (given, or
+ * implied by that suffix) repeats, then "/" and the opcode unless it is Info (EventPipeMetadata's
+ * ExtractImpliedOpcode and StripStartStopInEventName, TraceEvent.EventName).
+ */
+static void event_frame_name(const struct nettrace_metadata *m, char *buf, size_t size)
+{
+	const char *name = m->event_name;
+	size_t n = strlen(name);
+	int op = m->opcode;
+	char num[16];
+
+	if (op < 0)
+		op = ends_with(name, n, "Start") ? 1 : ends_with(name, n, "Stop") ? 2 : 0;
+	if (op == 1 && ends_with(name, n, "Start"))
+		n -= 5;
+	else if (op == 2 && ends_with(name, n, "Stop"))
+		n -= 4;
+	if (!*name)
+		snprintf(buf, size, "EventName: %s/EventID(%u)", m->provider, (unsigned)m->event_id);
+	else if (op == 0)
+		snprintf(buf, size, "EventName: %s/%.*s", m->provider, (int)n, name);
+	else
+		snprintf(buf, size, "EventName: %s/%.*s/%s", m->provider, (int)n, name,
+			 opcode_name(op, num, sizeof(num)));
+}
+
 static int on_metadata(void *arg, const struct nettrace_metadata *m)
 {
 	struct profile_builder *b = arg;
 	uint64_t *slot = u64map_put(&b->classes, m->id, 0, NULL);
+	enum evclass c = classify(m);
+	char name[512];
+	uint32_t leaf;
 
 	if (!slot)
 		return nomem(b);
-	*slot = classify(m);
+	*slot = c;
+	if (c == EV_EVENTSOURCE || c == EV_PROCINFO) {
+		event_frame_name(m, name, sizeof(name));
+		if (profint_pseudo(&b->in, name, &leaf) < 0 || !(slot = u64map_put(&b->leaves, m->id, 0, NULL)))
+			return nomem(b);
+		*slot = leaf;
+	}
+	return 0;
+}
+
+/* TraceLog's CategorizeThread: the first category sticks, but the IO thread pool's overwrites. */
+static int categorize(struct profile_builder *b, uint64_t tid, enum evclass c)
+{
+	int added;
+	uint64_t *slot = u64map_put(&b->categories, tid, c, &added);
+
+	if (!slot)
+		return nomem(b);
+	if (c == EV_TP_IO)
+		*slot = c;
 	return 0;
 }
 
@@ -302,11 +392,11 @@ static int note_command_line(struct profile_builder *b, const struct nettrace_ev
 static int on_event(void *arg, const struct nettrace_event *ev)
 {
 	struct profile_builder *b = arg;
-	uint64_t *cls = u64map_get(&b->classes, ev->meta->id);
-	enum evclass c = cls ? (enum evclass)*cls : EV_OTHER;
+	uint64_t *slot = u64map_get(&b->classes, ev->meta->id);
+	enum evclass c = slot ? (enum evclass)*slot : EV_OTHER;
 	struct bthread *t;
 	double now;
-	uint32_t stack;
+	uint32_t stack, leaf;
 	int running = 1;
 
 	if (ev->timestamp > b->last_ts)
@@ -318,6 +408,10 @@ static int on_event(void *arg, const struct nettrace_event *ev)
 		return symtab_add_module(&b->in.sym, ev->payload, ev->payload_size) < 0 ? nomem(b) : 0;
 	case EV_OTHER:
 		return 0;
+	case EV_TP_SAMPLE:
+	case EV_TP_IO:
+	case EV_FINALIZER:
+		return categorize(b, ev->thread_id, c);
 	case EV_SAMPLE:
 		/* the ThreadSample payload is a u32 Type: 2 Managed, 1 External, 0 Error */
 		running = ev->payload_size >= 4 && ntcur_le32(ev->payload) == 2;
@@ -336,7 +430,10 @@ static int on_event(void *arg, const struct nettrace_event *ev)
 	t = thread_of(b, ev->thread_id);
 	if (!t)
 		return nomem(b);
-	if (profint_intern(&b->in, ev, &stack) < 0)
+	leaf = 0;
+	if (c == EV_EVENTSOURCE && (slot = u64map_get(&b->leaves, ev->meta->id)))
+		leaf = (uint32_t)*slot;
+	if (profint_intern(&b->in, ev, leaf, &stack) < 0)
 		return nomem(b);
 	now = ms_of(b, ev->timestamp);
 	if (!t->seen) {
@@ -392,7 +489,10 @@ struct profile *profile_builder_finish(struct profile_builder *b, const struct n
 	if (!p->threads)
 		goto fail;
 	for (i = 0; i < b->nthreads; i++) {
+		const uint64_t *cat = u64map_get(&b->categories, b->threads[i].pub.tid);
+
 		p->threads[i] = b->threads[i].pub;
+		p->threads[i].category = cat ? categories[*cat] : NULL;
 		b->threads[i].pub.runs = NULL;
 	}
 	p->nthreads = b->nthreads;

@@ -13,6 +13,7 @@
 #include "profile_int.h"
 
 #define NAME_MAX_LEN 4096
+#define MAX_DEPTH 1024
 
 int profint_init(struct profile_internal *in)
 {
@@ -32,6 +33,9 @@ void profint_release(struct profile_internal *in)
 	free(in->table);
 	free(in->leaf);
 	free(in->names);
+	while (in->npseudo > 0)
+		free(in->pseudo[--in->npseudo]);
+	free(in->pseudo);
 	free(in->frame_next);
 	u64map_release(&in->frame_of_ip);
 	u64map_release(&in->frame_of_hash);
@@ -119,27 +123,59 @@ static int add_stack(struct profile_internal *in, const uint8_t *bytes, uint32_t
 	return 0;
 }
 
-int profint_intern(struct profile_internal *in, const struct nettrace_event *ev, uint32_t *stack)
+int profint_pseudo(struct profile_internal *in, const char *name, uint32_t *id)
 {
-	uint32_t size = ev->stack_size;
+	size_t i;
+	char *copy;
+
+	for (i = 0; i < in->npseudo; i++)
+		if (!strcmp(in->pseudo[i], name)) {
+			*id = (uint32_t)i + 1;
+			return 0;
+		}
+	if (in->npseudo == in->pseudo_cap) {
+		size_t cap = in->pseudo_cap ? 2 * in->pseudo_cap : 16;
+		char **v = realloc(in->pseudo, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		in->pseudo = v;
+		in->pseudo_cap = cap;
+	}
+	copy = strdup(name);
+	if (!copy)
+		return -1;
+	in->pseudo[in->npseudo++] = copy;
+	*id = (uint32_t)in->npseudo;
+	return 0;
+}
+
+int profint_intern(struct profile_internal *in, const struct nettrace_event *ev, uint32_t leaf,
+		   uint32_t *stack)
+{
+	/* the runtime walks at most 100 frames; a deeper (hostile) stack keeps its innermost ones */
+	uint32_t max = MAX_DEPTH * (uint32_t)ev->pointer_size;
+	uint32_t size = ev->stack_size > max ? max : ev->stack_size;
 	uint64_t h;
 	size_t i;
 
 	if (!in->pointer_size)
 		in->pointer_size = ev->pointer_size;
-	h = hash_bytes(ev->stack, size);
+	h = hash_bytes(ev->stack, size) ^ (uint64_t)leaf * 0x9e3779b97f4a7c15ULL;
 	if (2 * (in->nstacks + 1) > in->table_cap && grow_table(in) < 0)
 		return -1;
 	for (i = h & (in->table_cap - 1); in->table[i] != PROFILE_NONE; i = (i + 1) & (in->table_cap - 1)) {
 		const struct pstack *s = &in->stacks[in->table[i]];
 
-		if (s->hash == h && s->size == size && (!size || !memcmp(in->ipbytes + s->off, ev->stack, size))) {
+		if (s->hash == h && s->size == size && s->leaf == leaf &&
+		    (!size || !memcmp(in->ipbytes + s->off, ev->stack, size))) {
 			*stack = in->table[i];
 			return 0;
 		}
 	}
 	if (add_stack(in, ev->stack, size, h) < 0)
 		return -1;
+	in->stacks[in->nstacks - 1].leaf = leaf;
 	in->table[i] = (uint32_t)(in->nstacks - 1);
 	*stack = in->table[i];
 	return 0;
@@ -300,6 +336,13 @@ static int build_nodes(struct profile *p)
 			uint32_t f;
 
 			if (frame_of(p, ip, &f) < 0 || child_of(p, node, f, &node) < 0)
+				return -1;
+		}
+		if (st->leaf) {
+			uint32_t f;
+
+			if (intern_frame(p, in->pseudo[st->leaf - 1], 0, 1, &f) < 0 ||
+			    child_of(p, node, f, &node) < 0)
 				return -1;
 		}
 		in->leaf[s] = node;

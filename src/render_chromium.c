@@ -30,7 +30,7 @@ static const char *short_name(const char *name)
 static int ch_event(void *arg, uint32_t frame, double at, int open)
 {
 	struct ch *c = arg;
-	char buf[64];
+	char buf[96];
 
 	fputs(c->n++ ? ",\n{\"name\": " : "\n{\"name\": ", c->out);
 	render_json_string(c->out, short_name(evented_frame_name(c->e, frame, buf, sizeof(buf))));
@@ -43,7 +43,7 @@ static int ch_event(void *arg, uint32_t frame, double at, int open)
 static void stack_frames(FILE *out, struct evented *e)
 {
 	uint32_t x;
-	char buf[64], cat[256];
+	char buf[96], cat[256];
 
 	fputs("\"stackFrames\": {", out);
 	for (x = 0; x < evented_frame_count(e); x++) {

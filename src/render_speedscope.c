@@ -32,7 +32,7 @@ int render_speedscope(FILE *out, const struct profile *p, const struct render_op
 	struct ss s;
 	size_t i, profiles = 0;
 	uint32_t x;
-	char buf[64];
+	char buf[96];
 	int rc = 0;
 
 	if (evented_init(&e, p, o->view) < 0)
@@ -49,8 +49,9 @@ int render_speedscope(FILE *out, const struct profile *p, const struct render_op
 			continue;
 		s.out = out;
 		s.n = 0;
-		fprintf(out, "%s\n{\"type\": \"evented\", \"name\": \"Thread (%llu)\", \"unit\": \"milliseconds\", "
-			"\"events\": [", profiles ? "," : "", (unsigned long long)p->threads[e.order[i]].tid);
+		fprintf(out, "%s\n{\"type\": \"evented\", \"name\": ", profiles ? "," : "");
+		render_json_string(out, evented_thread_name(p, e.order[i], buf, sizeof(buf)));
+		fputs(", \"unit\": \"milliseconds\", \"events\": [", out);
 		n = evented_thread(&e, e.order[i], o->view, ss_event, &s, &first, &last);
 		if (n < 0)
 			rc = -1;

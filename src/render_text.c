@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "render.h"
 
 /* The smallest room left for method names, however narrow the terminal. */
@@ -84,8 +85,7 @@ static const char *fit(const char *name, size_t room, char *buf, size_t bufsize)
 }
 
 /* A heading line, cut to the width (when there is one). */
-static void heading(FILE *out, const struct render_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void heading(FILE *out, const struct render_opts *o, const char *fmt, ...) LOG_PRINTF(3, 4);
 
 static void heading(FILE *out, const struct render_opts *o, const char *fmt, ...)
 {

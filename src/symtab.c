@@ -13,6 +13,8 @@
 
 /* Longest namespace/name/signature kept per method; longer ones are cut (still unique enough). */
 #define PART_MAX 1024
+/* How many ranges starting before an address a lookup looks at (overlaps are rare and shallow). */
+#define MAX_OVERLAP 32
 
 void symtab_init(struct symtab *st)
 {
@@ -187,8 +189,9 @@ int symtab_lookup(const struct symtab *st, uint64_t ip, char *buf, size_t bufsiz
 		else
 			hi = mid;
 	}
-	/* ranges may overlap (code reused after an unload): of those holding ip, the latest defined */
-	for (i = lo; i-- > 0;) {
+	/* ranges may overlap (code reused after an unload): of those holding ip, the latest defined;
+	 * a few ranges back at most, so that hostile sizes cannot make lookups quadratic */
+	for (i = lo; i-- > 0 && lo - i <= MAX_OVERLAP;) {
 		const struct symtab_method *m = &st->m[i];
 
 		if (ip - m->start >= st->max_size)

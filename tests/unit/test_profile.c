@@ -26,7 +26,8 @@ enum { M_SAMPLE = 1, M_METHOD, M_MODULE, M_SOURCE };
 /*
  * Thread 7: samples at 10 (running, A<-B), 20 (running, A<-B), 30 (waiting, B), 40 (waiting, B),
  * 50 (running, unresolved), 60 (running, A<-B) ms. Thread 8: a sample at 15 ms (running, B), an
- * EventSource event at 95 ms. Methods and module come last, as a rundown would.
+ * EventSource event at 95 ms (no stack), a sample at 97 ms (waiting, B). Thread 9: two samples of
+ * A<-B<-A. Methods and module come last, as a rundown would.
  */
 static void build(struct syn *t, int truncate_before_rundown)
 {
@@ -46,6 +47,7 @@ static void build(struct syn *t, int truncate_before_rundown)
 		{ M_SAMPLE, 9, 4, MS(61), &managed, 4, 1 },
 		{ M_SAMPLE, 9, 4, MS(62), &managed, 4, 1 },
 		{ M_SOURCE, 8, 0, MS(95), "x", 2, 1 },
+		{ M_SAMPLE, 8, 2, MS(97), &external, 4, 1 },
 	};
 	struct syn_ev rundown[3];
 
@@ -59,7 +61,7 @@ static void build(struct syn *t, int truncate_before_rundown)
 	syn_metadata_block(t, M_SAMPLE, "Microsoft-DotNETCore-SampleProfiler", 0, "ThreadSample", "Type", 10);
 	syn_metadata_block(t, M_METHOD, "Microsoft-Windows-DotNETRuntimeRundown", 144, "", NULL, 0);
 	syn_metadata_block(t, M_MODULE, "Microsoft-Windows-DotNETRuntimeRundown", 154, "", NULL, 0);
-	syn_metadata_block(t, M_SOURCE, "My-EventSource", 1, "Tick", NULL, 0);
+	syn_metadata_block(t, M_SOURCE, "My-EventSource", 1, "TickStop", NULL, 0);
 	syn_stack_block(t, 1, 4, depth, ips);
 	syn_events_block(t, ev, sizeof(ev) / sizeof(ev[0]));
 	syn_sequence_point(t, MS(100));
@@ -99,22 +101,24 @@ static void test_weights(void **state)
 {
 	struct profile *p = read_syn(0, 1);
 	struct profile_method *m;
-	const struct profile_method *a, *b, *u;
+	const struct profile_method *a, *b, *u, *e;
 	ssize_t n;
 
 	(void)state;
 	assert_int_equal(p->info.process_id, 77);
-	assert_int_equal(p->samples, 9);
+	assert_int_equal(p->samples, 10);
 	assert_int_equal(p->nthreads, 3);
-	/* cpu: thread 7 ran [10,30) in A<-B and [50,60) unresolved; thread 9 [61,62) in A<-B<-A */
-	assert_float_equal(p->total_ms[PROFILE_CPU], 31, 1e-6);
-	/* thread time adds thread 7's waiting [30,50) in B, and thread 8 [15,95): its EventSource event
-	 * ends the interval its sample started, as dotnet-trace report counts it */
-	assert_float_equal(p->total_ms[PROFILE_THREAD_TIME], 51 + 80, 1e-6);
+	/* cpu: thread 7 ran [10,30) in A<-B and [50,60) unresolved; thread 8 [15,97) in B (its
+	 * sample at 15 said running, the next one of its samples is at 97); thread 9 [61,62) */
+	assert_float_equal(p->total_ms[PROFILE_CPU], 31 + 82, 1e-6);
+	/* thread time adds thread 7's waiting [30,50) in B; for thread 8 the EventSource event at 95
+	 * ends the interval its sample started ([15,95) in B) and starts one ([95,97)) charged to its
+	 * own stack under "EventName: My-EventSource/Tick/Stop", as dotnet-trace report counts it */
+	assert_float_equal(p->total_ms[PROFILE_THREAD_TIME], 51 + 82, 1e-6);
 	assert_float_equal(p->threads[0].ms[PROFILE_CPU], 30, 1e-6);
 	assert_float_equal(p->threads[0].ms[PROFILE_THREAD_TIME], 50, 1e-6);
-	assert_float_equal(p->threads[1].ms[PROFILE_CPU], 0, 1e-6);
-	assert_float_equal(p->threads[1].ms[PROFILE_THREAD_TIME], 80, 1e-6);
+	assert_float_equal(p->threads[1].ms[PROFILE_CPU], 82, 1e-6);
+	assert_float_equal(p->threads[1].ms[PROFILE_THREAD_TIME], 82, 1e-6);
 
 	n = profile_methods(p, PROFILE_CPU, 0, &m);
 	assert_int_equal(n, 3);
@@ -123,18 +127,20 @@ static void test_weights(void **state)
 	u = find(p, m, n, "?!0x0000000000003000");
 	assert_float_equal(a->self_ms, 21, 1e-6);
 	assert_float_equal(a->total_ms, 21, 1e-6);      /* A<-B<-A counts once */
-	assert_float_equal(b->self_ms, 0, 1e-6);
-	assert_float_equal(b->total_ms, 21, 1e-6);
+	assert_float_equal(b->self_ms, 82, 1e-6);
+	assert_float_equal(b->total_ms, 82 + 21, 1e-6);
 	assert_float_equal(u->self_ms, 10, 1e-6);
 	assert_int_equal(a->self_samples, 3);
 	/* sorted by self time */
-	assert_string_equal(p->frames[m[0].frame].name, "MyApp!NS.A.Run(int32)");
+	assert_string_equal(p->frames[m[0].frame].name, "MyApp!NS.B.Wait()");
 	free(m);
 
 	n = profile_methods(p, PROFILE_THREAD_TIME, 1, &m);
 	b = find(p, m, n, "MyApp!NS.B.Wait()");
+	e = find(p, m, n, "EventName: My-EventSource/Tick/Stop");
 	assert_float_equal(b->self_ms, 20 + 80, 1e-6);
 	assert_float_equal(b->total_ms, 100 + 21, 1e-6);
+	assert_float_equal(e->self_ms, 2, 1e-6);
 	assert_string_equal(p->frames[m[0].frame].name, "MyApp!NS.B.Wait()");
 	free(m);
 	profile_free(p);
@@ -156,7 +162,8 @@ static void test_runs(void **state)
 	assert_float_equal(t7->runs[1].end_ms, 50, 1e-6);
 	assert_int_equal(t7->runs[1].running, 0);
 	assert_int_equal(t7->runs[2].running, 1);
-	assert_int_equal(t8->nruns, 0);   /* one sample: no interval without the EventSource event */
+	assert_int_equal(t8->nruns, 1);   /* [15,97): the EventSource event does not cut it here */
+	assert_float_equal(t8->runs[0].end_ms, 97, 1e-6);
 	assert_int_equal(t7->samples, 6);
 	assert_int_equal(t7->last_running, 1);
 	assert_int_equal(profile_stack_frames(p, t7->last_stack, frames, 8), 2);
@@ -177,13 +184,13 @@ static void test_partial(void **state)
 
 	(void)state;
 	assert_true(strstr(p->partial_reason, "ends") != NULL);
-	assert_float_equal(p->total_ms[PROFILE_CPU], 31, 1e-6);
+	assert_float_equal(p->total_ms[PROFILE_CPU], 113, 1e-6);
 	assert_int_equal(p->methods, 0);
 	n = profile_methods(p, PROFILE_CPU, 0, &m);
 	assert_true(n >= 4);
-	assert_string_equal(p->frames[m[0].frame].name, "?!0x0000000000001010");
+	assert_string_equal(p->frames[m[0].frame].name, "?!0x0000000000002020");
 	assert_int_equal(p->frames[m[0].frame].resolved, 0);
-	assert_int_equal(p->frames[m[0].frame].address, 0x1010);
+	assert_int_equal(p->frames[m[0].frame].address, 0x2020);
 	free(m);
 	assert_null(p->threads[0].runs);
 	profile_free(p);
