@@ -10,9 +10,15 @@
 #      by address, summed into its one "Missing Symbol" row; names containing "Process" left out,
 #      as it leaves them out).
 #   2. per-method thread time: the spans of our --format speedscope file against those of
-#      `dotnet-trace convert --format speedscope`, summed per method (exclusive: the method is the
-#      innermost frame but for the CPU_TIME/UNMANAGED_CODE_TIME leaf; inclusive: anywhere on the
-#      stack, once), as percentages of all spans: within 1 point for every method.
+#      `dotnet-trace convert --format speedscope`, summed per frame name (exclusive: the frame is the
+#      innermost but for the CPU_TIME/UNMANAGED_CODE_TIME leaf; inclusive: anywhere on the stack,
+#      once), as percentages of all spans: within 1 point for every method, and for the process,
+#      thread and pseudo frames TraceEvent adds.
+#
+# The two references weigh threads differently when a trace has EventSource events (report counts
+# them, convert does not): our --view thread-time follows report, our speedscope export follows
+# convert, so each is compared with its own. DOTNETPROF_NETTRACE_FIXTURES names another directory
+# of traces (bench/report.sh's large one was checked this way too).
 #
 # Prints the figures. Needs python3 and the NuGet dotnet-trace of `make tools`
 # (build/nuget-tools/dotnet-trace, DOTNET_TRACE overrides); DOTNETPROF_BIN names our binary.

@@ -210,7 +210,7 @@ static void test_damaged(void **state)
 	free(c);
 }
 
-/* Every byte of the first few KiB flipped in turn: never a crash, a hang or a false "ok" on the
+/* Every byte of the first 2 KiB flipped in turn: never a crash, a hang or a false "ok" on the
  * header bytes that the format checks. */
 static void test_flips(void **state)
 {
@@ -220,9 +220,9 @@ static void test_flips(void **state)
 	uint8_t *b = nt_fixture_load("net10-idle.nettrace", &len);
 
 	(void)state;
-	for (i = 0; i < 4096; i++) {
+	for (i = 0; i < 2048; i++) {
 		b[i] ^= 0xff;
-		read_buf(b, 64 * 1024, 0, &s, &r);
+		read_buf(b, 32 * 1024, 0, &s, &r);
 		assert_true(r.status == NETTRACE_TRUNCATED || r.status == NETTRACE_CORRUPT ||
 			    r.status == NETTRACE_UNSUPPORTED);
 		if (i < 32)

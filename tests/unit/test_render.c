@@ -197,9 +197,20 @@ static void test_speedscope(void **state)
 	cJSON_ArrayForEach(p, frames)
 		spin |= strstr(cJSON_GetObjectItem(p, "name")->valuestring, "SpinForProfiler") != NULL;
 	assert_true(spin);
+	/* speedscope's FileFormat (src/lib/file-format-spec.ts): every event names a frame of the table */
 	cJSON_ArrayForEach(p, cJSON_GetObjectItem(j, "profiles")) {
+		cJSON *ev;
+
 		assert_string_equal(cJSON_GetObjectItem(p, "type")->valuestring, "evented");
 		assert_string_equal(cJSON_GetObjectItem(p, "unit")->valuestring, "milliseconds");
+		assert_true(cJSON_IsString(cJSON_GetObjectItem(p, "name")));
+		assert_true(cJSON_IsNumber(cJSON_GetObjectItem(p, "startValue")));
+		cJSON_ArrayForEach(ev, cJSON_GetObjectItem(p, "events")) {
+			int f = cJSON_GetObjectItem(ev, "frame")->valueint;
+
+			assert_true(f >= 0 && f < cJSON_GetArraySize(frames));
+			assert_true(cJSON_IsNumber(cJSON_GetObjectItem(ev, "at")));
+		}
 		assert_true(cJSON_GetObjectItem(p, "endValue")->valuedouble >=
 			    cJSON_GetObjectItem(p, "startValue")->valuedouble);
 		check_events(cJSON_GetObjectItem(p, "events"), "type", "O", "at", 0);
