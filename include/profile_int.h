@@ -42,7 +42,7 @@ struct profile_internal {
 	uint32_t *leaf;               /* stack -> node */
 	char *names;                  /* frame names */
 	size_t names_len, names_cap;
-	size_t frames_cap, nodes_cap;
+	size_t frames_cap, next_cap, nodes_cap;
 	struct u64map frame_of_ip;    /* address -> frame */
 	struct u64map frame_of_hash;  /* name hash -> first frame with it */
 	uint32_t *frame_next;         /* next frame with the same name hash */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "growarr.h"
 #include "evented.h"
 
 /* Local frames past the profile's own: the pseudo frames, then one per thread. */
@@ -177,6 +178,7 @@ static int handle(struct tstate *st, const uint32_t *path, size_t n, double star
 {
 	size_t i = 0, j, max = st->nprev < n ? st->nprev : n;
 	double last = st->any ? st->last : 0;
+	struct open_frame *f;
 
 	while (i < max && st->prev[i].x == path[i] &&
 	       !(st->prev[i].start + st->prev[i].metric * 1.001 < start)) {
@@ -191,14 +193,10 @@ static int handle(struct tstate *st, const uint32_t *path, size_t n, double star
 			return -1;
 	}
 	st->nprev = i;
-	if (n > st->cap) {
-		struct open_frame *f = realloc(st->prev, n * sizeof(*f));
-
-		if (!f)
-			return -1;
-		st->prev = f;
-		st->cap = n;
-	}
+	f = growarr(st->prev, &st->cap, n, sizeof(*f), 64);
+	if (!f)
+		return -1;
+	st->prev = f;
 	for (j = i; j < n; j++) {
 		last = start > last ? start : last;
 		if (emit(st, 1, path[j], last))

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "growarr.h"
 #include "ntcur.h"
 #include "ntevents.h"
 #include "ntmeta.h"
@@ -470,14 +471,14 @@ int ntev_flush(struct ntev *ev)
 static int push_pending(struct ntev *ev, const struct ntpend *p)
 {
 	if (ev->npend == ev->pend_cap) {
-		size_t cap = ev->pend_cap ? 2 * ev->pend_cap : 256;
-		struct ntpend *a = realloc(ev->pend, cap * sizeof(*a));
-		struct ntpend *s;
+		/* the merge sort's scratch keeps the same capacity */
+		size_t cap = ev->pend_cap, scap = ev->pend_cap;
+		struct ntpend *a = growarr(ev->pend, &cap, ev->npend + 1, sizeof(*a), 256), *s;
 
 		if (!a)
 			return nomem(ev);
 		ev->pend = a;
-		s = realloc(ev->scratch, cap * sizeof(*s));
+		s = growarr(ev->scratch, &scap, cap, sizeof(*s), 256);
 		if (!s)
 			return nomem(ev);
 		ev->scratch = s;
@@ -563,6 +564,7 @@ int ntev_stack_block(struct ntev *ev, struct ntblock *b)
 	for (i = 0; i < count; i++, id++) {
 		uint32_t len = ntcur_u32(&c);
 		const uint8_t *p = ntcur_take(&c, len);
+		struct ntstackref *v;
 		int added;
 		uint64_t *slot;
 
@@ -570,17 +572,12 @@ int ntev_stack_block(struct ntev *ev, struct ntblock *b)
 			ntev_block_put(ev, b);
 			return ntev_corrupt(ev, b->file_off, "invalid stack %u in a stack block", (unsigned)id);
 		}
-		if (ev->nstacks == ev->stacks_cap) {
-			size_t cap = ev->stacks_cap ? 2 * ev->stacks_cap : 256;
-			struct ntstackref *v = realloc(ev->stack_v, cap * sizeof(*v));
-
-			if (!v) {
-				ntev_block_put(ev, b);
-				return nomem(ev);
-			}
-			ev->stack_v = v;
-			ev->stacks_cap = cap;
+		v = growarr(ev->stack_v, &ev->stacks_cap, ev->nstacks + 1, sizeof(*v), 256);
+		if (!v) {
+			ntev_block_put(ev, b);
+			return nomem(ev);
 		}
+		ev->stack_v = v;
 		slot = u64map_put(&ev->stacks, id, ev->nstacks, &added);
 		if (!slot) {
 			ntev_block_put(ev, b);

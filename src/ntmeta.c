@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "growarr.h"
 #include "ntcur.h"
 #include "ntmeta.h"
 
@@ -60,21 +61,13 @@ size_t ntmeta_utf16_to_utf8(const uint8_t *s, size_t units, char *out)
 /* Room for `n` more pool bytes. 0, or -1 (nomem set). */
 static int pool_reserve(struct builder *b, size_t n)
 {
-	char *p;
-	size_t cap;
+	char *p = growarr(b->pool, &b->pool_cap, b->pool_len + n, 1, 256);
 
-	if (b->pool_cap - b->pool_len >= n)
-		return 0;
-	cap = b->pool_cap ? b->pool_cap : 256;
-	while (cap - b->pool_len < n)
-		cap *= 2;
-	p = realloc(b->pool, cap);
 	if (!p) {
 		b->nomem = 1;
 		return -1;
 	}
 	b->pool = p;
-	b->pool_cap = cap;
 	return 0;
 }
 
@@ -117,17 +110,13 @@ static void pool_utf8(struct builder *b, struct ntcur *c, size_t *off)
 
 static int add_field(struct builder *b, size_t name_off, int type, int element_type)
 {
-	if (b->nfields == b->fields_cap) {
-		size_t cap = b->fields_cap ? 2 * b->fields_cap : 8;
-		struct nettrace_field *f = realloc(b->fields, cap * sizeof(*f));
+	struct nettrace_field *f = growarr(b->fields, &b->fields_cap, b->nfields + 1, sizeof(*f), 8);
 
-		if (!f) {
-			b->nomem = 1;
-			return -1;
-		}
-		b->fields = f;
-		b->fields_cap = cap;
+	if (!f) {
+		b->nomem = 1;
+		return -1;
 	}
+	b->fields = f;
 	b->fields[b->nfields].name = (const char *)(uintptr_t)name_off;
 	b->fields[b->nfields].type = type;
 	b->fields[b->nfields].element_type = element_type;

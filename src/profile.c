@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "growarr.h"
 #include "ntcur.h"
 #include "profile.h"
 #include "profile_int.h"
@@ -276,18 +277,13 @@ static struct bthread *thread_of(struct profile_builder *b, uint64_t tid)
 		return NULL;
 	if (!added)
 		return &b->threads[*slot];
-	if (b->nthreads == b->threads_cap) {
-		size_t cap = b->threads_cap ? 2 * b->threads_cap : 32;
-
-		t = realloc(b->threads, cap * sizeof(*t));
-		if (!t) {
-			/* forget the index just added: the map must not point past the array */
-			*slot = PROFILE_NONE;
-			return NULL;
-		}
-		b->threads = t;
-		b->threads_cap = cap;
+	t = growarr(b->threads, &b->threads_cap, b->nthreads + 1, sizeof(*t), 32);
+	if (!t) {
+		/* the builder stops here (out of memory): nothing looks the index up again */
+		*slot = PROFILE_NONE;
+		return NULL;
 	}
+	b->threads = t;
 	t = &b->threads[b->nthreads++];
 	memset(t, 0, sizeof(*t));
 	t->pub.tid = tid;
@@ -307,15 +303,10 @@ static int add_run(struct bthread *t, double start, double end, uint32_t stack, 
 			return 0;
 		}
 	}
-	if (t->pub.nruns == t->runs_cap) {
-		size_t cap = t->runs_cap ? 2 * t->runs_cap : 64;
-
-		r = realloc(t->pub.runs, cap * sizeof(*r));
-		if (!r)
-			return -1;
-		t->pub.runs = r;
-		t->runs_cap = cap;
-	}
+	r = growarr(t->pub.runs, &t->runs_cap, t->pub.nruns + 1, sizeof(*r), 64);
+	if (!r)
+		return -1;
+	t->pub.runs = r;
 	r = &t->pub.runs[t->pub.nruns++];
 	r->start_ms = start;
 	r->end_ms = end;

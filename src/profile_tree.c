@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "growarr.h"
 #include "ntcur.h"
 #include "profile_int.h"
 
@@ -85,32 +86,20 @@ static int grow_table(struct profile_internal *in)
 static int add_stack(struct profile_internal *in, const uint8_t *bytes, uint32_t size, uint64_t h)
 {
 	struct pstack *s;
+	uint8_t *p;
 
 	if (in->nstacks >= PROFILE_NONE - 1) {
 		errno = ENOMEM;
 		return -1;
 	}
-	if (in->ip_cap - in->ip_len < size) {
-		size_t cap = in->ip_cap ? in->ip_cap : 65536;
-		uint8_t *p;
-
-		while (cap - in->ip_len < size)
-			cap *= 2;
-		p = realloc(in->ipbytes, cap);
-		if (!p)
-			return -1;
-		in->ipbytes = p;
-		in->ip_cap = cap;
-	}
-	if (in->nstacks == in->stacks_cap) {
-		size_t cap = in->stacks_cap ? 2 * in->stacks_cap : 1024;
-
-		s = realloc(in->stacks, cap * sizeof(*s));
-		if (!s)
-			return -1;
-		in->stacks = s;
-		in->stacks_cap = cap;
-	}
+	p = growarr(in->ipbytes, &in->ip_cap, in->ip_len + size, 1, 65536);
+	if (!p)
+		return -1;
+	in->ipbytes = p;
+	s = growarr(in->stacks, &in->stacks_cap, in->nstacks + 1, sizeof(*s), 1024);
+	if (!s)
+		return -1;
+	in->stacks = s;
 	s = &in->stacks[in->nstacks];
 	memset(s, 0, sizeof(*s));
 	s->hash = h;
@@ -126,22 +115,17 @@ static int add_stack(struct profile_internal *in, const uint8_t *bytes, uint32_t
 int profint_pseudo(struct profile_internal *in, const char *name, uint32_t *id)
 {
 	size_t i;
-	char *copy;
+	char *copy, **v;
 
 	for (i = 0; i < in->npseudo; i++)
 		if (!strcmp(in->pseudo[i], name)) {
 			*id = (uint32_t)i + 1;
 			return 0;
 		}
-	if (in->npseudo == in->pseudo_cap) {
-		size_t cap = in->pseudo_cap ? 2 * in->pseudo_cap : 16;
-		char **v = realloc(in->pseudo, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		in->pseudo = v;
-		in->pseudo_cap = cap;
-	}
+	v = growarr(in->pseudo, &in->pseudo_cap, in->npseudo + 1, sizeof(*v), 16);
+	if (!v)
+		return -1;
+	in->pseudo = v;
 	copy = strdup(name);
 	if (!copy)
 		return -1;
@@ -188,30 +172,15 @@ int profint_charge(struct profile_internal *in, uint32_t stack, enum profile_vie
 	return 0;
 }
 
-/* Room for one more element in a growable array. 0 or -1. */
-static int reserve(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	size_t c;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? 2 * *cap : 256;
-	p = realloc(*arr, c * elem);
-	if (!p)
-		return -1;
-	*arr = p;
-	*cap = c;
-	return 0;
-}
-
 /* The frame named `name` (interned by name: code versions of one method share it). */
 static int intern_frame(struct profile *p, const char *name, uint64_t addr, int resolved, uint32_t *out)
 {
 	struct profile_internal *in = p->in;
 	size_t len = strlen(name);
 	uint64_t h = hash_bytes((const uint8_t *)name, len), *first;
-	uint32_t f;
+	struct profile_frame *fr;
+	uint32_t f, *nx;
+	char *names;
 	int added;
 
 	first = u64map_put(&in->frame_of_hash, h, PROFILE_NONE, &added);
@@ -222,32 +191,18 @@ static int intern_frame(struct profile *p, const char *name, uint64_t addr, int 
 			*out = f;
 			return 0;
 		}
-	if (p->nframes == in->frames_cap) {
-		size_t cap = in->frames_cap ? 2 * in->frames_cap : 256;
-		struct profile_frame *fr = realloc(p->frames, cap * sizeof(*fr));
-		uint32_t *nx;
-
-		if (!fr)
-			return -1;
-		p->frames = fr;
-		nx = realloc(in->frame_next, cap * sizeof(*nx));
-		if (!nx)
-			return -1;
-		in->frame_next = nx;
-		in->frames_cap = cap;
-	}
-	if (in->names_cap - in->names_len < len + 1) {
-		size_t c = in->names_cap ? in->names_cap : 65536;
-		char *s;
-
-		while (c - in->names_len < len + 1)
-			c *= 2;
-		s = realloc(in->names, c);
-		if (!s)
-			return -1;
-		in->names = s;
-		in->names_cap = c;
-	}
+	fr = growarr(p->frames, &in->frames_cap, p->nframes + 1, sizeof(*fr), 256);
+	if (!fr)
+		return -1;
+	p->frames = fr;
+	nx = growarr(in->frame_next, &in->next_cap, p->nframes + 1, sizeof(*nx), 256);
+	if (!nx)
+		return -1;
+	in->frame_next = nx;
+	names = growarr(in->names, &in->names_cap, in->names_len + len + 1, 1, 65536);
+	if (!names)
+		return -1;
+	in->names = names;
 	memcpy(in->names + in->names_len, name, len + 1);
 	f = (uint32_t)p->nframes++;
 	/* names are pool offsets until the pool stops moving (fixed up at the end of the build) */
@@ -289,7 +244,6 @@ static int child_of(struct profile *p, uint32_t parent, uint32_t frame, uint32_t
 	struct profile_internal *in = p->in;
 	int added;
 	uint64_t *slot = u64map_put(&in->node_of_edge, (uint64_t)parent << 32 | frame, p->nnodes, &added);
-	void *arr = p->nodes;
 	struct profile_node *n;
 
 	if (!slot)
@@ -298,11 +252,12 @@ static int child_of(struct profile *p, uint32_t parent, uint32_t frame, uint32_t
 		*out = (uint32_t)*slot;
 		return 0;
 	}
-	if (reserve(&arr, &in->nodes_cap, p->nnodes, sizeof(*p->nodes)) < 0) {
-		*slot = PROFILE_NONE;
+	n = growarr(p->nodes, &in->nodes_cap, p->nnodes + 1, sizeof(*n), 256);
+	if (!n) {
+		*slot = PROFILE_NONE;   /* the build fails: nothing looks the edge up again */
 		return -1;
 	}
-	p->nodes = arr;
+	p->nodes = n;
 	n = &p->nodes[p->nnodes];
 	memset(n, 0, sizeof(*n));
 	n->parent = parent;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "growarr.h"
 #include "render.h"
 
 static void put_frame(FILE *out, const char *name)
@@ -18,12 +19,9 @@ static void put_frame(FILE *out, const char *name)
 
 int render_folded(FILE *out, const struct profile *p, const struct render_opts *o)
 {
-	uint32_t *path;
-	size_t n, cap = 64;
+	uint32_t *path = NULL;
+	size_t n, cap = 0;
 
-	path = malloc(cap * sizeof(*path));
-	if (!path)
-		return -1;
 	/* every node with samples of its own, its path up to the root */
 	for (n = 1; n < p->nnodes; n++) {
 		const struct profile_node *nd = &p->nodes[n];
@@ -33,16 +31,13 @@ int render_folded(FILE *out, const struct profile *p, const struct render_opts *
 		if (!nd->self_samples[o->view])
 			continue;
 		for (k = (uint32_t)n; k != 0; k = p->nodes[k].parent) {
-			if (depth == cap) {
-				uint32_t *np = realloc(path, 2 * cap * sizeof(*path));
+			uint32_t *np = growarr(path, &cap, depth + 1, sizeof(*path), 64);
 
-				if (!np) {
-					free(path);
-					return -1;
-				}
-				path = np;
-				cap *= 2;
+			if (!np) {
+				free(path);
+				return -1;
 			}
+			path = np;
 			path[depth++] = k;
 		}
 		for (i = depth; i-- > 0;) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "growarr.h"
 #include "ntcur.h"
 #include "symtab.h"
 
@@ -39,23 +40,17 @@ size_t symtab_count(const struct symtab *st)
 static long pool_add(struct symtab *st, const char *s, size_t n)
 {
 	size_t off = st->pool_len;
+	char *p;
 
-	if (st->pool_cap - st->pool_len < n + 1) {
-		size_t cap = st->pool_cap ? st->pool_cap : 4096;
-		char *p;
-
-		while (cap - st->pool_len < n + 1)
-			cap *= 2;
-		if (cap > UINT32_MAX) {
-			errno = ENOMEM;
-			return -1;
-		}
-		p = realloc(st->pool, cap);
-		if (!p)
-			return -1;
-		st->pool = p;
-		st->pool_cap = cap;
+	/* methods refer to the pool by 32-bit offsets */
+	if (off + n + 1 > UINT32_MAX) {
+		errno = ENOMEM;
+		return -1;
 	}
+	p = growarr(st->pool, &st->pool_cap, off + n + 1, 1, 4096);
+	if (!p)
+		return -1;
+	st->pool = p;
 	memcpy(st->pool + off, s, n);
 	st->pool[off + n] = '\0';
 	st->pool_len += n + 1;
@@ -85,15 +80,10 @@ int symtab_add_method(struct symtab *st, const uint8_t *p, size_t len)
 	textoff = pool_add(st, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 	if (textoff < 0)
 		return -1;
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? 2 * st->cap : 1024;
-
-		m = realloc(st->m, cap * sizeof(*m));
-		if (!m)
-			return -1;
-		st->m = m;
-		st->cap = cap;
-	}
+	m = growarr(st->m, &st->cap, st->n + 1, sizeof(*m), 1024);
+	if (!m)
+		return -1;
+	st->m = m;
 	m = &st->m[st->n];
 	m->module_id = ntcur_le64(p + 8);
 	m->start = ntcur_le64(p + 16);
