@@ -15,8 +15,9 @@
  * The reader pulls the input in blocks (at most NETTRACE_MAX_BLOCK bytes each) and hands the caller
  * metadata records and events through callbacks. Memory stays bounded whatever the file size: it
  * holds the metadata records (one per event type), the stacks between two sequence points, and the
- * events waiting to be put in time order (see NETTRACE_FILE_ORDER). Hostile input gives
- * NETTRACE_CORRUPT with a message and the offset, never a crash, a hang or an unbounded allocation.
+ * events waiting to be put in time order (see NETTRACE_FILE_ORDER; at most about a million, by
+ * windows, in a hostile file that never marks one sorted). Hostile input gives NETTRACE_CORRUPT with
+ * a message and the offset, never a crash, a hang or an allocation out of proportion to the input.
  *
  * Thread ids are OS thread ids (for version 6, the reader maps thread indexes through the Thread
  * blocks). Timestamps are in ticks of `qpc_freq` per second, comparable with `sync_qpc`.
