@@ -90,6 +90,9 @@ CMD_SRCS  := $(sort $(filter-out cmd/main.c,$(wildcard cmd/*.c)))
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TEST_SCRIPTS := $(sort $(wildcard tests/unit/*_test.sh))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+# the real traces of the reader's tests, kept gzipped (tests/fixtures/make-traces.sh makes them)
+NETTRACE_FIXTURES := $(patsubst tests/fixtures/nettrace/%.gz,build/fixtures/nettrace/%,\
+	$(sort $(wildcard tests/fixtures/nettrace/*.nettrace.gz)))
 
 LIB_OBJS  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS)) $(patsubst $(GEN)/%.c,$(B)/obj/gen/%.o,$(GEN_SRCS))
 CMD_OBJS  := $(patsubst %.c,$(B)/obj/%.o,$(CMD_SRCS)) $(B)/obj/gen/version.o \
@@ -105,7 +108,7 @@ STAMP     := $(B)/build-flags
 .DEFAULT_GOAL := all
 include agent/agent.mk
 
-.PHONY: all check deps demo tools unit e2e valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
+.PHONY: all check deps demo tools fixtures unit e2e valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
 	dist krew-manifest FORCE
 .DELETE_ON_ERROR:
 # keep intermediate objects (test and fuzz objects are built through pattern chains)
@@ -171,7 +174,13 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(CMDLIB) $(AGENT_TESTLIB) $(LIB)
 tools:
 	@bash tests/cluster/build-tools.sh
 
-unit: $(TEST_BINS) $(BIN) tools
+build/fixtures/nettrace/%.nettrace: tests/fixtures/nettrace/%.nettrace.gz
+	@mkdir -p $(@D)
+	gzip -dc $< >$@.tmp && mv $@.tmp $@
+
+fixtures: $(NETTRACE_FIXTURES)
+
+unit: $(TEST_BINS) $(BIN) tools fixtures
 	@fail=0; for t in $(TEST_BINS); do \
 		echo "== $$t"; \
 		if $$t; then echo "PASS $$t"; else echo "FAIL $$t (exit $$?)"; fail=1; fi; \
@@ -186,7 +195,7 @@ unit: $(TEST_BINS) $(BIN) tools
 
 valgrind:
 	@if [ -n "$(SANITIZE)" ]; then echo "valgrind: do not combine with SANITIZE" >&2; exit 2; fi
-	@$(MAKE) --no-print-directory $(TEST_BINS)
+	@$(MAKE) --no-print-directory $(TEST_BINS) fixtures
 	@fail=0; for t in $(TEST_BINS); do \
 		echo "== valgrind $$t"; \
 		if $(VALGRIND) -q --error-exitcode=1 --leak-check=full $$t; then echo "PASS $$t"; \
@@ -299,8 +308,8 @@ cluster-down:
 # Only what this Makefile builds: build/ also holds the stand-in cluster's and the tools' state.
 clean-bin:
 	rm -rf $(PROG) build/obj build/tests build/gen build/fuzz build/san-* build/dist/amd64 build/dist/arm64 \
-		build/libdotnetprof.a build/libdotnetprof-cmd.a build/libdotnetprof-agent.a build/build-flags \
-		$(AGENT_DIR)
+		build/fixtures build/libdotnetprof.a build/libdotnetprof-cmd.a build/libdotnetprof-agent.a \
+		build/build-flags $(AGENT_DIR)
 
 clean: clean-bin
 

@@ -55,6 +55,7 @@ static const struct {
 	{ "dump", &dump_help },
 	{ "gcdump", &gcdump_help },
 	{ "stack", &stack_help },
+	{ "report", &report_help },
 	{ "fetch", &fetch_help },
 	{ "clean", &clean_help },
 	{ "version", &version_help },
@@ -356,6 +357,8 @@ static int complete(struct cstate *st, int n, char **words)
 		}
 		return DIRECTIVE_NOFILE;
 	}
+	if (st->verb == &report_help)
+		return st->noperands ? DIRECTIVE_NOFILE : DIRECTIVE_DEFAULT;   /* FILE: a local file */
 	if (st->verb && st->verb->takes_target && !st->noperands)
 		emit_targets(st, cur);
 	return DIRECTIVE_NOFILE;

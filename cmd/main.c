@@ -34,6 +34,7 @@ static const struct cli_cmd commands[] = {
 	{ "dump", cmd_dump, &dump_help },
 	{ "gcdump", cmd_gcdump, &gcdump_help },
 	{ "stack", cmd_stack, &stack_help },
+	{ "report", cmd_report, &report_help },
 	{ "fetch", cmd_fetch, &fetch_help },
 	{ "clean", cmd_clean, &clean_help },
 	{ "version", cmd_version, &version_help },

@@ -16,6 +16,7 @@ VERB(counters);
 VERB(dump);
 VERB(gcdump);
 VERB(stack);
+VERB(report);
 VERB(fetch);
 VERB(clean);
 VERB(version);

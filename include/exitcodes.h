@@ -3,7 +3,7 @@
  *
  * Scripts and shell aliases depend on these numbers: never renumber one, only append. The man page's
  * EXIT STATUS section and the README's table are written from this list. The DPX_ prefix keeps them
- * apart from sysexits.h, whose EX_OK / EX_USAGE have other values.
+ * apart from sysexits.h, whose DPX_OK / DPX_USAGE have other values.
  *
  * The failure convention of the library (src/): a function that can fail returns 0 on success, or
  * the negated class of its failure, -DPX_*, after it printed the message (log.h). -1 is therefore
@@ -45,6 +45,9 @@ enum dotnetprof_exit {
 	                       TLS, HTTP error (404 included) */
 	DPX_BADTOOL = 15,    /* what was downloaded is not the tool for that RID (an HTML page, another
 	                       CPU or C library, truncated, wrong hash); nothing was cached */
+	DPX_BADTRACE = 16,   /* the trace file cannot be read: not a nettrace, corrupt, or a format
+	                       version the reader does not know (a trace that is merely cut short is
+	                       read: report says it is partial) */
 	DPX_NOKUBECTL = 127, /* kubectl (or $DOTNETPROF_KUBECTL) not found or not executable */
 	DPX_INTERRUPTED = 130, /* stopped by SIGINT (128 + 2) */
 };

@@ -11,7 +11,8 @@
 #   test:  also what the local stand-in cluster needs (python3, util-linux nsenter, busybox-static,
 #          musl, openssl, curl, the .NET SDK, kubectl 1.30+), clang for `make fuzz`, zsh, fish and
 #          bash-completion for the completion tests, qemu-user-static (the arm agents' tests run
-#          them), and all that `dist` needs (a unit test builds a release).
+#          them), chromium (headless) for the flame graph test, and all that `dist` needs (a unit
+#          test builds a release).
 #   dist:  what `make dist` needs: the arm64 cross compiler and arm64 libraries (multiarch: adds the
 #          arm64 architecture to dpkg), the static libbsd/libmd, and cJSON's Debian source package
 #          (Debian ships no static libcJSON; release builds compile it in), fetched with apt-get
@@ -29,7 +30,7 @@ fi
 build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libbsd-dev libcmocka-dev
 	musl-tools gcc-aarch64-linux-gnu musl-dev:arm64 gcc-arm-linux-gnueabihf musl-dev:armhf"
 test_pkgs="python3 util-linux uidmap busybox-static musl openssl curl clang libclang-rt-14-dev mandoc zsh fish
-	bash-completion qemu-user-static"
+	bash-completion qemu-user-static chromium"
 dist_pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcurl4-openssl-dev:arm64 libcjson-dev:arm64
 	libbsd-dev:arm64 libmd-dev:arm64 libmd-dev patch"
 
@@ -53,7 +54,7 @@ is_root() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
 for p in $build_pkgs; do need_pkg "$p"; done
 if [ "$what" = test ]; then
 	for p in $test_pkgs; do
-		case "$demo:$p" in 1:zsh | 1:fish | 1:bash-completion) ;; *) need_pkg "$p" ;; esac
+		case "$demo:$p" in 1:zsh | 1:fish | 1:bash-completion | 1:chromium) ;; *) need_pkg "$p" ;; esac
 	done
 fi
 if { [ "$what" = test ] && [ -z "$demo" ]; } || [ "$what" = dist ]; then
