@@ -17,7 +17,9 @@ kube-apiserver answers).
 import difflib
 import hashlib
 import json
+import os
 import re
+import signal
 import subprocess
 import threading
 
@@ -373,11 +375,13 @@ class EphemeralContainer(sandbox.Container):
             self._event("Warning", "Failed", "Error: " + self.message)
             return
         self.pod.cluster.write_pids()
+        mnt_ns = _mnt_ns(self.pid)
         self._event("Normal", "Created", f"Created container {self.name}")
         self._event("Normal", "Started", f"Started container {self.name}")
         self._set("running")
         self.exit_code = self.keeper.wait()
         self.finished = sandbox.now_rfc3339()
+        _kill_mnt_ns(mnt_ns)   # what was exec'd into it ends with it, as the runtime kills the container's cgroup
         self._set("terminated")
 
     def _config_error(self):
@@ -418,6 +422,27 @@ class EphemeralContainer(sandbox.Container):
             self._set("waiting", "ImagePullBackOff", backoff)
             if stop.wait(PULL_BACKOFF[min(attempt, len(PULL_BACKOFF) - 1)]):
                 return
+
+
+def _mnt_ns(pid):
+    """The mount namespace of PID (its /proc/PID/ns/mnt link), or None."""
+    try:
+        return os.readlink(f"/proc/{pid}/ns/mnt")
+    except OSError:
+        return None
+
+
+def _kill_mnt_ns(ns):
+    """SIGKILL every process in mount namespace NS: the processes of one ephemeral container (sharing
+    the target's pid namespace, they do not end with their container's main process otherwise)."""
+    if not ns:
+        return
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _mnt_ns(entry) == ns:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def _sandbox_reason(exc):
