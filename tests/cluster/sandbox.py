@@ -642,12 +642,14 @@ class Cluster:
 
 
 def _wait_container(c, timeout, errors):
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline = start + timeout
     for url in c.ready_urls():
         err = _wait_url(c, url, deadline)
         if err:
             errors.append(f"pod {c.pod.namespace}/{c.pod.name} container {c.name}: {err} (log: {c.log_path})")
             return
+    print(f"ready: {c.pod.namespace}/{c.pod.name} {c.name} after {time.monotonic() - start:.1f} s", flush=True)
 
 
 def _answers(c, url):
