@@ -116,10 +116,7 @@ run_minor_debug() {
     check "1.$m: kubectl debug --custom (uid 1654): exec into it, the app's socket under /proc/1/root" test_debug_app_uid "$m"
     check "1.$m: kubectl debug --profile=restricted --custom: no capabilities, no_new_privs, reaches the app" \
         test_debug_restricted "$m"
-    check "1.$m: kubectl debug as root without SYS_PTRACE: uid 1654's /proc/1/root is refused" test_debug_root_noptrace "$m"
     check "1.$m: kubectl debug --profile=general (SYS_PTRACE) as root: /proc/1/root readable" test_debug_root_general "$m"
-    check "1.$m: kubectl debug without --custom on a runAsNonRoot pod: CreateContainerConfigError" \
-        test_debug_nonroot_policy "$m"
 }
 
 # ---- once per run
@@ -199,6 +196,10 @@ test_debug_arm64() {
 }
 
 run_debug_once() {
+    local m=$1
+    check "debug (1.$m): --profile=baseline as root, no SYS_PTRACE: uid 1654's /proc/1/root is refused" \
+        test_debug_root_noptrace "$m"
+    check "debug (1.$m): without --custom on a runAsNonRoot pod: CreateContainerConfigError" test_debug_nonroot_policy "$m"
     check "debug: a root debug container with the default capabilities reads a root app's /proc/1/root" \
         test_debug_root_target
     check "debug: runAsUser 1654 without runAsGroup runs as gid 0 (no passwd entry): the app's /proc/1/root is refused" \

@@ -446,7 +446,7 @@ main() {
     check "pods: sample-arm64-qemu runs arm64 code (uname -m aarch64, Arm64 .NET); its socket answers dotnet-trace" \
         test_arm64_real
     check "pods: sample-endless: cat and gzip of a big file never end; gzip=bomb expands 2 MB to 1 GiB" test_endless
-    run_debug_once
+    run_debug_once "${minors[-1]}"
     debug_cleanup
     admin POST /_standin/version "{\"minor\": \"${minors[-1]}\"}" || true
     echo "$PASSED passed, $FAILED failed (${SECONDS} s)"
