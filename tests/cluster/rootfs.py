@@ -431,8 +431,9 @@ exit 1
 ENDLESS_GZIP = r"""#!/bin/sh
 # gzip of the stand-in's endless-stream pod: compressing stdin to stdout when stdin is a regular file
 # of at least {min} bytes, it writes the real gzip stream of the file, then gzip members of 1 MiB of
-# zeros (about 1 KiB each) forever: a stream that never ends and decompresses to ever more bytes.
-# "gzip=bomb" in /etc/standin-endless: 1024 such members (1 GiB uncompressed), then the end.
+# zeros (about 1 KiB each; zeros.gz holds 64 of them) forever: a stream that never ends and
+# decompresses to ever more bytes. "gzip=bomb" in /etc/standin-endless: 1024 such members (1 GiB
+# uncompressed), then the end.
 # "gzip=normal": the real gzip (/usr/lib/standin/gzip) always.
 real=/usr/lib/standin/gzip
 mode=endless
@@ -444,7 +445,7 @@ case $(readlink -f /dev/stdin 2>/dev/null) in /proc/* | /sys/* | /dev/* | "") ex
 if [ ! -f /dev/stdin ] || [ "$(wc -c </dev/stdin)" -lt {min} ]; then exec $real "$@"; fi
 $real "$@" || exit 1
 n=0
-while [ $mode = endless ] || [ $n -lt 1024 ]; do
+while [ $mode = endless ] || [ $n -lt 16 ]; do
 	/usr/lib/standin/cat /usr/lib/standin/zeros.gz || exit 1
 	n=$((n + 1))
 done
@@ -471,6 +472,6 @@ def ensure_endless_layer(state, profile):
             b.write("/" + os.path.relpath(real, root), script.format(min=ENDLESS_MIN), 0o755)
         zeros = subprocess.run(["gzip", "-9", "-c"], input=bytes(1 << 20), capture_output=True, check=True).stdout
         with open(b.root + "/usr/lib/standin/zeros.gz", "wb") as f:
-            f.write(zeros)
+            f.write(zeros * 64)   # 64 members: one cat per 64 MiB of the bomb
     os.makedirs(os.path.dirname(layer), exist_ok=True)
     return _atomic_build(state, os.path.join("endless", profile), digest, build)
