@@ -386,17 +386,16 @@ class EphemeralContainer(sandbox.Container):
 
     def _config_error(self):
         """(reason, message) when the kubelet cannot create the container from its config."""
-        pod_desc = f"{self.pod.name}_{self.pod.namespace}({self.pod.uid})"
+        where = f'(pod: "{self.pod.name}_{self.pod.namespace}({self.pod.uid})", container: {self.name})'
         target = self.shared_with
         if self.run_as_non_root and self.uid_gid[0] == 0:
             if "runAsUser" in dict(self.pod.security_context, **(self.api_spec.get("securityContext") or {})):
-                return ("CreateContainerConfigError",
-                        f'container\'s runAsUser breaks non-root policy (pod: "{pod_desc}", container: {self.name})')
-            return ("CreateContainerConfigError",
-                    f'container has runAsNonRoot and image will run as root (pod: "{pod_desc}", container: {self.name})')
+                return ("CreateContainerConfigError", f"container's runAsUser breaks non-root policy {where}")
+            return ("CreateContainerConfigError", f"container has runAsNonRoot and image will run as root {where}")
         if target is None or not target.running:
-            return ("CreateContainerError", f'failed to get the namespaces of container "{target.name if target else "?"}": '
-                                            "container is not running")
+            name = target.name if target else self.target
+            return ("CreateContainerError",
+                    f'failed to get the namespaces of container "{name}": container is not running')
         try:
             sandbox.capability_set(self.security)
         except sandbox.SandboxError as exc:

@@ -41,11 +41,10 @@ struct opts {
 	char **argv;
 };
 
-static void die(int code, const char *fmt, const char *arg)
+/* "sandbox-exec: WHAT [ARG]: strerror(errno)" on stderr, then exit CODE. */
+static void die(int code, const char *what, const char *arg)
 {
-	fprintf(stderr, "sandbox-exec: ");
-	fprintf(stderr, fmt, arg, strerror(errno));
-	fputc('\n', stderr);
+	fprintf(stderr, "sandbox-exec: %s%s%s: %s\n", what, arg ? " " : "", arg ? arg : "", strerror(errno));
 	exit(code);
 }
 
@@ -115,17 +114,17 @@ static void enter(const struct opts *o)
 		snprintf(path, sizeof path, "/proc/%s/ns/%s", o->pid, KINDS[k].name);
 		fds[k] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[k] < 0)
-			die(126, "open %s: %s", path);
+			die(126, "open", path);
 	}
 	snprintf(path, sizeof path, "/proc/%s/root", o->pid);
 	root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
-		die(126, "open %s: %s", path);
+		die(126, "open", path);
 	for (size_t k = 0; k < NKINDS; k++)
 		if (fds[k] >= 0 && setns(fds[k], KINDS[k].flag) < 0)
-			die(126, "join the %s namespace: %s", KINDS[k].name);
+			die(126, "join the namespace", KINDS[k].name);
 	if (fchdir(root) < 0 || chroot(".") < 0)
-		die(126, "enter the root of %s: %s", o->pid);
+		die(126, "enter the root of process", o->pid);
 	close(root);
 }
 
@@ -136,7 +135,7 @@ static void wait_child(pid_t child)
 
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
-			die(126, "waitpid%s: %s", "");
+			die(126, "waitpid", NULL);
 	if (WIFEXITED(status))
 		exit(WEXITSTATUS(status));
 	signal(WTERMSIG(status), SIG_DFL);
@@ -154,7 +153,7 @@ int main(int argc, char **argv)
 	enter(&o);
 	child = fork(); /* only children enter a joined pid namespace */
 	if (child < 0)
-		die(126, "fork%s: %s", "");
+		die(126, "fork", NULL);
 	if (child > 0)
 		wait_child(child);
 	if (creds_apply(&o.creds, err, sizeof err) < 0) {
@@ -162,8 +161,8 @@ int main(int argc, char **argv)
 		return 126;
 	}
 	if (chdir(o.cwd) < 0)
-		die(126, "chdir %s: %s", o.cwd);
+		die(126, "chdir", o.cwd);
 	execvp(o.argv[0], o.argv);
-	die(errno == ENOENT ? 127 : 126, "exec %s: %s", o.argv[0]);
+	die(errno == ENOENT ? 127 : 126, "exec", o.argv[0]);
 	return 126;
 }

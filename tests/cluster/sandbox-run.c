@@ -72,7 +72,7 @@ static int sync_fd = -1; /* init -> keeper error channel, O_CLOEXEC: EOF means e
 static pid_t child_pid;  /* keeper: the init; init: the command */
 
 /* Report a setup failure to the keeper (or stderr) and exit. */
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -482,7 +482,7 @@ static void container_init(const struct opts *o, int argc, char **argv)
 	exec_command(o->argv);
 }
 
-static void report(int fd, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void report(int fd, const char *fmt, ...)
 {
 	char buf[1100];
 	va_list ap;

@@ -127,7 +127,9 @@ def shift_ports(spec, offset):
     pattern = re.compile(r"\b(127\.0\.0\.1|localhost):(\d+)")
 
     def shift(text):
-        return pattern.sub(lambda m: f"{m.group(1)}:{int(m.group(2)) + offset}", text) if isinstance(text, str) else text
+        if not isinstance(text, str):
+            return text
+        return pattern.sub(lambda m: f"{m.group(1)}:{int(m.group(2)) + offset}", text)
     for pod in spec["pods"]:
         for c in pod["containers"]:
             c["command"] = [shift(a) for a in c.get("command") or []]
