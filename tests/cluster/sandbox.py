@@ -588,8 +588,10 @@ class Cluster:
         """Start all pods, record their pids, wait until every readyURL answers. Raises SandboxError
         naming the pod and its log file when one fails."""
         self.prepare()
+        # the slowest first: arm64 code under qemu needs the most CPU before it answers
+        slow_first = sorted(self.pods, key=lambda p: all(rootfs.profile_arch(c.profile) == "amd64" for c in p.containers))
         try:
-            for pod in self.pods:
+            for pod in slow_first:
                 pod.start()
                 self.write_pids()
             self.wait_ready(ready_timeout)
