@@ -632,7 +632,7 @@ class Cluster:
         os.replace(tmp, os.path.join(self.state, "pids.json"))
 
     def exec_prepare(self, pod, container, argv, tty):
-        """Host argv (nsenter into the container as its user, in its working dir) and env for an
+        """Host argv (sandbox-exec into the container as its user, in its working dir) and env for an
         exec of ARGV in POD's CONTAINER (None: the default container). Raises ExecError."""
         name = container or _default_container(pod)
         c = pod.find_container(name)
