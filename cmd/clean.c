@@ -19,16 +19,19 @@
 #include "workspace.h"
 #include "wsclean.h"
 
-enum { OPT_ALL_CONTAINERS = CLI_ID_VERB, OPT_DRY_RUN };
+enum { OPT_ALL_CONTAINERS = CLI_ID_VERB, OPT_DRY_RUN, OPT_DISCARD };
 
 struct clean_opts {
 	int all_containers;
 	int dry_run;
+	int discard;
 };
 
 static const struct cli_opt clean_opts[] = {
 	{ OPT_ALL_CONTAINERS, 0, "all-containers", CLI_NOARG, NULL, "clean every container of the pod" },
 	{ OPT_DRY_RUN, 0, "dry-run", CLI_NOARG, NULL, "list what would be removed, remove nothing" },
+	{ OPT_DISCARD, 0, "discard-uncollected", CLI_NOARG, NULL,
+	  "also remove files runs made and did not copy out (kept otherwise)" },
 	{ 0, 0, NULL, CLI_NOARG, NULL, NULL },
 };
 
@@ -39,14 +42,18 @@ static const struct cli_group clean_groups[] = {
 };
 
 const struct cli_help clean_help = {
-	.usage = "clean TARGET [-c NAME | --all-containers] [--dry-run]",
+	.usage = "clean TARGET [-c NAME | --all-containers] [--dry-run] [--discard-uncollected]",
 	.summary = "Remove everything the plugin left in a pod, and nothing else.",
 	.description =
 		"Finds the plugin's workspace (.dotnetprof in TMPDIR, /tmp, /var/tmp, /dev/shm, HOME or\n"
 		"the working directory), stops tool processes the plugin started that still run (SIGINT,\n"
 		"then SIGTERM, then SIGKILL), removes what its manifest lists (tools, artifacts, run\n"
 		"directories) and any leftover of an interrupted run inside it (shown as \"unlisted\"),\n"
-		"then the workspace itself, and reports each item and the space freed. Nothing outside\n"
+		"then the workspace itself, and reports each item and the space freed. A file a run\n"
+		"made and did not copy out (a trace or dump of a run that was killed or interrupted, or\n"
+		"whose copy failed) is uncollected: it is kept, with the command that fetches it, unless\n"
+		"--discard-uncollected is given; a run whose tool still writes one is left whole.\n"
+		"Nothing outside\n"
 		"the workspace is touched: symbolic links are removed, never followed, and manifest\n"
 		"entries that point outside are refused. A workspace owned by another user, or that is\n"
 		"a symbolic link, is reported and left alone (exit 1).\n",
@@ -66,6 +73,8 @@ static int clean_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
 		o->all_containers = 1;
 	else if (id == OPT_DRY_RUN)
 		o->dry_run = 1;
+	else if (id == OPT_DISCARD)
+		o->discard = 1;
 	return 0;
 }
 
@@ -97,25 +106,63 @@ static const char *verb_of(enum ws_result r, int dry_run)
 		return "refused";
 	case WS_R_FAILED:
 		return "failed";
+	case WS_R_KEPT:
+		return dry_run ? "would keep" : "kept";
+	case WS_R_PRUNED:
+		return "emptied";
 	}
 	return "?";
 }
 
+/* Is the pid file `rel` in a run directory that clean leaves whole? */
+static int pid_left(const struct ws_found *f, const char *rel)
+{
+	size_t i, n;
+
+	for (i = 0; i < f->nitems; i++) {
+		n = strlen(f->items[i].rel);
+		if (f->items[i].result == WS_R_KEPT && !strncmp(rel, f->items[i].rel, n) && rel[n] == '/')
+			return 1;
+	}
+	return 0;
+}
+
+/* The lines that say why an uncollected file stays, and how to get it (or that it goes). */
+static void report_uncollected(struct cli_ctx *ctx, const struct target_pod *pod,
+			       const struct ws_found *f, const struct ws_item *it, int dry_run)
+{
+	char a[4096];
+
+	if (it->result == WS_R_KEPT)
+		fprintf(ctx->out, "    uncollected: no run copied it out; fetch it with: kubectl "
+			"dotnetprof fetch %s %s/%s -n %s -c %s (clean --discard-uncollected removes "
+			"it)\n", pod->name, f->path, shown(it->rel, a, sizeof(a)), pod->namespace,
+			pod->container);
+	else
+		fprintf(ctx->out, "    uncollected: no run copied it out; %s (--discard-uncollected)\n",
+			dry_run ? "it would be discarded" : "discarded");
+}
+
 /* Print one workspace's items (plan or results); returns 1 when something went wrong. */
-static int report(struct cli_ctx *ctx, const struct ws_found *f, int dry_run)
+static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struct ws_found *f,
+		  int dry_run)
 {
 	FILE *out = ctx->out;
 	char a[4096], b[32];
 	long long freed = 0;
 	size_t i;
-	int bad = 0;
+	int bad = 0, kept = 0;
+	long long kept_kb = 0;
 
 	for (i = 0; i < f->npids; i++) {
 		const struct ws_pid *p = &f->pids[i];
 
 		if (!strcmp(p->state, "gone"))
 			continue;
-		if (!strcmp(p->state, "foreign"))
+		if (pid_left(f, p->rel))
+			fprintf(out, "  left      pid %ld (%s): it still writes an uncollected file\n",
+				p->pid, shown(p->rel, a, sizeof(a)));
+		else if (!strcmp(p->state, "foreign"))
 			fprintf(out, "  left      pid %ld (%s): not a tool of this workspace\n", p->pid,
 				shown(p->rel, a, sizeof(a)));
 		else if (!strcmp(p->state, "running"))
@@ -132,6 +179,12 @@ static int report(struct cli_ctx *ctx, const struct ws_found *f, int dry_run)
 			continue; /* listed, but already removed by the run that made it */
 		fprintf(out, "  %-12s %-9s %-10s %s\n", verb_of(it->result, dry_run), it->kind,
 			kb_size(it->kb, b, sizeof(b)), shown(it->rel, a, sizeof(a)));
+		if (it->uncollected)
+			report_uncollected(ctx, pod, f, it, dry_run);
+		if (it->result == WS_R_KEPT) {
+			kept = 1;
+			kept_kb += it->kb > 0 ? it->kb : 0;
+		}
 		/* a refusal is the rule working (a symbolic link above the path), not a failure */
 		bad |= it->result == WS_R_FAILED || (!dry_run && it->result == WS_R_PLANNED);
 		if (it->kb > 0 && (dry_run || it->result == WS_R_REMOVED))
@@ -140,12 +193,19 @@ static int report(struct cli_ctx *ctx, const struct ws_found *f, int dry_run)
 	for (i = 0; i < f->nrefused; i++)
 		fprintf(out, "  refused   manifest entry \"%s\": %s\n", shown(f->refused[i].path, a,
 			sizeof(a)), f->refused[i].why);
-	if (dry_run) {
+	if (dry_run && kept) {
+		fprintf(out, "would keep %s (it holds uncollected files) and free about %s (dry run: "
+			"nothing was removed)\n", f->path,
+			kb_size(f->total_kb > kept_kb ? f->total_kb - kept_kb : 0, b, sizeof(b)));
+	} else if (dry_run) {
 		fprintf(out, "would remove %s and free about %s (dry run: nothing was removed)\n",
 			f->path, kb_size(f->total_kb, b, sizeof(b)));
 	} else if (f->removed) {
 		fprintf(out, "removed %s: %s freed\n", f->path,
 			kb_size(f->total_kb > freed ? f->total_kb : freed, b, sizeof(b)));
+	} else if (kept && !bad) {
+		fprintf(out, "kept %s (%s freed): it holds uncollected files\n", f->path,
+			kb_size(freed, b, sizeof(b)));
 	} else {
 		fprintf(out, "kept %s (%s freed): %s\n", f->path, kb_size(freed, b, sizeof(b)),
 			f->kept_why && *f->kept_why ? f->kept_why : "not everything could be removed");
@@ -162,7 +222,7 @@ static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const st
 	size_t i;
 	int rc = DPX_OK, r;
 
-	if ((r = ws_scan_pod(k, pod, &s)) < 0)
+	if ((r = ws_scan_pod(k, pod, o->discard, &s)) < 0)
 		return dpx_status(r);
 	if (!s.nws)
 		fprintf(ctx->out, "nothing to clean in container \"%s\" of pod \"%s\"\n", pod->container,
@@ -184,7 +244,7 @@ static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const st
 			rc = dpx_status(r);
 			continue;
 		}
-		if (report(ctx, f, o->dry_run) && rc == DPX_OK)
+		if (report(ctx, pod, f, o->dry_run) && rc == DPX_OK)
 			rc = DPX_ERROR;
 	}
 	ws_scan_release(&s);
@@ -193,7 +253,7 @@ static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const st
 
 int cmd_clean(int argc, char **argv, struct cli_ctx *ctx)
 {
-	struct clean_opts o = { 0, 0 };
+	struct clean_opts o = { 0, 0, 0 };
 	struct target_spec t;
 	struct target_set set = { NULL, 0 };
 	struct target_pod *pod;

@@ -152,10 +152,8 @@ static int collect(struct diagverb *v, struct counters_opts *o)
 			 (long)v->s.proc->pid, v->s.pod->name);
 	rc = diagverb_run(v, args, DIAGRUN_STREAM, 2, &r);
 	diagrun_result_release(&r);
-	if (rc == 0) {
-		v->produced = 1;
+	if (rc == 0)
 		rc = diagverb_fetch(v, 0, &pr);
-	}
 	if (rc == 0)
 		diagverb_print_saved(v, &pr);
 	return dpx_status(rc);

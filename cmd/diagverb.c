@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "interrupt.h"
 #include "localout.h"
 #include "log.h"
 #include "progress.h"
+#include "quote.h"
 #include "strfmt.h"
 
 static int fail_oom(struct diagverb *v)
@@ -74,11 +76,10 @@ int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
 			  (long)v->s.proc->pid, strlen(v->s.proc->socket));
 		return -DPX_NODOTNET;
 	}
-	diag_sigint_install();
 	po.tools_url = c->tools_url;
 	po.refresh = c->refresh;
 	po.progress = 1;
-	po.interrupted = diag_interrupted();
+	po.interrupted = interrupt_flag();
 	return provision_tool(&ctx->kube, v->s.pod, &v->s.probe, &v->s.ws, v->s.rid, tool, &po,
 			      &v->prov);
 }
@@ -174,15 +175,23 @@ int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io
 	o.tmpdir = v->s.socket_dir;
 	o.args = args;
 	o.io = io;
-	o.stdout_fd = stdout_fd;
 	o.quiet = v->ctx->verbosity < 0;
-	if ((rc = diagrun_run(&v->ctx->kube, v->s.pod, &v->s.ws, &o, r)) < 0)
+	/* -q: only errors and the result: a tool's progress (its stdout sent to our stderr) goes */
+	o.stdout_fd = o.quiet && stdout_fd == 2 ? -1 : stdout_fd;
+	o.artifact = v->artifact_rel;
+	rc = diagrun_run(&v->ctx->kube, v->s.pod, &v->s.ws, &o, r);
+	v->run_started = rc == 0 || r->interrupted;
+	if (rc < 0)
 		return rc;
 	if (r->status == 0)
 		return 0;
 	/* Ctrl-C is how a live view (no artifact) ends: the tool exits 130 then */
 	if (r->status == 128 + SIGINT && (io == DIAGRUN_TTY || r->interrupted) && !v->artifact_rel)
 		return 0;
+	if (r->interrupted >= 2) {
+		log_error("%s: %s was stopped before it finished its output", interrupt_what(), v->tool);
+		return interrupt_status();
+	}
 	diag_last_line(r->err_tail[0] ? r->err_tail : r->out, words, sizeof(words));
 	log_error("%s failed in pod \"%s\" (exit status %d)%s%s", v->tool, v->s.pod->name, r->status,
 		  words[0] ? ": " : "", words);
@@ -201,9 +210,9 @@ int diagverb_fetch(struct diagverb *v, int private_mode, struct pull_result *r)
 	o.local_path = v->local;
 	o.force = v->ctx->common.force;
 	o.private_mode = private_mode;
+	v->copy_started = 1;
 	if ((rc = pull_file(&v->ctx->kube, v->s.pod, &o, r)) < 0) {
-		log_hint("the file stays in the pod: kubectl dotnetprof fetch %s %s (then clean)",
-			 v->s.pod->name, o.remote_path);
+		v->copy_hinted = r->part_kept;
 		return rc;
 	}
 	v->fetched = 1;
@@ -219,21 +228,56 @@ void diagverb_print_saved(struct diagverb *v, const struct pull_result *r)
 		digest_name(r->hash), r->hash == DIGEST_NONE ? "" : " ", r->hash_hex, r->seconds);
 }
 
+/* "FETCH_ABS WHAT; fetch it with: kubectl dotnetprof fetch POD FETCH_ABS -o LOCAL -n NS -c C" */
+static void fetch_later_hint(const struct diagverb *v, const char *what)
+{
+	const struct target_pod *pod = v->s.pod;
+	const char *argv[] = { "kubectl", "dotnetprof", "fetch", pod->name, v->fetch_abs, "-o",
+			       v->local, "-n", pod->namespace, "-c", pod->container, NULL };
+	char *line = sh_quote_argv(argv);
+
+	log_warn("%s %s; fetch it with: %s", v->fetch_abs, what, line ? line : "(no memory)");
+	free(line);
+}
+
+/*
+ * A signal stopped the verb: nothing more runs in the pod. What the tool wrote stays there, recorded
+ * as uncollected (diagrun.h); say how to get it.
+ */
+static void left_behind(const struct diagverb *v)
+{
+	if (!v->artifact_abs || !v->run_started)
+		return;
+	if (v->copy_hinted)
+		log_info("%s stays in the pod, recorded as uncollected", v->fetch_abs);
+	else
+		fetch_later_hint(v, "stays in the pod, recorded as uncollected");
+}
+
 int diagverb_end(struct diagverb *v, int rc)
 {
 	const char *keep[3] = { NULL, NULL, NULL };
 	char *fetch_rel = NULL;
+	int kept = 0;
 
-	if (v->opened && v->s.ws_open) {
-		if (v->artifact_rel && v->produced && (v->ctx->common.keep || !v->fetched)) {
+	if (v->opened && v->s.ws_open && interrupt_pending()) {
+		left_behind(v);
+	} else if (v->opened && v->s.ws_open) {
+		/* nothing is deleted from a pod before it is safely copied (and --keep keeps it) */
+		if (v->artifact_rel && (v->ctx->common.keep || !v->fetched)) {
 			keep[0] = v->artifact_rel;
 			if (strcmp(v->fetch_abs, v->artifact_abs))
 				keep[1] = fetch_rel = strfmt("runs/%s/%s", v->s.ws.runid,
 							     strrchr(v->fetch_abs, '/') + 1);
 		}
-		if (diagrun_finish(&v->ctx->kube, v->s.pod, &v->s.ws, keep) == 0 && keep[0])
+		if (diagrun_finish(&v->ctx->kube, v->s.pod, &v->s.ws, keep, v->fetched, &kept) == 0 &&
+		    kept && v->fetched)
 			log_info("left in the pod: %s (kubectl dotnetprof clean %s removes it)",
 				 v->artifact_abs, v->s.pod->name);
+		else if (kept && v->copy_hinted)
+			log_info("%s stays in the pod, recorded as uncollected", v->fetch_abs);
+		else if (kept)
+			fetch_later_hint(v, "was not copied: it stays in the pod, recorded as uncollected");
 	}
 	if (v->opened)
 		diag_close(&v->s);

@@ -37,7 +37,9 @@ struct diagverb {
 	char *artifact_abs;            /* the same, absolute in the pod */
 	char *fetch_abs;               /* what diagverb_fetch copies (absolute in the pod) */
 	char *local;                   /* where it lands here */
-	int produced;                  /* the tool ran and wrote the artifact */
+	int run_started;               /* the tool was started (its artifact may exist) */
+	int copy_started;              /* diagverb_fetch began the copy */
+	int copy_hinted;               /* the copy failed and said how to resume it */
 	int fetched;                   /* the artifact is verified here (so the pod copy may go) */
 };
 

@@ -79,11 +79,11 @@ int cmd_dump(int argc, char **argv, struct cli_ctx *ctx)
 	diagrun_result_release(&r);
 	if (rc < 0)
 		return diagverb_end(&v, dpx_status(rc));
-	v.produced = 1;
 	if ((rc = diagverb_fetch(&v, 1, &pr)) < 0)
 		return diagverb_end(&v, dpx_status(rc));
 	diagverb_print_saved(&v, &pr);
-	fprintf(ctx->out, "analyze it with: dotnet-dump analyze %s (on a Linux machine with the same "
-			  ".NET version)\n", v.local);
+	if (ctx->verbosity >= 0)
+		fprintf(ctx->out, "analyze it with: dotnet-dump analyze %s (on a Linux machine with the "
+			"same .NET version)\n", v.local);
 	return diagverb_end(&v, DPX_OK);
 }

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "progress.h"
 #include "target.h"
+#include "workspace.h"
 #include "pull.h"
 #include "verbs.h"
 
@@ -168,6 +169,7 @@ int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
 		rc = dpx_status(rc);
 		goto out;
 	}
+	workspace_mark_collected(&ctx->kube, pod, path);
 	fprintf(ctx->out, "%s: %llu bytes (%s), %s%s%s, %.2f s, %.1f MB/s%s%s%s\n", local,
 		(unsigned long long)r.size, progress_fmt_size(r.size, size, sizeof(size)),
 		digest_name(r.hash), r.hash == DIGEST_NONE ? "" : " ", r.hash_hex, r.seconds,

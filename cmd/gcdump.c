@@ -92,20 +92,23 @@ int cmd_gcdump(int argc, char **argv, struct cli_ctx *ctx)
 	diagrun_result_release(&r);
 	if (rc < 0)
 		goto fail;
-	v.produced = 1;
 	args[0] = "report";
 	args[1] = v.artifact_abs;
 	args[2] = NULL;
-	if ((rc = diagverb_run(&v, args, DIAGRUN_CAPTURE, -1, &r)) < 0 ||
-	    (rc = diagverb_fetch(&v, 1, &pr)) < 0) {
-		diagrun_result_release(&r);
+	/* the file first: a report that fails must not cost the dump */
+	if ((rc = diagverb_fetch(&v, 1, &pr)) < 0)
 		goto fail;
+	if (ctx->verbosity >= 0) {
+		if (diagverb_run(&v, args, DIAGRUN_CAPTURE, -1, &r) == 0)
+			print_top(ctx->out, r.out);
+		else
+			log_warn("the heap summary could not be made in the pod; the gcdump was copied");
+		diagrun_result_release(&r);
 	}
-	print_top(ctx->out, r.out);
-	diagrun_result_release(&r);
 	diagverb_print_saved(&v, &pr);
-	fprintf(ctx->out, "open it with PerfView or Visual Studio, or: dotnet-gcdump report %s\n",
-		v.local);
+	if (ctx->verbosity >= 0)
+		fprintf(ctx->out, "open it with PerfView or Visual Studio, or: dotnet-gcdump report %s\n",
+			v.local);
 	return diagverb_end(&v, DPX_OK);
 fail:
 	return diagverb_end(&v, dpx_status(rc));

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "download.h"
 #include "exitcodes.h"
+#include "interrupt.h"
 #include "log.h"
 #include "verbs.h"
 
@@ -150,6 +151,7 @@ int main(int argc, char **argv)
 
 	ensure_std_fds();
 	signal(SIGPIPE, SIG_IGN);
+	interrupt_install();
 	if (cli_ctx_init(&ctx, cli_prog_name(argv[0], progbuf, sizeof(progbuf))) < 0) {
 		log_error("cannot start: out of memory");
 		return DPX_ERROR;

@@ -2,13 +2,15 @@
  * diagrun.h - run a diagnostics tool in the pod's workspace, stream its output, stop it on Ctrl-C.
  *
  *   kubectl exec [-i -t] POD -c C -- sh -c "$diagrun_sh" dotnetprof WS RUNID NAME \
- *       DOTNET_ROOT TMPDIR TOOL ARGS...
+ *       DOTNET_ROOT TMPDIR ALINE TOOL ARGS...
  *
  * The remote script (src/diagrun.sh) checks the workspace (ws_check), creates runs/RUNID/extract,
  * exports DOTNET_ROOT (when non-empty), DOTNET_BUNDLE_EXTRACT_BASE_DIR=runs/RUNID/extract, TMPDIR
  * (when non-empty: dotnet-stack finds the socket through it), HOME=runs/RUNID when HOME is unset or
  * not writable, DOTNET_CLI_TELEMETRY_OPTOUT=1 and DOTNET_NOLOGO=1; writes its own pid ($$) into
- * runs/RUNID/NAME.pid, cd's into runs/RUNID and `exec`s TOOL (an absolute path under WS) with ARGS:
+ * runs/RUNID/NAME.pid, appends ALINE (the manifest line of o->artifact, kind "artifact": the file
+ * stays recorded as uncollected until diagrun_finish says it was copied) to the manifest, cd's into
+ * runs/RUNID and `exec`s TOOL (an absolute path under WS) with ARGS:
  * the tool keeps the pid, runs in the foreground of the exec (so SIGINT is not ignored), and
  * `clean` can find and stop it (workspace.h, pid files). Just before the exec, when its stderr is not
  * a terminal, it prints "dotnetprof-diagrun<TAB>start" on stderr: that line tells a failed exec
@@ -17,12 +19,13 @@
  * Note: dotnet-trace collect refuses -p together with --dport: pass only --dport.
  *
  * Ctrl-C (DIAGRUN_STREAM and DIAGRUN_CAPTURE): kubectl runs in its own process group, so the terminal's
- * SIGINT reaches only us. The caller's flag (diag_sigint_install) is polled; when it is set, a second
- * exec (src/diagkill.sh: WS RUNID NAME SIGNAL; checks pid_ours) sends SIGINT to the tool, which
+ * SIGINT reaches only us. interrupt_pending() (interrupt.h; SIGINT, SIGTERM or SIGHUP) is polled; a
+ * signal is handled here (interrupt_handled), and a second exec (src/diagkill.sh: WS RUNID NAME SIGNAL; checks pid_ours) sends SIGINT to the tool, which
  * finalises its file (dotnet-trace, dotnet-counters collect) and exits; we keep reading its output
  * and wait up to o->grace_seconds. A second Ctrl-C, or the grace time running out, sends SIGTERM the
  * same way; a third, or 5 s more, kills the local kubectl (SIGTERM, then SIGKILL after 2 s).
- * r->interrupted says a SIGINT was forwarded. A Ctrl-C that comes before the tool is there (no pid
+ * r->interrupted says how far it went: 1 the tool was asked to finish (SIGINT), 2 or more it was
+ * stopped at once. A Ctrl-C that comes before the tool is there (no pid
  * file yet, or it still names the shell) is waited for by diagkill.sh (~2 s) and then tried again
  * every second. While a diagkill exec runs (~0.5-1 s), the tool's output waits in the pipe.
  * Measured on the stand-in cluster: SIGINT to the driver 3 s into a 60 s dotnet-trace collect,
@@ -48,7 +51,6 @@
 #ifndef DOTNETPROF_DIAGRUN_H
 #define DOTNETPROF_DIAGRUN_H
 
-#include <signal.h>
 #include <stddef.h>
 
 struct kube;
@@ -69,11 +71,14 @@ struct diagrun_opts {
 	int stdout_fd;             /* DIAGRUN_STREAM: 1, 2, or -1 (dropped) */
 	int quiet;                 /* drop the tool's stderr too (still kept in err_tail) */
 	int grace_seconds;         /* after forwarding SIGINT; 0: 30 */
+	const char *artifact;      /* the file the tool writes, relative to the workspace (in this run's
+				      directory), recorded as uncollected until diagrun_finish says it was
+				      copied; NULL: none */
 };
 
 struct diagrun_result {
 	int status;                /* the tool's exit status (128+N: killed by signal N), -1 unknown */
-	int interrupted;           /* Ctrl-C was forwarded to the tool */
+	int interrupted;           /* 1: SIGINT forwarded (graceful); 2+: stopped at once (see above) */
 	char *out;                 /* DIAGRUN_CAPTURE: stdout, NUL-terminated; free() */
 	size_t out_len;
 	char err_tail[DIAGRUN_ERR_TAIL]; /* last bytes of the tool's stderr (NUL-terminated) */
@@ -81,19 +86,10 @@ struct diagrun_result {
 };
 
 /*
- * Install our SIGINT (and SIGTERM) handler (sigaction, no SA_RESTART) that sets the flag returned by
- * diag_interrupted(); idempotent. The flag can be passed to toolcache/provision opts. It counts the
- * signals (non-zero: interrupted; 2: a second Ctrl-C), and is never reset. diagrun_run installs the
- * handler itself if nobody did.
- */
-void diag_sigint_install(void);
-const volatile sig_atomic_t *diag_interrupted(void);
-
-/*
  * Run the tool as described above. The remote script's own failures (workspace not ours, run
  * directory or tool missing) are -DPX_ERROR too, with the script's reason; in DIAGRUN_TTY mode they
- * are shown on the terminal by the script and come back as status 125. When the flag of
- * diag_interrupted() is already set on entry, nothing runs: -DPX_INTERRUPTED. When the tool would
+ * are shown on the terminal by the script and come back as status 125. When a signal is pending on
+ * entry, nothing runs: interrupt_status(). When the tool would
  * not stop and the local kubectl was killed, r->status is -1 (the tool may still run:
  * diagrun_finish kills it). DIAGRUN_TTY needs a terminal on stdin (else -DPX_USAGE); kubectl's
  * own stderr is still read (to tell its failures from the tool's).
@@ -114,15 +110,17 @@ int diagrun_signal(struct kube *k, const struct target_pod *pod, const struct wo
 /*
  * End of a run (one exec): remove runs/RUNID and everything in it, except the paths in `keep`
  * (relative to the workspace, e.g. "runs/RUNID/trace.nettrace"; NULL-terminated list, may be NULL),
- * which stay with their directory (and their manifest lines) for a later fetch/clean. Best effort:
- * a failure is a warning (log_warn) naming `kubectl dotnetprof clean`, and returns -1.
- * (src/diagfinish.sh: WS RUNID KEEP...). A tool of the run that still runs (pid file, pid_ours) is
- * killed first (SIGKILL: the run is over). The manifest is rewritten without this run's lines whose
- * path is gone (only if no other run appended a line meanwhile; else they stay, and clean reports
- * them as gone).
+ * which stay with their directory (and their manifest lines) for a later fetch/clean; `collected`
+ * says they were copied out (--keep: their "artifact" lines become "kept", which clean removes),
+ * else they stay uncollected. *kept (may be NULL) receives how many of them were there to keep.
+ * Best effort: a failure is a warning (log_warn) naming `kubectl dotnetprof clean`, and returns -1.
+ * (src/pod/diagfinish.sh: WS RUNID COLLECTED KEEP...). A tool of the run that still runs (pid
+ * file, pid_ours) is killed first (SIGKILL: the run is over). The manifest is rewritten without this
+ * run's lines whose path is gone (only if no other run appended a line meanwhile; else they stay,
+ * and clean reports them as gone).
  */
 int diagrun_finish(struct kube *k, const struct target_pod *pod, const struct workspace *ws,
-		   const char *const *keep);
+		   const char *const *keep, int collected, int *kept);
 
 /*
  * The stderr filter (pure; used by diagrun_run, public for the unit tests). It passes bytes through

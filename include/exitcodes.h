@@ -49,7 +49,9 @@ enum dotnetprof_exit {
 	                       version the reader does not know (a trace that is merely cut short is
 	                       read: report says it is partial) */
 	DPX_NOKUBECTL = 127, /* kubectl (or $DOTNETPROF_KUBECTL) not found or not executable */
-	DPX_INTERRUPTED = 130, /* stopped by SIGINT (128 + 2) */
+	DPX_HANGUP = 129,    /* stopped by SIGHUP (128 + 1): the terminal went away */
+	DPX_INTERRUPTED = 130, /* stopped by SIGINT (128 + 2), Ctrl-C */
+	DPX_TERMINATED = 143, /* stopped by SIGTERM (128 + 15), e.g. a CI job's timeout */
 };
 
 /* The exit status for a library result: 0 stays 0, -DPX_X becomes DPX_X (any other value: 1). */

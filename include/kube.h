@@ -75,7 +75,8 @@ char *kube_display(const char *const *argv);
  * proc_init(p, NULL) plus any stdin buffer / io modes; its argv is filled and cleared here. At -v the
  * command is printed before it runs; at -vv its status, stdout and stderr after.
  * Returns 0 when kubectl ran, whatever its exit status (in p->status); when it could not be started,
- * -DPX_NOKUBECTL for a missing program, else -DPX_ERROR (message printed).
+ * -DPX_NOKUBECTL for a missing program, else -DPX_ERROR (message printed); when a signal came while
+ * it ran (interrupt.h), kubectl is stopped and interrupt_status() returned.
  * The caller owns `p` and calls proc_release().
  */
 int kube_run(struct kube *k, const char *ns, const char *const *args, struct proc *p);

@@ -16,11 +16,11 @@ extern const char probe_sh[];       /* what the container has and runs: probe.h 
 extern const char workspace_sh[];   /* open this run's workspace: workspace.h */
 extern const char push_sh[];        /* receive one file into the workspace: push.h */
 extern const char poddl_sh[];       /* download a tool inside the pod, check a copy: provision.h */
-extern const char pull_stat_sh[];   /* a pull's size, sample and hash: pullstat.h, pull.h */
-extern const char pull_stream_sh[]; /* a pull's bytes from an offset: pullstream.h */
+extern const char pull_sh[];        /* a pull: what the file is, its hash, its bytes: pullstat.h, pullstream.h */
 extern const char diagrun_sh[];     /* run a diagnostics tool from the workspace: diagrun.h */
 extern const char diagkill_sh[];    /* signal that tool: diagrun.h */
 extern const char diagfinish_sh[];  /* the end of a run: diagrun.h */
 extern const char clean_sh[];       /* find and remove workspaces: wsclean.h */
+extern const char collected_sh[];   /* a workspace file was fetched: workspace.h */
 
 #endif

@@ -26,6 +26,10 @@
  *   pdiag<TAB>PID<TAB>0|1                         0 when DOTNET_EnableDiagnostics=0 (or the COMPlus_ form)
  *   paccess<TAB>PID<TAB>0|1                       1 when the exec user can read the process's
  *                                                 environ and maps (same user, or root)
+ *   uncollected<TAB>PATH<TAB>SIZE<TAB>0|1         a file an earlier run made in a workspace and did
+ *                                                 not copy out (its manifest line's kind is still
+ *                                                 "artifact": workspace.h); 1 while a tool of that
+ *                                                 run still runs (it may still be writing it)
  *   end                                           last line: a probe cut short has no "end"
  *
  * Unknown record types are ignored (forward compatibility); malformed known records are errors.
@@ -118,6 +122,13 @@ struct probe_proc {
 	int accessible;        /* exec user can read its environ/maps */
 };
 
+/* A file an earlier run left uncollected in a workspace (the "uncollected" record). */
+struct probe_artifact {
+	char *path;            /* absolute, in the container */
+	unsigned long long size;
+	int live;              /* a tool of its run still runs */
+};
+
 struct probe {
 	int version;
 	char *arch;            /* never NULL after a successful parse; "" when the probe could not tell */
@@ -131,6 +142,8 @@ struct probe {
 	size_t ndirs;
 	struct probe_proc *procs;
 	size_t nprocs;
+	struct probe_artifact *uncollected;
+	size_t nuncollected;
 };
 
 /* Zero-initialise / free everything a probe owns (safe on a zeroed struct; leaves it zeroed). */

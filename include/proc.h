@@ -11,7 +11,10 @@
  * (EACCES when not executable), so the caller can say "kubectl not found".
  *
  * The caller must ignore SIGPIPE (cmd/main.c does): writing to a child that has exited returns EPIPE.
- * Children get SIGPIPE reset to its default and an empty signal mask.
+ * Children get SIGPIPE reset to its default and an empty signal mask; on Linux they are killed when
+ * this process dies (PR_SET_PDEATHSIG), so a plugin killed with SIGKILL leaves no kubectl behind.
+ * proc_run stops its child when a signal is pending (interrupt.h): SIGTERM, SIGKILL a second later,
+ * and returns -1 with errno EINTR.
  */
 #ifndef DOTNETPROF_PROC_H
 #define DOTNETPROF_PROC_H
@@ -37,6 +40,8 @@ struct proc {
 	size_t in_len;
 	size_t out_max, err_max;   /* capture limits; bytes beyond them are read and dropped */
 	int timeout_ms;            /* proc_run(): SIGTERM (then SIGKILL after 2 s) past it; 0 = none */
+	int idle_ms;               /* proc_run(): the same when no byte moved on any pipe for this
+				      long (a hung child); 0 = none */
 	int new_pgroup;            /* put the child in its own process group (no terminal SIGINT) */
 
 	/* set by proc_start / proc_run / proc_finish */
@@ -46,7 +51,7 @@ struct proc {
 	size_t out_len, err_len;
 	int out_truncated, err_truncated;
 	int status;                /* exit code or 128+signal; -1 before the child was reaped */
-	int timed_out;             /* 1 when proc_run() killed the child at timeout_ms */
+	int timed_out;             /* 1 when proc_run() killed the child at timeout_ms or idle_ms */
 };
 
 /* Set defaults; `argv` is borrowed and must stay valid while the proc runs. */
@@ -67,7 +72,7 @@ int proc_finish(struct proc *p);
 /*
  * Start, feed stdin (PROC_IO_BUFFER), capture stdout/stderr (PROC_IO_BUFFER), wait. PROC_IO_PIPE is
  * not allowed here. Returns 0 when the child ran to completion (whatever its status), -1 with errno
- * when it could not be started or reaped (everything cleaned up).
+ * when it could not be started or reaped, or EINTR when a signal stopped it (everything cleaned up).
  */
 int proc_run(struct proc *p);
 

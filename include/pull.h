@@ -3,19 +3,22 @@
  *
  * The engine, in parts of one concern each:
  *
- *   pullstat.h    the "stat" exec's report (src/pod/pull_stat.sh: commands, size, gzip sample,
+ *   pullstat.h    the pod's report on the file (src/pod/pull.sh: commands, size, gzip sample,
  *                 then the file's hash and its size again) and its parser
  *   pullplan.h    the choices made from it: resume command, gzip or not, the stream's arguments
- *   pullstream.h  one "stream" exec (src/pod/pull_stream.sh): the bytes from an offset, decoded
- *                 here (base64.h, gunzip.h)
+ *   pullstream.h  one "stream" exec (src/pod/pull.sh): the bytes from an offset, decoded here
+ *                 (base64.h, gunzip.h), with the report on stderr when folded
  *   rexec.h       the streaming `kubectl exec` both of them run in
  *   pull.c        the attempts, the resumes and the verification (this header)
  *
  * PATH is only ever used as "$f" in < redirections and `stat -- "$f"`: no name (spaces, quotes,
  * $(...), backticks, newlines, leading dashes) can be read as an option or run anything.
  *
- * The stat exec keeps running (hashing) while the stream exec copies, so the pod's hash costs no
- * extra wall time when the pod has a core to spare. Locally the bytes are decoded, hashed as they
+ * A fresh raw copy (the default) is one exec: pull.sh "both" reports on stderr, streams the file
+ * on stdout and hashes it alongside, so the pod's hash costs no extra wall time when the pod has a
+ * core to spare, and no second exec is started. Otherwise (a resume of NAME.part, base64, --compress
+ * gzip) a stat exec runs first and keeps hashing while the stream execs copy. The copy stops at the
+ * size the pod announced (a cat or gzip that never ends fills nothing beyond it). Locally the bytes are decoded, hashed as they
  * arrive and written to NAME.part (localout.h). A stream that ends early or a kubectl that fails is
  * resumed from the bytes already written, up to PULL_MAX_RETRIES times in a row without progress,
  * with backoff. Verified = size at start == size after hashing == bytes received, and the hashes
@@ -37,6 +40,8 @@ struct kube;
 struct target_pod;
 
 #define PULL_MAX_RETRIES 5
+/* A raw stream that starts before the stat's plan (attempt) waits for it past this many bytes. */
+#define PULL_UNPLANNED_MAX (16u * 1024 * 1024)
 
 struct pull_opts {
 	const char *remote_path;
@@ -57,6 +62,7 @@ struct pull_result {
 	unsigned resumes;            /* streams continued from an offset */
 	int gzip;                    /* gzip was used */
 	int encoding_base64;
+	int part_kept;               /* failed: NAME.part stays for --resume (and a hint said how) */
 };
 
 /*

@@ -1,10 +1,11 @@
 /*
- * pullstat.h - the report of a pull's "stat" exec (src/pod/pull_stat.sh) and its parser.
+ * pullstat.h - the report of a pull's "stat" exec (src/pod/pull.sh) and its parser.
  *
- *   kubectl exec POD -c C -- sh -c "$pull_stat_sh" dotnetprof PATH SAMPLE HASHES
+ *   kubectl exec POD -c C -- sh -c "$pull_sh" dotnetprof stat PATH SAMPLE HASHES 0 +1 cat raw
  *
- * SAMPLE 1 asks for the gzip sample; HASHES is the hash commands to try, best first ("sha256sum
- * md5sum cksum"). It prints "KEY<TAB>VALUE" lines, never the file's name:
+ * SAMPLE 1 asks for the gzip sample (files of 4 MiB and more); HASHES is the hash commands to try,
+ * best first ("sha256sum md5sum cksum"). It prints "KEY<TAB>VALUE" lines, never the file's name (on
+ * stdout; on stderr before and while the bytes stream in mode "both": pullstream.h):
  *
  *   dotnetprof-stat<TAB>1            first line
  *   cmd<TAB>NAME                     each of sha256sum md5sum cksum base64 gzip head tail dd wc stat
@@ -60,5 +61,11 @@ struct pull_stat {
  * records are ignored; a bad known record is an error (-1, reason in `err`). `st` is reset first.
  */
 int pull_stat_parse(const char *text, size_t len, struct pull_stat *st, char *err, size_t errsize);
+
+/*
+ * 1 when the line (`len` bytes, no newline) is one of the report's records (a known KEY and a TAB):
+ * the folded exec's stderr carries them among kubectl's own messages.
+ */
+int pull_stat_is_record(const char *line, size_t len);
 
 #endif

@@ -1,12 +1,16 @@
 /*
  * pullstream.h - one "stream" exec of a pull: a pod file's bytes from an offset, decoded here.
  *
- *   kubectl exec POD -c C -- sh -c "$pull_stream_sh" dotnetprof PATH OFFSET +N READER ENC
+ *   kubectl exec POD -c C -- sh -c "$pull_sh" dotnetprof stream|both PATH SAMPLE HASHES OFFSET +N \
+ *       READER ENC
  *
- * (src/pod/pull_stream.sh: READER cat, `tail -c +N` or `dd ... skip=OFFSET iflag=skip_bytes`; ENC raw,
+ * (src/pod/pull.sh: READER cat, `tail -c +N` or `dd ... skip=OFFSET iflag=skip_bytes`; ENC raw,
  * base64, gzip or gzip64.) The bytes are decoded as they come (base64.h; gzip through the local
- * `gzip -dc`, gunzip.h) and handed to the caller's sink. Memory: three PULL_BUF_SIZE buffers.
- * A stream that sends nothing for PULL_IDLE_MS is cut (a stuck exec), so the caller can resume it.
+ * `gzip -dc`, gunzip.h) and handed to the caller's sink. With the stat records (mode "both"), the
+ * pod also says on stderr what the file is (pullstat.h), up to "ready" before the first byte, and
+ * hashes it while it streams: one exec instead of a stat exec and a stream exec. Memory: three
+ * PULL_BUF_SIZE buffers. A stream that sends nothing for PULL_IDLE_MS is cut (a stuck exec), so the
+ * caller can resume it.
  */
 #ifndef DOTNETPROF_PULLSTREAM_H
 #define DOTNETPROF_PULLSTREAM_H
@@ -29,6 +33,9 @@ struct pull_stream_args {
 	enum pull_seek seek;         /* how the pod starts at a non-zero offset (pull_choose_seek) */
 	enum pull_encoding encoding;
 	int gzip;                    /* compressed in the pod (gzip -1), decompressed here */
+	int with_stat;               /* mode "both": the stat records on stderr (to sink->err) */
+	int sample;                  /* with_stat: the gzip sample too */
+	const char *hashes;          /* with_stat: the hash commands to try ("" none) */
 };
 
 /*
@@ -38,16 +45,16 @@ struct pull_stream_args {
 struct pull_stream_sink {
 	void *ctx;
 	int (*data)(void *ctx, const unsigned char *buf, size_t n, long long now_ms);
-	/* optional: an fd to watch alongside the stream (-1: none now), and its handler */
-	int (*watch_fd)(void *ctx);
-	int (*watch)(void *ctx);
+	/* optional: what the exec writes on stderr (the stat records, kubectl's messages), as it comes */
+	int (*err)(void *ctx, const char *buf, size_t n);
 };
 
 enum pull_stream_end {
 	PULL_STREAM_DONE = 0,  /* kubectl and the decoder ended cleanly (maybe short of the end) */
 	PULL_STREAM_STOPPED,   /* a callback asked to stop */
 	PULL_STREAM_BROKEN,    /* cut, failed, stuck or undecodable: resume; `why` says what broke */
-	PULL_STREAM_FATAL,     /* reported: a callback failed, or kubectl cannot exec (RBAC, gone...) */
+	PULL_STREAM_FATAL,     /* a callback failed, kubectl cannot exec (RBAC, gone...): reported;
+				  or a signal came (interrupt.h): *rc is interrupt_status() */
 };
 
 /* Run one stream exec to its end. On PULL_STREAM_FATAL, *rc is the failure's -DPX_* (else 0). */

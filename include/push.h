@@ -48,7 +48,7 @@ enum push_encoding { PUSH_ENC_RAW = 0, PUSH_ENC_BASE64 };
 struct push_opts {
 	const char *local_path;
 	const char *dest;            /* relative to the workspace: "tools/dotnet-trace", "runs/ID/x" */
-	const char *kind;            /* manifest kind: "tool", "artifact" */
+	const char *kind;            /* manifest kind: "tool", "data" (workspace.h) */
 	unsigned mode;               /* permissions of DEST: 0755 for tools, 0600 for data */
 	enum push_encoding encoding;
 	int reuse;                   /* skip the copy when DEST already has this size and hash */

@@ -9,6 +9,7 @@
 #define DOTNETPROF_REXEC_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "kube.h"
 
@@ -31,6 +32,12 @@ int rexec_start(struct kube *k, const struct target_pod *pod, const char *script
 
 /* Read what stderr has now without blocking, keeping its tail; closes the fd at EOF. */
 void rexec_drain_err(struct rexec *x);
+
+/*
+ * Read one chunk of stderr into `buf` without blocking, keeping its tail too. Returns the bytes read,
+ * or 0 when there is nothing now or stderr ended (the fd is then closed).
+ */
+ssize_t rexec_read_err(struct rexec *x, char *buf, size_t size);
 
 /*
  * Close stdout (after it was read to EOF or abandoned), read the rest of stderr, wait for kubectl

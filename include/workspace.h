@@ -15,8 +15,9 @@
  *                                tools' extract dir (extract/), pid files (NAME.pid); everything
  *                                in it is covered by the run's own manifest line
  *
- * Manifest line: RUNID<TAB>KIND<TAB>PATH<TAB>SIZE<LF>. KIND is dir, tool, artifact, pid (any other
- * lowercase word is accepted and shown as it is); PATH is relative to the workspace (an absolute PATH is accepted on reading only
+ * Manifest line: RUNID<TAB>KIND<TAB>PATH<TAB>SIZE<LF>. KIND is dir, tool, data (a file pushed into
+ * a run), artifact (a file a tool will write: uncollected until it is copied out), kept (an artifact copied out and kept in the pod,
+ * by --keep or a later fetch), pid (any other lowercase word is accepted and shown as it is); PATH is relative to the workspace (an absolute PATH is accepted on reading only
  * when it lies under the workspace); SIZE in bytes (0 for dirs). RUNID, KIND and SIZE never need
  * escaping; PATH is escaped as the probe escapes: \\ \t \n \r. Each line is appended with one short
  * write to a file opened O_APPEND, so concurrent runs never interleave lines. A run's own line
@@ -103,6 +104,13 @@ int workspace_open_check(struct kube *k, const struct target_pod *pod, const str
 			 int need_exec, const char *check_rel, const char *hashcmd,
 			 struct workspace *ws);
 void workspace_release(struct workspace *ws);
+
+/*
+ * `remote` was fetched: when it is a file of a workspace (BASE/.dotnetprof/runs/...), its manifest
+ * line becomes "kept" (src/pod/collected.sh; one exec), so the next verbs stop reporting it as
+ * uncollected. Best effort: a failure is said at -v only. Nothing is run for other paths.
+ */
+void workspace_mark_collected(struct kube *k, const struct target_pod *pod, const char *remote);
 
 /* "WS/REL" newly allocated, or NULL (ENOMEM). */
 char *workspace_path(const struct workspace *ws, const char *rel);

@@ -6,6 +6,10 @@
  * tools/ and runs/) and pid files; the plan is made here (testable without a pod); "remove" stops our
  * tools and removes the planned paths, checking each again in the pod. --dry-run stops after the scan.
  *
+ * What is kept: the files of "artifact" lines (runs made them and did not copy them out; the probe
+ * reports them as uncollected), unless asked to discard them; a run directory holding one is
+ * emptied around it, and left alone while a tool of that run still runs (it may be writing it).
+ *
  * What is removed (the decision for entries the manifest does not list):
  *   - every manifest entry whose path is safe (workspace_manifest_parse), once, and nothing under an
  *     entry already planned (a run directory covers its artifacts, extract dir and pid files);
@@ -29,6 +33,7 @@
 #include <stddef.h>
 
 struct kube;
+struct strvec;
 struct target_pod;
 
 enum ws_result {
@@ -37,12 +42,15 @@ enum ws_result {
 	WS_R_GONE,           /* already absent */
 	WS_R_REFUSED,        /* the pod refused the path (a symbolic link above it) */
 	WS_R_FAILED,         /* rm failed */
+	WS_R_KEPT,           /* an uncollected file, or a run directory whose tool still runs */
+	WS_R_PRUNED,         /* a directory emptied around what is kept */
 };
 
 struct ws_item {
 	char *rel;           /* relative to the workspace */
 	char kind[16];       /* manifest kind (dir, tool, artifact, pid, ...) or "unlisted" */
 	int listed;
+	int uncollected;     /* an "artifact" file that is there: no run copied it out */
 	char type;           /* f d l o as scanned; '?' not scanned (deeper); 0 absent */
 	long long kb;        /* disk use, -1 unknown */
 	enum ws_result result;
@@ -84,17 +92,23 @@ void ws_scan_release(struct ws_scan *s);
 
 /*
  * Parse the scan output (`len` bytes, need not be NUL-terminated) and make the plan for each
- * workspace. Returns 0, or -1 with a reason in `err` (no "end": cut short; a bad record).
+ * workspace; uncollected files are kept unless `discard_uncollected`. Returns 0, or -1 with a
+ * reason in `err` (no "end": cut short; a bad record).
  */
-int ws_scan_parse(const char *text, size_t len, struct ws_scan *s, char *err, size_t errsize);
+int ws_scan_parse(const char *text, size_t len, int discard_uncollected, struct ws_scan *s,
+		  char *err, size_t errsize);
 
 /* Apply the remove exec's output to `f` (results, pids, removed/kept). 0 or -1 (bad output). */
 int ws_remove_parse(const char *text, size_t len, struct ws_found *f, char *err, size_t errsize);
 
-/* Run the scan in pod->container (chosen) and parse it into `s`. 0 or -1. */
-int ws_scan_pod(struct kube *k, const struct target_pod *pod, struct ws_scan *s);
+/* Run the scan in pod->container (chosen) and parse it into `s` (ws_scan_parse). 0 or -DPX_*. */
+int ws_scan_pod(struct kube *k, const struct target_pod *pod, int discard_uncollected,
+		struct ws_scan *s);
 
-/* Run the remove exec for `f` (ours) and apply its results. 0 or -1 (exec or parse failure). */
+/* The remove exec's arguments for `f` (clean.sh: remove WS NKEEP KEEP... REL...). 0 or -1 (ENOMEM). */
+int ws_remove_args(const struct ws_found *f, struct strvec *args);
+
+/* Run the remove exec for `f` (ours) and apply its results. 0 or -DPX_* (exec or parse failure). */
 int ws_remove_pod(struct kube *k, const struct target_pod *pod, struct ws_found *f);
 
 #endif

@@ -15,6 +15,7 @@
 #include "podexec.h"
 #include "podscripts.h"
 #include "proc.h"
+#include "progress.h"
 #include "rid.h"
 #include "strfmt.h"
 
@@ -296,6 +297,23 @@ void diag_last_line(const char *text, char *buf, size_t bufsize)
 		 best ? best : "");
 }
 
+/* One line per file an earlier run left in the pod uncollected, with the command that fetches it. */
+static void report_uncollected(const struct target_pod *pod, const struct probe *pr)
+{
+	char size[32];
+	size_t i;
+
+	for (i = 0; i < pr->nuncollected; i++) {
+		const struct probe_artifact *a = &pr->uncollected[i];
+
+		log_warn("an earlier run left %s (%s%s) in pod \"%s\" uncollected; fetch it with: "
+			 "kubectl dotnetprof fetch %s %s -n %s -c %s", a->path,
+			 progress_fmt_size(a->size, size, sizeof(size)),
+			 a->live ? ", its tool still writes it" : "", pod->name, pod->name, a->path,
+			 pod->namespace, pod->container);
+	}
+}
+
 int diag_probe_run(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
 		   size_t ridsize)
 {
@@ -324,6 +342,7 @@ int diag_probe_run(struct kube *k, const struct target_pod *pod, struct probe *p
 	}
 	if (rid_from_uname(pr->arch, pr->libc, rid, ridsize) < 0)
 		rid[0] = '\0';
+	report_uncollected(pod, pr);
 	ret = 0;
 out:
 	proc_release(&p);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "interrupt.h"
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
@@ -34,41 +35,8 @@
 #define KILL_WAIT_MS 2000     /* after SIGTERM to kubectl, before SIGKILL */
 #define RETRY_MS 1000         /* a signal that found no tool yet is tried again */
 #define TICK_MS 250           /* the flag is polled at least this often */
+#define IDLE_MS (15 * 60000)  /* nothing from the tool or kubectl for this long: hung */
 #define CHUNK 65536
-
-/* ---- Ctrl-C ----------------------------------------------------------------------------------- */
-
-static volatile sig_atomic_t interrupted;
-static int handler_installed;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (interrupted < 100)
-		interrupted++;
-}
-
-void diag_sigint_install(void)
-{
-	struct sigaction sa;
-
-	if (handler_installed)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, SIGINT);
-	sigaddset(&sa.sa_mask, SIGTERM);
-	sa.sa_flags = 0; /* no SA_RESTART: poll() and waitpid() return EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	handler_installed = 1;
-}
-
-const volatile sig_atomic_t *diag_interrupted(void)
-{
-	return &interrupted;
-}
 
 /* ---- the stderr filter ------------------------------------------------------------------------ */
 
@@ -397,16 +365,22 @@ static void forward(struct run *x, const char *sig)
 	x->retry_at = now_ms() + RETRY_MS;
 }
 
-/* Ctrl-C: INT to the tool, then TERM (second Ctrl-C or grace over), then the local kubectl. */
+/*
+ * Ctrl-C (or SIGTERM, SIGHUP): INT to the tool, then TERM (another signal, or the grace is over),
+ * then the local kubectl. Each signal acted on is handled (interrupt.h), so the execs that forward
+ * it and the copy after a graceful stop go on.
+ */
 static void interrupt_step(struct run *x)
 {
-	int n = (int)interrupted;
+	int sig = interrupt_pending();
 	long long t = now_ms();
 	int grace = x->o->grace_seconds > 0 ? x->o->grace_seconds : GRACE_DEFAULT_S;
 
+	if (sig)
+		interrupt_handled();
 	switch (x->stage) {
 	case 0:
-		if (n < 1)
+		if (!sig)
 			return;
 		x->stage = 1;
 		x->r->interrupted = 1;
@@ -417,8 +391,9 @@ static void interrupt_step(struct run *x)
 		return;
 	case 1:
 	case 2:
-		if (n > x->stage || t >= x->deadline) {
+		if (sig || t >= x->deadline) {
 			x->stage++;
+			x->r->interrupted = x->stage;
 			if (x->stage == 2) {
 				log_info("stopping %s with SIGTERM", x->o->name);
 				x->deadline = t + TERM_WAIT_MS;
@@ -459,11 +434,17 @@ static int poll_wait(const struct run *x)
 static int start(struct run *x)
 {
 	const struct diagrun_opts *o = x->o;
+	char aline[8192] = "-";
 	const char *fixed[] = { x->ws->path, x->ws->runid, o->name, o->dotnet_root ? o->dotnet_root : "",
-				o->tmpdir ? o->tmpdir : "", o->tool_path, NULL };
+				o->tmpdir ? o->tmpdir : "", aline, o->tool_path, NULL };
 	struct strvec args = STRVEC_INIT;
 	int tty = o->io == DIAGRUN_TTY, ret = -DPX_ERROR;
 
+	if (o->artifact && workspace_manifest_line(x->ws->runid, "artifact", o->artifact, 0, aline,
+						   sizeof(aline)) < 0) {
+		log_error("cannot run %s: \"%s\" is not a path in the workspace", o->name, o->artifact);
+		goto out;
+	}
 	if (strvec_pushv(&args, fixed) < 0 || strvec_pushv(&args, o->args) < 0) {
 		log_error("cannot run %s: out of memory", o->name);
 		goto out;
@@ -511,8 +492,8 @@ static int verdict(struct run *x)
 		return 0;
 	}
 	if (x->stage >= 3) {
-		log_error("%s: interrupted before it started", what);
-		return -DPX_INTERRUPTED;
+		log_error("%s: %s before it started", what, interrupt_what());
+		return interrupt_status();
 	}
 	proc_init(&tmp, NULL);
 	tmp.status = x->c.p.status;
@@ -526,7 +507,7 @@ int diagrun_run(struct kube *k, const struct target_pod *pod, const struct works
 {
 	struct sigaction ign, old_int;
 	struct run x;
-	long long t0 = now_ms();
+	long long t0 = now_ms(), last;
 	int ret = -1, tty = o->io == DIAGRUN_TTY;
 
 	memset(r, 0, sizeof(*r));
@@ -541,10 +522,9 @@ int diagrun_run(struct kube *k, const struct target_pod *pod, const struct works
 	x.show_err = o->io != DIAGRUN_CAPTURE && !o->quiet;
 	diagrun_errfilter_init(&x.ef);
 	kube_child_init(&x.c);
-	diag_sigint_install();
-	if (interrupted) {
-		log_error("interrupted: %s not started", o->name);
-		return -DPX_INTERRUPTED;
+	if (interrupt_pending()) {
+		log_error("%s: %s not started", interrupt_what(), o->name);
+		return interrupt_status();
 	}
 	if (tty && !isatty(0)) {
 		log_error("cannot run %s on a terminal: the standard input is not a terminal", o->name);
@@ -561,14 +541,23 @@ int diagrun_run(struct kube *k, const struct target_pod *pod, const struct works
 		sigemptyset(&ign.sa_mask);
 		sigaction(SIGINT, &ign, &old_int);
 	}
+	last = now_ms();
 	while (x.c.p.out_fd >= 0 || x.c.p.err_fd >= 0) {
 		struct pollfd pfd[2] = { { x.c.p.out_fd, POLLIN, 0 }, { x.c.p.err_fd, POLLIN, 0 } };
 
 		if (poll(pfd, 2, poll_wait(&x)) > 0) {
+			last = now_ms();
 			if (pfd[0].fd >= 0 && pfd[0].revents)
 				pump(&x, &x.c.p.out_fd, 0);
 			if (pfd[1].fd >= 0 && pfd[1].revents)
 				pump(&x, &x.c.p.err_fd, 1);
+		} else if (x.stage < 3 && now_ms() - last > IDLE_MS) {
+			/* kubectl or the tool hangs: stop waiting (the run's end kills the tool) */
+			log_warn("%s and kubectl were silent for %d min: giving up on them", o->name,
+				 IDLE_MS / 60000);
+			x.stage = 3;
+			x.deadline = now_ms() + KILL_WAIT_MS;
+			kill(x.c.p.pid, SIGTERM);
 		}
 		interrupt_step(&x);
 	}
@@ -593,7 +582,7 @@ void diagrun_result_release(struct diagrun_result *r)
 /* ---- the end of a run ------------------------------------------------------------------------- */
 
 int diagrun_finish(struct kube *k, const struct target_pod *pod, const struct workspace *ws,
-		   const char *const *keep)
+		   const char *const *keep, int collected, int *kept)
 {
 	struct strvec args = STRVEC_INIT;
 	char *cur, *line, *f[3];
@@ -601,7 +590,10 @@ int diagrun_finish(struct kube *k, const struct target_pod *pod, const struct wo
 	int ok = 0, failed = 0;
 
 	proc_init(&p, NULL);
+	if (kept)
+		*kept = 0;
 	if (strvec_push(&args, ws->path) < 0 || strvec_push(&args, ws->runid) < 0 ||
+	    strvec_push(&args, collected ? "1" : "0") < 0 ||
 	    strvec_pushv(&args, keep) < 0) {
 		log_error("cannot clean up after the run: out of memory");
 		goto out;
@@ -619,6 +611,8 @@ int diagrun_finish(struct kube *k, const struct target_pod *pod, const struct wo
 				    ws->runid, pod->name, f[1]);
 		else if (n >= 3 && !strcmp(f[0], "r") && strcmp(f[2], "kept"))
 			failed = 1;
+		else if (n >= 3 && !strcmp(f[0], "r") && kept)
+			(*kept)++;
 	}
 	if (p.status != 0 || failed)
 		ok = 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "exitcodes.h"
+#include "interrupt.h"
 #include "log.h"
 #include "quote.h"
 
@@ -38,6 +39,8 @@ const struct kube_flag kube_flags[] = {
 /* kubectl's stderr kept in memory at most; its messages are short. */
 #define KUBE_ERR_MAX (256u * 1024)
 #define DEBUG_SHOW_MAX (64u * 1024)
+/* kubectl that moves no byte for this long is stopped (kube_run; callers may set p->idle_ms). */
+#define KUBE_IDLE_MS (120 * 1000)
 
 int kube_init(struct kube *k)
 {
@@ -247,13 +250,30 @@ static int prepare(struct kube *k, const char *ns, const char *const *args, stru
 
 int kube_run(struct kube *k, const char *ns, const char *const *args, struct proc *p)
 {
+	char *line = NULL;
 	struct strvec argv = STRVEC_INIT;
 	int ret;
 
+	if (!p->idle_ms)
+		p->idle_ms = KUBE_IDLE_MS;
 	if ((ret = prepare(k, ns, args, &argv, p)) < 0)
 		goto out;
 	if (proc_run(p) < 0) {
-		ret = spawn_failed(k, errno);
+		if (errno == EINTR) {
+			log_error("%s: kubectl was stopped", interrupt_what());
+			ret = interrupt_status();
+		} else {
+			ret = spawn_failed(k, errno);
+		}
+		goto out;
+	}
+	if (p->timed_out && !p->timeout_ms) {
+		line = kube_display(strvec_argv(&argv));
+		log_error("kubectl was silent for %d s: stopped it (%s)", p->idle_ms / 1000,
+			  line ? line : argv.v[0]);
+		log_hint("check that the cluster answers (kubectl get pods); a pod script that hangs "
+			 "is a bug worth reporting");
+		ret = -DPX_CLUSTER;
 		goto out;
 	}
 	if (log_get_level() >= LOG_DEBUG) {
@@ -266,6 +286,7 @@ int kube_run(struct kube *k, const char *ns, const char *const *args, struct pro
 	ret = 0;
 out:
 	p->argv = NULL;
+	free(line);
 	strvec_clear(&argv);
 	return ret;
 }

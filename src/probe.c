@@ -89,6 +89,9 @@ void probe_release(struct probe *p)
 	for (i = 0; i < p->nprocs; i++)
 		proc_release(&p->procs[i]);
 	free(p->procs);
+	for (i = 0; i < p->nuncollected; i++)
+		free(p->uncollected[i].path);
+	free(p->uncollected);
 	probe_init(p);
 }
 
@@ -145,7 +148,7 @@ struct parser {
 	int saw_end;
 	/* scalar records seen, to reject duplicates */
 	int saw_arch, saw_libc, saw_uid, saw_gid, saw_user, saw_tmpdir;
-	size_t dircap, proccap;
+	size_t dircap, proccap, uncap;
 };
 
 /*
@@ -351,6 +354,25 @@ static int rec_dir(struct parser *ps, char **f, size_t nf)
 	return 0;
 }
 
+static int rec_uncollected(struct parser *ps, char **f, size_t nf)
+{
+	struct probe *p = ps->p;
+	struct probe_artifact a = { 0 };
+	long long size;
+
+	if (nf < 4 || f[1][0] != '/' || parse_ll(f[2], 0, LLONG_MAX, &size) < 0 ||
+	    parse_bool(f[3], &a.live) < 0)
+		return fail(ps, "bad 'uncollected' record");
+	if (p->nuncollected >= PROBE_MAX_ITEMS)
+		return fail(ps, "more than %u uncollected files", PROBE_MAX_ITEMS);
+	a.size = (unsigned long long)size;
+	if (grow((void **)&p->uncollected, &ps->uncap, p->nuncollected, sizeof(*p->uncollected)) < 0 ||
+	    set_str(&a.path, f[1]) < 0)
+		return oom(ps);
+	p->uncollected[p->nuncollected++] = a;
+	return 0;
+}
+
 static int rec_proc(struct parser *ps, char **f, size_t nf)
 {
 	struct probe *p = ps->p;
@@ -486,6 +508,8 @@ static int rec_line(struct parser *ps, char **f, size_t nf)
 	}
 	if (strcmp(t, "dir") == 0)
 		return rec_dir(ps, f, nf);
+	if (strcmp(t, "uncollected") == 0)
+		return rec_uncollected(ps, f, nf);
 	if (strcmp(t, "proc") == 0)
 		return rec_proc(ps, f, nf);
 	for (i = 0; i < sizeof(pattrs) / sizeof(pattrs[0]); i++) {

@@ -1,5 +1,6 @@
 /*
- * proc.c - spawn children with posix_spawn (PATH searched here), wire pipes, pump buffers with poll(), reap.
+ * proc.c - start children with fork and exec (PATH searched here; on Linux they die with us), wire
+ * pipes, pump buffers with poll() (stopping a child on Ctrl-C), reap.
  */
 #include "proc.h"
 
@@ -8,16 +9,23 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
+
 extern char **environ;
+
+/* How often a running child is checked for Ctrl-C at the latest. */
+#define INTERRUPT_TICK_MS 250
 
 void proc_init(struct proc *p, const char *const *argv)
 {
@@ -77,33 +85,59 @@ static int make_pipe(int fds[2])
 	return 0;
 }
 
-/* Wire child fd `target` per `mode`; `parent_end` receives our end of a pipe. */
-static int setup_fd(posix_spawn_file_actions_t *fa, enum proc_io mode, int target,
-		    int *parent_end, int *child_end)
+/* Make the pipe for child fd `target` when `mode` wants one; `parent_end` receives our end. */
+static int setup_fd(enum proc_io mode, int target, int *parent_end, int *child_end)
 {
 	int fds[2];
 
 	*parent_end = *child_end = -1;
-	switch (mode) {
-	case PROC_IO_NULL:
-		return posix_spawn_file_actions_addopen(fa, target, "/dev/null",
-							target == 0 ? O_RDONLY : O_WRONLY, 0) ? -1 : 0;
-	case PROC_IO_INHERIT:
+	if (mode != PROC_IO_BUFFER && mode != PROC_IO_PIPE)
 		return 0;
-	case PROC_IO_BUFFER:
-	case PROC_IO_PIPE:
-		if (make_pipe(fds) < 0)
-			return -1;
-		*parent_end = target == 0 ? fds[1] : fds[0];
-		*child_end = target == 0 ? fds[0] : fds[1];
-		if (posix_spawn_file_actions_adddup2(fa, *child_end, target)) {
-			errno = ENOMEM;
-			return -1;
-		}
-		return 0;
+	if (make_pipe(fds) < 0)
+		return -1;
+	*parent_end = target == 0 ? fds[1] : fds[0];
+	*child_end = target == 0 ? fds[0] : fds[1];
+	return 0;
+}
+
+/*
+ * In the child, between fork and exec (async-signal-safe calls only): die with the parent (Linux),
+ * its own process group if asked, fds 0-2 wired, SIGPIPE back to its default, no signal blocked.
+ * Returns only on failure, with errno.
+ */
+static void child_exec(const struct proc *p, const char *path, const int *child, pid_t parent)
+{
+	const enum proc_io modes[3] = { p->in, p->out, p->err };
+	struct sigaction dfl;
+	sigset_t none;
+	int i, fd;
+
+#ifdef __linux__
+	/* a plugin killed with SIGKILL takes its kubectl children along */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
+#else
+	(void)parent;
+#endif
+	if (p->new_pgroup && setpgid(0, 0) < 0)
+		return;
+	for (i = 0; i < 3; i++) {
+		if (modes[i] == PROC_IO_INHERIT)
+			continue;
+		fd = modes[i] == PROC_IO_NULL ? open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY)
+					      : child[i];
+		if (fd < 0 || dup2(fd, i) < 0)
+			return;
+		if (modes[i] == PROC_IO_NULL && fd != i)
+			close(fd);
 	}
-	errno = EINVAL;
-	return -1;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGPIPE, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(path, (char *const *)p->argv);
 }
 
 /*
@@ -149,15 +183,13 @@ static int find_program(const char *name, char *out, size_t outsize)
 
 int proc_start(struct proc *p)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, deflt;
-	int child[3] = { -1, -1, -1 };
+	int child[3] = { -1, -1, -1 }, errpipe[2] = { -1, -1 };
 	int *parent[3] = { &p->in_fd, &p->out_fd, &p->err_fd };
 	enum proc_io modes[3] = { p->in, p->out, p->err };
-	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-	int ret = -1, e = 0, i, rc;
+	int ret = -1, e = 0, i, child_errno;
+	pid_t me = getpid();
 	char path[PATH_MAX];
+	ssize_t n;
 
 	if (!p->argv || !p->argv[0] || !*p->argv[0]) {
 		errno = p->argv && p->argv[0] ? ENOENT : EINVAL;
@@ -165,47 +197,46 @@ int proc_start(struct proc *p)
 	}
 	if (find_program(p->argv[0], path, sizeof(path)) < 0)
 		return -1;
-	if (posix_spawn_file_actions_init(&fa))
-		return -1;
-	if (posix_spawnattr_init(&attr)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
 	p->in_fd = p->out_fd = p->err_fd = -1;
 	p->status = -1;
 	p->timed_out = 0;
 	for (i = 0; i < 3; i++)
-		if (setup_fd(&fa, modes[i], i, parent[i], &child[i]) < 0)
+		if (setup_fd(modes[i], i, parent[i], &child[i]) < 0)
 			goto out;
-
-	sigemptyset(&none);
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGPIPE);
-	if (p->new_pgroup) {
-		flags |= POSIX_SPAWN_SETPGROUP;
-		posix_spawnattr_setpgroup(&attr, 0);
-	}
-	if (posix_spawnattr_setsigmask(&attr, &none) || posix_spawnattr_setsigdefault(&attr, &deflt) ||
-	    posix_spawnattr_setflags(&attr, flags)) {
-		errno = EINVAL;
+	/* exec failing in the child comes back as its errno through this close-on-exec pipe */
+	if (make_pipe(errpipe) < 0)
 		goto out;
+	p->pid = fork();
+	if (p->pid < 0)
+		goto out;
+	if (p->pid == 0) {
+		child_exec(p, path, child, me);
+		child_errno = errno;
+		n = write(errpipe[1], &child_errno, sizeof(child_errno));
+		(void)n;
+		_exit(127);
 	}
-	rc = posix_spawn(&p->pid, path, &fa, &attr, (char *const *)p->argv, environ);
-	if (rc) {
-		errno = rc;
+	close_fd(&errpipe[1]);
+	do
+		n = read(errpipe[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(child_errno)) {
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		p->pid = -1;
+		errno = child_errno;
 		goto out;
 	}
 	ret = 0;
 out:
 	e = errno;
+	close_fd(&errpipe[0]);
+	close_fd(&errpipe[1]);
 	for (i = 0; i < 3; i++) {
 		close_fd(&child[i]);
 		if (ret < 0)
 			close_fd(parent[i]);
 	}
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
 	errno = e;
 	return ret;
 }
@@ -272,12 +303,28 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* After the deadline: SIGTERM, and SIGKILL if it is still there 2 s later. */
+/* A signal came (interrupt.h): SIGTERM the child, SIGKILL it a second later if it is still there. */
+static void stop_child(struct proc *p)
+{
+	int i, wstatus;
+
+	kill(p->pid, SIGTERM);
+	for (i = 0; i < 20; i++) {
+		if (waitpid(p->pid, &wstatus, WNOHANG) == p->pid) {
+			set_status(p, wstatus);
+			return;
+		}
+		poll(NULL, 0, 50);
+	}
+	kill(p->pid, SIGKILL);
+}
+
+/* After the deadline (0: none): SIGTERM, and SIGKILL if it is still there 2 s later. */
 static int timeout_step(struct proc *p, long long *deadline, int *stage)
 {
 	long long left;
 
-	if (!p->timeout_ms)
+	if (!*deadline)
 		return -1;
 	left = *deadline - now_ms();
 	if (left > 0)
@@ -296,11 +343,23 @@ static int timeout_step(struct proc *p, long long *deadline, int *stage)
 	return -1;
 }
 
+/* The deadline that applies now: the total one, or sooner when the child has been silent too long. */
+static long long effective_deadline(const struct proc *p, long long deadline, long long last_io,
+				    int stage)
+{
+	long long idle;
+
+	if (stage > 0 || p->idle_ms <= 0)
+		return deadline;
+	idle = last_io + p->idle_ms;
+	return !deadline || idle < deadline ? idle : deadline;
+}
+
 int proc_run(struct proc *p)
 {
 	struct pollfd pfd[3];
 	size_t in_off = 0;
-	long long deadline = 0;
+	long long deadline = 0, last_io;
 	int stage = 0, ret = -1, e = 0;
 	char chunk[65536];
 
@@ -317,11 +376,21 @@ int proc_run(struct proc *p)
 		fcntl(p->in_fd, F_SETFL, fcntl(p->in_fd, F_GETFL) | O_NONBLOCK);
 	if (p->timeout_ms > 0)
 		deadline = now_ms() + p->timeout_ms;
+	last_io = now_ms();
 
 	while (p->in_fd >= 0 || p->out_fd >= 0 || p->err_fd >= 0) {
 		int fds[3] = { p->in_fd, p->out_fd, p->err_fd };
-		int wait_ms = timeout_step(p, &deadline, &stage);
+		long long dl = effective_deadline(p, deadline, last_io, stage);
+		int wait_ms = timeout_step(p, &dl, &stage);
 		int i, n;
+
+		if (stage > 0)
+			deadline = dl;
+		if (interrupt_pending())
+			goto interrupted;
+		/* a signal between the check and poll() is seen at the next tick */
+		if (wait_ms < 0 || wait_ms > INTERRUPT_TICK_MS)
+			wait_ms = INTERRUPT_TICK_MS;
 
 		for (i = 0; i < 3; i++) {
 			pfd[i].fd = fds[i];
@@ -337,6 +406,8 @@ int proc_run(struct proc *p)
 		if (pfd[0].fd >= 0 && pfd[0].revents) {
 			ssize_t w = write(p->in_fd, p->in_data + in_off, p->in_len - in_off);
 
+			if (w > 0)
+				last_io = now_ms();
 			if (w < 0 && errno != EINTR && errno != EAGAIN)
 				close_fd(&p->in_fd); /* EPIPE: the child stopped reading */
 			else if (w > 0 && (in_off += (size_t)w) == p->in_len)
@@ -355,6 +426,7 @@ int proc_run(struct proc *p)
 				close_fd(fd);
 				continue;
 			}
+			last_io = now_ms();
 			if ((i == 1 ? capture(&p->out_buf, &p->out_len, &p->out_truncated, p->out_max,
 					      chunk, (size_t)r)
 				    : capture(&p->err_buf, &p->err_len, &p->err_truncated, p->err_max,
@@ -362,10 +434,12 @@ int proc_run(struct proc *p)
 				goto out;
 		}
 	}
-	/* The pipes are closed, the child may still run: keep enforcing the timeout. */
-	while (p->timeout_ms > 0 && p->pid > 0) {
+	/* The pipes are closed, the child may still run: keep enforcing the timeout and Ctrl-C. */
+	while (p->pid > 0) {
 		int wstatus, wait_ms;
-		pid_t r = waitpid(p->pid, &wstatus, WNOHANG);
+		int limited = p->timeout_ms > 0 || p->idle_ms > 0;
+		pid_t r = waitpid(p->pid, &wstatus, limited ? WNOHANG : 0);
+		long long dl;
 
 		if (r == p->pid) {
 			set_status(p, wstatus);
@@ -373,10 +447,20 @@ int proc_run(struct proc *p)
 		}
 		if (r < 0 && errno != EINTR)
 			goto out;
-		wait_ms = timeout_step(p, &deadline, &stage);
-		poll(NULL, 0, wait_ms < 0 || wait_ms > 50 ? 50 : wait_ms);
+		if (interrupt_pending())
+			goto interrupted;
+		dl = effective_deadline(p, deadline, last_io, stage);
+		wait_ms = timeout_step(p, &dl, &stage);
+		if (stage > 0)
+			deadline = dl;
+		if (limited)
+			poll(NULL, 0, wait_ms < 0 || wait_ms > 50 ? 50 : wait_ms);
 	}
 	ret = 0;
+	goto out;
+interrupted:
+	stop_child(p);
+	errno = EINTR;
 out:
 	e = errno;
 	if (ret < 0 && p->pid > 0)

@@ -27,6 +27,8 @@
 #include "workspace.h"
 
 #define PROV_TOOL_MAX 64
+/* A download in the pod prints nothing until it ends: wget's limit there is 900 s. */
+#define PODDL_IDLE_MS (16 * 60 * 1000)
 
 /* A failure that a later step may still make good; printed only when it is the last word. */
 struct prov_err {
@@ -172,6 +174,7 @@ static int poddl_run(struct prov *pv, const char *const *args, struct proc *p, c
 	*kind = NULL;
 	f[0] = f[1] = f[2] = NULL;
 	proc_init(p, NULL);
+	p->idle_ms = PODDL_IDLE_MS;
 	if ((ret = podexec_script(pv->k, pv->pod, poddl_sh, args, p)) < 0)
 		return ret;
 	n = p->out_buf ? push_parse_report(p->out_buf, kind, &f[0], &f[1], &f[2]) : -1;

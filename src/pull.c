@@ -1,5 +1,6 @@
 /*
- * pull.c - the pull engine: stat exec (with the pod's hash running alongside), stream exec(s)
+ * pull.c - the pull engine: one exec that says what the file is, streams it and hashes it (or a
+ * stat exec beside stream execs), stream exec(s)
  * resumed from the bytes already written, local decoding (base64, gzip -dc child), verification,
  * and the NAME.part -> NAME rename. See pull.h for the rules.
  */
@@ -17,6 +18,7 @@
 
 #include "exitcodes.h"
 #include "gunzip.h"
+#include "interrupt.h"
 #include "kube.h"
 #include "localout.h"
 #include "log.h"
@@ -44,7 +46,10 @@ struct pull {
 	struct localout lo;
 	struct digest d;             /* over lo's bytes: d.len == lo.size */
 	struct pull_stat st;
-	struct rexec stat_x;         /* the stat exec, running while the stream copies */
+	struct rexec stat_x;         /* the stat exec, running while the stream copies (not folded) */
+	struct pull_stat cur;        /* folded: what the current exec has reported so far */
+	char errline[1024];          /* folded: the stderr line being read */
+	size_t errline_len;
 	char stat_buf[STAT_OUT_MAX];
 	size_t stat_len;
 	enum digest_kind hash;
@@ -53,12 +58,30 @@ struct pull {
 	struct progress prog;
 	int planned;                 /* plan() ran on the stat's "ready" */
 	int overlap;                 /* this attempt's raw stream started before the plan */
+	int folded;                  /* the stat records and the hash come with the stream (pull.sh both) */
 	int gzip_pending;            /* gzip would pay if the raw stream proves slow: timing it */
 	long long probe_ms;          /* when the timing began (the first byte after the plan), or 0 */
 	uint64_t probe_size;         /* lo.size then */
 	unsigned resumes;
+	int part_kept;               /* NAME.part stays for a --resume, and the hint said so */
 	unsigned char buf[PULL_BUF_SIZE];    /* reading NAME.part back */
 };
+
+/*
+ * The exact command that continues this copy, as a hint: "FIRST NAME.part is kept: continue the copy
+ * with: kubectl dotnetprof fetch POD PATH -o LOCAL --resume -n NS -c CONTAINER".
+ */
+static void resume_hint(const struct pull *pl, const char *first)
+{
+	const char *argv[] = { "kubectl", "dotnetprof", "fetch", pl->pod->name, pl->o->remote_path,
+			       "-o", pl->o->local_path, "--resume", "-n", pl->pod->namespace, "-c",
+			       pl->pod->container, NULL };
+	char *line = sh_quote_argv(argv);
+
+	log_hint("%s%s is kept: continue the copy with: %s", first, pl->lo.part,
+		 line ? line : "(no memory)");
+	free(line);
+}
 
 /* Read the stat exec's stdout until `want_end` says so (ready or end) or EOF. 0 or -DPX_*. */
 static int stat_read(struct pull *pl, int want_end)
@@ -81,11 +104,13 @@ static int stat_read(struct pull *pl, int want_end)
 		if (pl->st.error || pl->st.end || (!want_end && pl->st.ready) ||
 		    pl->stat_x.c.p.out_fd < 0)
 			return 0;
+		if (interrupt_pending())
+			return interrupt_status();
 		pfd[0].fd = pl->stat_x.c.p.out_fd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = pl->stat_x.c.p.err_fd;
 		pfd[1].events = POLLIN;
-		n = poll(pfd, 2, 1000);
+		n = poll(pfd, 2, 250);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -96,6 +121,7 @@ static int stat_read(struct pull *pl, int want_end)
 		if (n == 0) {
 			if (progress_now_ms() - last < limit)
 				continue;
+			/* (the idle limit counts whole seconds of silence) */
 			progress_end(&pl->prog);
 			log_error("the stat exec in pod \"%s\" sent nothing for %lld s: giving up",
 				  pl->pod->name, limit / 1000);
@@ -126,11 +152,12 @@ static int stat_read(struct pull *pl, int want_end)
 /* Start the stat exec without reading it. 0 or -DPX_* (reported). */
 static int stat_start(struct pull *pl, int sample)
 {
-	const char *args[] = { pl->o->remote_path, sample ? "1" : "0", PULL_HASHES, NULL };
+	const char *args[] = { "stat", pl->o->remote_path, sample ? "1" : "0", PULL_HASHES, "0", "+1",
+			       "cat", "raw", NULL };
 
 	pl->stat_len = 0;
 	memset(&pl->st, 0, sizeof(pl->st));
-	return rexec_start(pl->k, pl->pod, pull_stat_sh, args, &pl->stat_x);
+	return rexec_start(pl->k, pl->pod, pull_sh, args, &pl->stat_x);
 }
 
 /* The stat exec ended before "ready": say why. Returns -DPX_*. */
@@ -159,32 +186,6 @@ static int stat_begin(struct pull *pl, int sample)
 	if (pl->st.ready || pl->st.error)
 		return 0;
 	return stat_failed(pl);
-}
-
-/* One read of the stat exec's stdout while a stream runs (it is readable). 0 or -DPX_* (bad report). */
-static int stat_poll(struct pull *pl)
-{
-	char err[256];
-	ssize_t r;
-
-	if (pl->stat_len >= sizeof(pl->stat_buf) - 1)
-		r = 0;
-	else
-		r = read(pl->stat_x.c.p.out_fd, pl->stat_buf + pl->stat_len,
-			 sizeof(pl->stat_buf) - 1 - pl->stat_len);
-	if (r < 0 && (errno == EINTR || errno == EAGAIN))
-		return 0;
-	if (r <= 0) {
-		close(pl->stat_x.c.p.out_fd);
-		pl->stat_x.c.p.out_fd = -1;
-		return 0;
-	}
-	pl->stat_len += (size_t)r;
-	if (pull_stat_parse(pl->stat_buf, pl->stat_len, &pl->st, err, sizeof(err)) < 0) {
-		log_error("cannot read the stat script's report from pod \"%s\": %s", pl->pod->name, err);
-		return -DPX_ERROR;
-	}
-	return 0;
 }
 
 /* Read the rest of the stat exec (hash, size2, end) and reap it. 0 even when it was cut. */
@@ -240,7 +241,8 @@ static int sink(struct pull *pl, const unsigned char *buf, size_t n)
 		log_error("cannot write %s: %s", pl->lo.part, strerror(e));
 		if (e != ENOSPC && e != EDQUOT)
 			return -DPX_ERROR;
-		log_hint("free some space and continue with --resume, or use -o on another disk");
+		resume_hint(pl, "free some space here (or give -o another disk); ");
+		pl->part_kept = 1;
 		return -DPX_NOSPACE;
 	}
 	digest_update(&pl->d, buf, n);
@@ -277,45 +279,99 @@ static int gzip_probe(struct pull *pl, long long now)
 }
 
 /* Stream callbacks (pullstream.h): bytes go to the part; a slow raw link switches to gzip. */
+/*
+ * Bytes past the size the pod announced: a cat or gzip that does not stop (replaced, or a gzip bomb)
+ * or a file that grows while it is copied. Nothing beyond the size is written. Returns -DPX_TRANSFER.
+ */
+static int too_much(struct pull *pl)
+{
+	progress_end(&pl->prog);
+	log_error("cannot fetch %s from pod \"%s\": the pod sent more than the %" PRIu64 " bytes it "
+		  "announced; the copy stopped there", pl->shown, pl->pod->name, pl->st.size);
+	log_hint("a file that grows while it is copied, or a cat or gzip in the container that does "
+		 "not stop; %s holds the first %" PRIu64 " bytes", pl->lo.part, pl->lo.size);
+	pl->part_kept = 1;
+	return -DPX_TRANSFER;
+}
+
 static int on_data(void *ctx, const unsigned char *buf, size_t n, long long now)
 {
 	struct pull *pl = ctx;
 	int ret;
 
+	/* the pod says what the file is before its first byte: data far past that is not the file */
+	if (!pl->planned && pl->lo.size + n > PULL_UNPLANNED_MAX) {
+		progress_end(&pl->prog);
+		log_error("cannot fetch %s from pod \"%s\": %" PRIu64 " bytes came before the pod said "
+			  "what the file is", pl->shown, pl->pod->name, pl->lo.size + n);
+		return -DPX_TRANSFER;
+	}
+	if (pl->planned && pl->lo.size + n > pl->st.size) {
+		if ((ret = sink(pl, buf, (size_t)(pl->st.size - pl->lo.size))) < 0)
+			return ret;
+		return too_much(pl);
+	}
 	if ((ret = sink(pl, buf, n)) < 0)
 		return ret;
 	return pl->gzip_pending && gzip_probe(pl, now) ? 1 : 0;
 }
 
-/* The stat exec started alongside (attempt) is watched until its plan is made. */
-static int stat_fd(void *ctx)
+/*
+ * The folded exec's stderr (mode "both"): its stat records, read as they come. The first report's
+ * "ready" (or error) makes the plan; a later exec's report (a resume) replaces it once it has said
+ * as much. Anything else there (kubectl's words) is only kept for messages.
+ */
+static int on_err(void *ctx, const char *buf, size_t n)
 {
 	struct pull *pl = ctx;
-
-	return !pl->planned && pl->stat_x.c.started ? pl->stat_x.c.p.out_fd : -1;
-}
-
-static int on_stat(void *ctx)
-{
-	struct pull *pl = ctx;
+	char err[256];
+	size_t i;
 	int was_gzip = pl->gzip, ret;
 
-	if ((ret = stat_poll(pl)) < 0)
-		return ret;
-	if (!pl->st.ready && !pl->st.error)
+	for (i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (pl->errline_len < sizeof(pl->errline))
+				pl->errline[pl->errline_len++] = buf[i];
+			continue;
+		}
+		if (pl->errline_len < sizeof(pl->errline) &&
+		    pull_stat_is_record(pl->errline, pl->errline_len) &&
+		    pl->stat_len + pl->errline_len + 1 < sizeof(pl->stat_buf)) {
+			memcpy(pl->stat_buf + pl->stat_len, pl->errline, pl->errline_len);
+			pl->stat_len += pl->errline_len;
+			pl->stat_buf[pl->stat_len++] = '\n';
+		}
+		pl->errline_len = 0;
+	}
+	if (pull_stat_parse(pl->stat_buf, pl->stat_len, &pl->cur, err, sizeof(err)) < 0) {
+		log_error("cannot read the pull's report from pod \"%s\": %s", pl->pod->name, err);
+		return -DPX_ERROR;
+	}
+	if (!pl->cur.ready && !pl->cur.error)
+		return 0;
+	pl->st = pl->cur;
+	if (pl->planned)
 		return 0;
 	if ((ret = plan(pl)) < 0)
 		return ret;
 	return pl->gzip && !was_gzip ? 1 : 0; /* gzip pays: stop the raw stream, resume compressed */
 }
 
-/* One stream exec from lo.size on. *rc: the -DPX_* of a PULL_STREAM_FATAL end. */
+/*
+ * One stream exec from lo.size on; folded (the stat records and the hash in the same exec) unless
+ * a stat exec runs beside it. *rc: the -DPX_* of a PULL_STREAM_FATAL end.
+ */
 static enum pull_stream_end stream_once(struct pull *pl, char *why, size_t whysize, int *rc)
 {
 	const struct pull_stream_args a = { pl->o->remote_path, pl->lo.size, pl->seek, pl->o->encoding,
-					    pl->gzip };
-	const struct pull_stream_sink sink = { pl, on_data, stat_fd, on_stat };
+					    pl->gzip, pl->folded, !pl->planned &&
+					    pl->o->compress == PULL_COMP_AUTO, PULL_HASHES };
+	const struct pull_stream_sink sink = { pl, on_data, pl->folded ? on_err : NULL };
 
+	if (pl->folded) { /* a new report (the stat exec's, when not folded, is still being read) */
+		pl->stat_len = pl->errline_len = 0;
+		memset(&pl->cur, 0, sizeof(pl->cur));
+	}
 	return pull_stream_run(pl->k, pl->pod, &a, &sink, why, whysize, rc);
 }
 
@@ -373,6 +429,8 @@ static int copy_all(struct pull *pl)
 		uint64_t before = pl->lo.size;
 		enum pull_stream_end e;
 
+		if (interrupt_pending())
+			return interrupt_status();
 		if (pl->lo.size > 0 && !pull_stream_reader(pl->lo.size, pl->seek)) {
 			log_verbose("the pod has neither tail nor dd: starting over from byte 0");
 			if ((rc = restart_from_zero(pl)) < 0)
@@ -385,13 +443,11 @@ static int copy_all(struct pull *pl)
 		if (e == PULL_STREAM_STOPPED)
 			snprintf(why, sizeof(why), "switching to gzip");
 		if (!pl->planned) {
-			/* a stream that ended before the stat's "ready" */
-			if ((rc = stat_read(pl, 0)) < 0)
-				return rc;
-			if (!pl->st.ready && !pl->st.error)
-				return stat_failed(pl);
-			if ((rc = plan(pl)) < 0)
-				return rc;
+			/* the exec ended without saying what the file is */
+			log_error("cannot fetch %s from pod \"%s\": the pod's pull script ended without "
+				  "a report", pl->shown, pl->pod->name);
+			log_hint("run with -vv to see what it printed");
+			return -DPX_ERROR;
 		}
 		if (e == PULL_STREAM_DONE && pl->lo.size >= pl->st.size)
 			return 0;
@@ -406,7 +462,8 @@ static int copy_all(struct pull *pl)
 			log_error("cannot fetch %s from pod \"%s\": %s; gave up after %d retries without "
 				  "progress at byte %" PRIu64 " of %" PRIu64, pl->shown, pl->pod->name, why,
 				  PULL_MAX_RETRIES, pl->lo.size, pl->st.size);
-			log_hint("%s is kept: run the same fetch with --resume to continue it", pl->lo.part);
+			resume_hint(pl, "");
+			pl->part_kept = 1;
 			return -DPX_TRANSFER;
 		}
 		progress_end(&pl->prog);
@@ -480,9 +537,8 @@ static int attempt_start(struct pull *pl, int first)
 		return ret;
 	pl->overlap = pl->lo.size == 0 && pl->o->encoding == PULL_ENC_RAW &&
 		      pl->o->compress != PULL_COMP_GZIP;
+	pl->folded = pl->overlap;
 	if (pl->overlap) {
-		if ((ret = stat_start(pl, sample)) < 0)
-			return ret;
 		pl->hash = DIGEST_SHA256; /* provisional: the pod's answer may change it */
 		pl->seek = PULL_SEEK_NONE;
 		pl->gzip = 0;
@@ -542,9 +598,9 @@ static int verify(struct pull *pl)
 /*
  * One whole attempt: stat, copy, verify. 0 verified, 1 mismatch (retry once), -DPX_* failed.
  *
- * A fresh raw copy does not wait for the stat exec: both start at once (saving one exec's start-up,
- * ~0.3-0.8 s), the stream with `cat`, hashed locally as sha256. When the stat's "ready" arrives the
- * plan is made; if the sample says gzip would pay (and --compress auto), the raw stream is timed
+ * A fresh raw copy is one exec (pull.sh "both"): the pod says on stderr what the file is, then
+ * streams it with `cat` while it hashes it alongside; the bytes are hashed here as sha256 as they
+ * come. When the report's "ready" arrives the plan is made; if the sample says gzip would pay (and --compress auto), the raw stream is timed
  * over PULL_GZIP_PROBE_MS and, when it proves slower than PULL_GZIP_MAX_LINK_RATE, stopped and
  * resumed with gzip from where it got to (--compress gzip waits for the plan and streams gzip from
  * the start). A pod without SHA-256 means the part is hashed again locally with its tool's
@@ -560,7 +616,7 @@ static int attempt(struct pull *pl, int first)
 	if ((ret = stat_end(pl)) < 0)
 		goto fail;
 	if (pl->hash != DIGEST_NONE && pl->st.hash == DIGEST_NONE) {
-		/* the stat exec was cut before it hashed: ask again */
+		/* the exec that hashes was cut before it hashed: ask again */
 		log_verbose("the pod's hash did not arrive: hashing again");
 		if ((ret = stat_begin(pl, 0)) < 0 || (ret = stat_end(pl)) < 0)
 			goto fail;
@@ -661,6 +717,15 @@ int pull_file(struct kube *k, const struct target_pod *pod, const struct pull_op
 out:
 	if (pl->stat_x.c.started)
 		rexec_finish(&pl->stat_x, 1);
+	if (ret < 0 && interrupt_pending() && pl->lo.fd >= 0) {
+		progress_end(&pl->prog);
+		log_error("%s: the copy of %s stopped at byte %" PRIu64 " of %" PRIu64, interrupt_what(),
+			  pl->shown, pl->lo.size, pl->st.size);
+		if (pl->lo.size)
+			resume_hint(pl, "");
+		pl->part_kept = pl->lo.size > 0;
+	}
+	r->part_kept = pl->part_kept;
 	/* nothing arrived (no such file, exec refused): leave no empty NAME.part behind */
 	if (ret < 0 && created && pl->lo.fd >= 0 && pl->lo.size == 0)
 		unlink(pl->lo.part);

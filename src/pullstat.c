@@ -161,3 +161,18 @@ bad:
 	return 0;
 }
 
+int pull_stat_is_record(const char *line, size_t len)
+{
+	static const char *const keys[] = { "dotnetprof-stat", "cmd", "sha256tool", "error", "size",
+					    "sample", "ready", "hash", "size2", "end" };
+	const char *tab = memchr(line, '\t', len);
+	size_t i, n;
+
+	if (!tab)
+		return 0;
+	n = (size_t)(tab - line);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strlen(keys[i]) == n && !memcmp(line, keys[i], n))
+			return 1;
+	return 0;
+}

@@ -16,6 +16,7 @@
 #include "base64.h"
 #include "exitcodes.h"
 #include "gunzip.h"
+#include "interrupt.h"
 #include "kube.h"
 #include "log.h"
 #include "podscripts.h"
@@ -148,13 +149,25 @@ static int exec_refused(enum kube_err e)
 	return 0;
 }
 
+/* What the exec wrote on stderr: kept for messages, and handed to the sink. 0, or -1 (stopped). */
+static int on_stderr(struct stream *s)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = rexec_read_err(&s->x, buf, sizeof(buf))) > 0)
+		if (s->sink->err && callback_said(s, s->sink->err(s->sink->ctx, buf, (size_t)n)) < 0)
+			return -1;
+	return 0;
+}
+
 /* Poll until kubectl's stdout and the decoder are done (or the stream was stopped). */
 static int loop(struct stream *s)
 {
 	struct rexec *x = &s->x;
 
 	for (;;) {
-		struct pollfd pfd[5];
+		struct pollfd pfd[4];
 		long long now;
 		int n, i, busy = s->gz_on && gunzip_busy(&s->gz);
 
@@ -165,16 +178,23 @@ static int loop(struct stream *s)
 		pfd[3].fd = s->gz_on ? s->gz.p.out_fd : -1;
 		if (pfd[0].fd < 0 && pfd[1].fd < 0 && pfd[2].fd < 0 && pfd[3].fd < 0)
 			return 0;
-		pfd[4].fd = s->sink->watch_fd ? s->sink->watch_fd(s->sink->ctx) : -1;
-		for (i = 0; i < 5; i++) {
+		for (i = 0; i < 4; i++) {
 			pfd[i].events = i == 2 ? POLLOUT : POLLIN;
 			pfd[i].revents = 0;
 		}
-		n = poll(pfd, 5, 1000);
+		n = poll(pfd, 4, 250); /* a signal between the check and poll() waits at most this */
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			snprintf(s->why, s->whysize, "poll: %s", strerror(errno));
+			return -1;
+		}
+		if (interrupt_pending()) {
+			s->end = PULL_STREAM_FATAL;
+			s->rc = interrupt_status();
+			cut(s);
+			if (s->gz_on)
+				gunzip_end_input(&s->gz);
 			return -1;
 		}
 		now = progress_now_ms();
@@ -183,10 +203,7 @@ static int loop(struct stream *s)
 			cut(s);
 			continue;
 		}
-		if (pfd[1].revents)
-			rexec_drain_err(x);
-		if (pfd[4].fd >= 0 && pfd[4].revents &&
-		    callback_said(s, s->sink->watch(s->sink->ctx)) < 0)
+		if (pfd[1].revents && on_stderr(s) < 0)
 			return -1;
 		if (pfd[3].revents)
 			on_gz_out(s, now);
@@ -235,7 +252,9 @@ enum pull_stream_end pull_stream_run(struct kube *k, const struct target_pod *po
 				     int *rc)
 {
 	char off[24], tailarg[24];
-	const char *args[] = { a->remote_path, off, tailarg, pull_stream_reader(a->offset, a->seek),
+	const char *args[] = { a->with_stat ? "both" : "stream", a->remote_path, a->sample ? "1" : "0",
+			       a->with_stat && a->hashes ? a->hashes : "", off, tailarg,
+			       pull_stream_reader(a->offset, a->seek),
 			       pull_stream_encoding(a->encoding, a->gzip), NULL };
 	struct stream *s;
 	enum pull_stream_end ret;
@@ -264,7 +283,7 @@ enum pull_stream_end pull_stream_run(struct kube *k, const struct target_pod *po
 		}
 		s->gz_on = 1;
 	}
-	if ((*rc = rexec_start(k, pod, pull_stream_sh, args, &s->x)) < 0) {
+	if ((*rc = rexec_start(k, pod, pull_sh, args, &s->x)) < 0) {
 		if (s->gz_on)
 			gunzip_finish(&s->gz, 1);
 		free(s);

@@ -16,6 +16,7 @@
 
 #include "base64.h"
 #include "exitcodes.h"
+#include "interrupt.h"
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
@@ -28,6 +29,7 @@
 
 #define PUSH_CHUNK 49152            /* a multiple of 3: base64 of a chunk needs no padding */
 #define PUSH_CAPTURE_MAX 65536      /* stdout / stderr kept from kubectl */
+#define PUSH_IDLE_MS 60000          /* no byte taken by kubectl for this long: stuck */
 
 int push_parse_report(char *text, const char **kind, char **f1, char **f2, char **f3)
 {
@@ -109,15 +111,27 @@ static void capture(char **buf, size_t *len, const char *data, size_t n)
 	*buf = nb;
 }
 
+/* Why pump() stopped early, said; returns `rc`. */
+static int pump_stopped(struct stream *s, int rc, const char *why)
+{
+	progress_end(&s->pg);
+	log_error("%s: the push stopped after %llu of %llu bytes (nothing half-written keeps the "
+		  "destination's name)", why, (unsigned long long)s->sent, (unsigned long long)s->size);
+	return rc;
+}
+
 /*
  * Feed the file to kubectl's stdin while collecting its stdout and stderr, until both end. Returns 0,
- * or -1 (poll failure, or a local read error: s->read_error). Stops feeding, without failing, when
+ * -1 (poll failure, or a local read error: s->read_error), or, said: interrupt_status() when a signal
+ * came, -DPX_TRANSFER when nothing moved for PUSH_IDLE_MS. Stops feeding, without failing, when
  * kubectl stops reading (the pod's script exited early: its report says why).
  */
 static int pump(struct proc *p, struct stream *s)
 {
 	char chunk[16384];
 	int ret = 0;
+	long long last = progress_now_ms();
+	uint64_t last_sent = 0;
 
 	fcntl(p->in_fd, F_SETFL, fcntl(p->in_fd, F_GETFL) | O_NONBLOCK);
 	while (p->in_fd >= 0 || p->out_fd >= 0 || p->err_fd >= 0) {
@@ -125,6 +139,14 @@ static int pump(struct proc *p, struct stream *s)
 					 { p->err_fd, POLLIN, 0 } };
 		int i;
 
+		if (interrupt_pending())
+			return pump_stopped(s, interrupt_status(), interrupt_what());
+		if (s->sent != last_sent) {
+			last_sent = s->sent;
+			last = progress_now_ms();
+		} else if (progress_now_ms() - last > PUSH_IDLE_MS) {
+			return pump_stopped(s, -DPX_TRANSFER, "nothing moved for a minute");
+		}
 		if (poll(pfd, 3, 200) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -162,11 +184,13 @@ static int pump(struct proc *p, struct stream *s)
 			if (n <= 0) {
 				close(*fd);
 				*fd = -1;
-			} else if (i == 1) {
-				capture(&p->out_buf, &p->out_len, chunk, (size_t)n);
-			} else {
-				capture(&p->err_buf, &p->err_len, chunk, (size_t)n);
+				continue;
 			}
+			last = progress_now_ms(); /* the pod answers: not stuck */
+			if (i == 1)
+				capture(&p->out_buf, &p->out_len, chunk, (size_t)n);
+			else
+				capture(&p->err_buf, &p->err_len, chunk, (size_t)n);
 		}
 	}
 	return ret;
@@ -189,10 +213,12 @@ static int run_push(struct kube *k, const struct target_pod *pod, const char *co
 	c.p.in = c.p.out = c.p.err = PROC_IO_PIPE;
 	if ((ret = podexec_start(k, pod, PODEXEC_STDIN, push_sh, args, &c)) < 0)
 		return ret;
-	if (pump(&c.p, s) < 0) {
+	if ((ret = pump(&c.p, s)) < 0) {
 		kill(c.p.pid, SIGTERM);
 		kube_child_finish(&c);
 		proc_release(&c.p);
+		if (ret != -1)
+			return ret;
 		ret = -DPX_ERROR;
 		if (s->read_error > 0)
 			log_error("cannot read the local file: %s", strerror(s->read_error));

@@ -53,19 +53,17 @@ static void keep_err(struct rexec *x, const char *buf, size_t n)
 	x->err[x->err_len] = '\0';
 }
 
-/* Read what stderr has now (non-blocking). Closes the fd at EOF. */
-void rexec_drain_err(struct rexec *x)
+ssize_t rexec_read_err(struct rexec *x, char *buf, size_t size)
 {
-	char buf[4096];
 	ssize_t r;
 
 	while (x->c.p.err_fd >= 0) {
-		r = read(x->c.p.err_fd, buf, sizeof(buf));
+		r = read(x->c.p.err_fd, buf, size);
 		if (r > 0) {
 			keep_err(x, buf, (size_t)r);
-			continue;
+			return r;
 		}
-		if (r < 0 && (errno == EINTR))
+		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0 || errno != EAGAIN) {
 			close(x->c.p.err_fd);
@@ -73,6 +71,15 @@ void rexec_drain_err(struct rexec *x)
 		}
 		break;
 	}
+	return 0;
+}
+
+void rexec_drain_err(struct rexec *x)
+{
+	char buf[4096];
+
+	while (rexec_read_err(x, buf, sizeof(buf)) > 0)
+		;
 }
 
 /* Wait for the exec to end (after its stdout was read to EOF or abandoned). Returns its status. */

@@ -428,3 +428,26 @@ out:
 	proc_release(&p);
 	return ret;
 }
+
+void workspace_mark_collected(struct kube *k, const struct target_pod *pod, const char *remote)
+{
+	const char *mark = strstr(remote, "/" WS_DIRNAME "/runs/");
+	const char *args[3] = { NULL, NULL, NULL };
+	struct proc p;
+	char *ws;
+
+	if (!mark || strstr(mark + 1, "/" WS_DIRNAME "/"))
+		return;
+	ws = strndup(remote, (size_t)(mark - remote) + 1 + strlen(WS_DIRNAME));
+	if (!ws)
+		return;
+	args[0] = ws;
+	args[1] = mark + 2 + strlen(WS_DIRNAME);
+	proc_init(&p, NULL);
+	if (podexec_script(k, pod, collected_sh, args, &p) == 0 && p.status == 0)
+		log_verbose("%s: recorded as collected", remote);
+	else
+		log_verbose("%s: could not be recorded as collected (exit status %d)", remote, p.status);
+	proc_release(&p);
+	free(ws);
+}

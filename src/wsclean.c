@@ -32,6 +32,7 @@ struct pending {
 	size_t nm;
 	struct entry *e;
 	size_t ne;
+	int discard;              /* discard uncollected files too */
 };
 
 static void pending_clear(struct pending *pd)
@@ -44,7 +45,8 @@ static void pending_clear(struct pending *pd)
 		free(pd->e[i].rel);
 	free(pd->m);
 	free(pd->e);
-	memset(pd, 0, sizeof(*pd));
+	pd->m = NULL, pd->e = NULL;
+	pd->nm = pd->ne = 0;
 }
 
 static void found_release(struct ws_found *f)
@@ -147,14 +149,63 @@ static int add_item(struct ws_found *f, const char *rel, const char *kind, int l
 	return 0;
 }
 
+/* A pid of run directory `run` that runs (ours or not). */
+static int run_busy(const struct ws_found *f, const char *run)
+{
+	size_t i;
+
+	for (i = 0; i < f->npids; i++)
+		if (under(f->pids[i].rel, run) && strcmp(f->pids[i].state, "gone"))
+			return 1;
+	return 0;
+}
+
+/* Uncollected files: planned first, and kept unless discarded. */
+static int plan_uncollected(struct ws_found *f, const struct pending *pd)
+{
+	size_t i;
+
+	for (i = 0; i < pd->nm; i++) {
+		const struct ws_manifest_entry *m = &pd->m[i];
+		const struct entry *e = m->rel ? find_entry(pd, m->rel) : NULL;
+
+		if (!e || e->type != 'f' || strcmp(m->kind, "artifact") || covered(f, m->rel))
+			continue;
+		if (add_item(f, m->rel, m->kind, 1, e, 1) < 0)
+			return -1;
+		f->items[f->nitems - 1].uncollected = 1;
+		if (!pd->discard)
+			f->items[f->nitems - 1].result = WS_R_KEPT;
+	}
+	return 0;
+}
+
 /*
- * Listed entries first (shallowest first, so a run directory covers what is inside it), then every
- * scanned entry that is neither structure (manifest, tools, runs) nor covered.
+ * A run directory holding a kept file is emptied around it (clean.sh), or left whole while a tool of
+ * that run still runs (it may still be writing the file).
+ */
+static void keep_busy_runs(struct ws_found *f)
+{
+	size_t i, j;
+
+	for (i = 0; i < f->nitems; i++)
+		for (j = 0; j < f->nitems; j++)
+			if (i != j && f->items[j].result == WS_R_KEPT &&
+			    under(f->items[j].rel, f->items[i].rel) && run_busy(f, f->items[i].rel))
+				f->items[i].result = WS_R_KEPT;
+}
+
+/*
+ * Uncollected files first (plan_uncollected), then listed entries (shallowest first, so a run
+ * directory covers what is inside it), then every scanned entry that is neither structure
+ * (manifest, tools, runs) nor covered.
  */
 static int plan(struct ws_found *f, const struct pending *pd)
 {
 	size_t i, pass;
 
+	if (plan_uncollected(f, pd) < 0)
+		return -1;
 	for (pass = 1; pass <= 3; pass++)
 		for (i = 0; i < pd->nm; i++) {
 			const struct ws_manifest_entry *m = &pd->m[i];
@@ -181,6 +232,7 @@ static int plan(struct ws_found *f, const struct pending *pd)
 		if (add_item(f, e->rel, "unlisted", 0, e, 1) < 0)
 			return -1;
 	}
+	keep_busy_runs(f);
 	f->total_kb = 0;
 	for (i = 0; i < pd->ne; i++)
 		if (!strchr(pd->e[i].rel, '/') && pd->e[i].kb > 0)
@@ -307,9 +359,10 @@ static char *dup_text(const char *text, size_t len)
 	return s;
 }
 
-int ws_scan_parse(const char *text, size_t len, struct ws_scan *s, char *err, size_t errsize)
+int ws_scan_parse(const char *text, size_t len, int discard_uncollected, struct ws_scan *s,
+		  char *err, size_t errsize)
 {
-	struct pending pd = { NULL, 0, NULL, 0 };
+	struct pending pd = { NULL, 0, NULL, 0, discard_uncollected };
 	char *buf = dup_text(text, len), *cur, *line;
 	int ended = 0, ret = -1;
 
@@ -360,7 +413,8 @@ static struct ws_item *find_item(struct ws_found *f, const char *rel)
 
 int ws_remove_parse(const char *text, size_t len, struct ws_found *f, char *err, size_t errsize)
 {
-	static const char *const names[] = { "planned", "removed", "gone", "refused", "failed" };
+	static const char *const names[] = { "planned", "removed", "gone", "refused", "failed",
+					     "kept", "pruned" };
 	char *buf = dup_text(text, len), *cur, *line;
 	int done = 0, ret = -1;
 
@@ -410,7 +464,8 @@ static int run_clean(struct kube *k, const struct target_pod *pod, const char *c
 	return podexec_script(k, pod, clean_sh, args, p);
 }
 
-int ws_scan_pod(struct kube *k, const struct target_pod *pod, struct ws_scan *s)
+int ws_scan_pod(struct kube *k, const struct target_pod *pod, int discard_uncollected,
+		struct ws_scan *s)
 {
 	static const char *const args[] = { "scan", NULL };
 	char err[256];
@@ -421,7 +476,8 @@ int ws_scan_pod(struct kube *k, const struct target_pod *pod, struct ws_scan *s)
 	memset(s, 0, sizeof(*s));
 	if ((ret = run_clean(k, pod, args, &p)) < 0)
 		goto out;
-	if (p.status != 0 || ws_scan_parse(p.out_buf, p.out_len, s, err, sizeof(err)) < 0) {
+	if (p.status != 0 ||
+	    ws_scan_parse(p.out_buf, p.out_len, discard_uncollected, s, err, sizeof(err)) < 0) {
 		ret = -DPX_ERROR;
 		log_error("cannot list the workspaces in container \"%s\" of pod \"%s\": %s",
 			  pod->container, pod->name, p.status ? "the scan failed" : err);
@@ -434,20 +490,36 @@ out:
 	return ret;
 }
 
+int ws_remove_args(const struct ws_found *f, struct strvec *args)
+{
+	char nkeep[24];
+	size_t i, n = 0;
+
+	for (i = 0; i < f->nitems; i++)
+		n += f->items[i].result == WS_R_KEPT;
+	snprintf(nkeep, sizeof(nkeep), "%zu", n); /* fits */
+	if (strvec_push(args, "remove") < 0 || strvec_push(args, f->path) < 0 ||
+	    strvec_push(args, nkeep) < 0)
+		return -1;
+	for (i = 0; i < f->nitems; i++)
+		if (f->items[i].result == WS_R_KEPT && strvec_push(args, f->items[i].rel) < 0)
+			return -1;
+	for (i = 0; i < f->nitems; i++)
+		if (f->items[i].result == WS_R_PLANNED && strvec_push(args, f->items[i].rel) < 0)
+			return -1;
+	return 0;
+}
+
 int ws_remove_pod(struct kube *k, const struct target_pod *pod, struct ws_found *f)
 {
 	struct strvec args = STRVEC_INIT;
 	char err[256];
 	struct proc p;
-	size_t i;
 	int ret = -DPX_ERROR;
 
 	proc_init(&p, NULL);
-	if (strvec_push(&args, "remove") < 0 || strvec_push(&args, f->path) < 0)
+	if (ws_remove_args(f, &args) < 0)
 		goto oom;
-	for (i = 0; i < f->nitems; i++)
-		if (f->items[i].result == WS_R_PLANNED && strvec_push(&args, f->items[i].rel) < 0)
-			goto oom;
 	if ((ret = run_clean(k, pod, strvec_argv(&args), &p)) < 0)
 		goto out;
 	if (ws_remove_parse(p.out_buf, p.out_len, f, err, sizeof(err)) < 0) {

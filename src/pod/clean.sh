@@ -6,18 +6,28 @@
 #   and prints, per workspace found:
 #     ws<TAB>PATH<TAB>OK<TAB>WHY        OK 1: ours (ws_check); 0: WHY says why it is left alone
 #     m<TAB>LINE                        each manifest line, as stored (already escaped)
-#     e<TAB>REL<TAB>TYPE<TAB>KB          entries at the top, in tools/ and in runs/: TYPE f d l o
+#     e<TAB>REL<TAB>TYPE<TAB>KB          entries at the top, in tools/ and in runs/: TYPE f d l o;
+#                                       and the files of "artifact" lines (uncollected), deeper
 #     p<TAB>REL<TAB>PID<TAB>STATE        pid files runs/*/*.pid: STATE running (ours) | foreign | gone
 #   then "end".
-# sh -c "$clean_sh" dotnetprof remove WS REL...
-#   Stops our running tools (pid files: INT, then TERM, then KILL, waiting between), removes each REL
-#   (rm -rf, never following a symbolic link; refused unless ws_rel_ok), then runs/, tools/, the
-#   manifest and WS itself when nothing else is left. Prints
+# sh -c "$clean_sh" dotnetprof remove WS NKEEP KEEP... REL...
+#   Stops our running tools (pid files: INT, then TERM, then KILL, waiting between) but those of a
+#   run that holds a KEEP path, removes each REL (rm -rf, never following a symbolic link; refused
+#   unless ws_rel_ok; a directory holding KEEP paths is emptied around them), drops the manifest
+#   lines of what is gone, then removes runs/, tools/, the manifest and WS itself when nothing else
+#   is left. Prints
 #     k<TAB>PID<TAB>SIGNAL|foreign|gone  r<TAB>REL<TAB>removed|gone|refused|failed
 #     done<TAB>removed|kept<TAB>WHY
 # Exit 0, or 3 when WS cannot be ours.
 
 # @include lib/wslib.sh
+# @include lib/artifacts.sh
+
+# artifact_entry RUNID REL: an "e" record for an uncollected file (deeper than list() looks).
+artifact_entry() {
+	du_kb "$WS/$2"
+	rec e "$2" f "$K"
+}
 
 # du_kb PATH: K = disk use of PATH in KiB (-1 unknown); symbolic links are not followed.
 du_kb() {
@@ -78,6 +88,7 @@ scan() {
 		for sub in tools runs; do
 			[ -d "$WS/$sub" ] && [ ! -L "$WS/$sub" ] && list "$WS/$sub" "$sub/"
 		done
+		each_artifact "$WS" artifact_entry
 		pidfiles
 		IFS=$NL
 		for rel in $PIDFILES; do
@@ -117,13 +128,21 @@ stop() {
 }
 
 remove() {
-	WS=$1
-	shift
+	WS=$1 NKEEP=$2
+	shift 2
 	ws_check "$WS" || { rec done kept "$WHY"; exit 3; }
+	case $NKEEP in '' | *[!0-9]*) rec done kept "bad NKEEP" && exit 3 ;; esac
+	KEEP=
+	while [ "$NKEEP" -gt 0 ] && [ $# -gt 0 ]; do
+		ws_rel_ok "$1" && KEEP=$KEEP$1$NL
+		shift
+		NKEEP=$((NKEEP - 1))
+	done
 	pidfiles
 	IFS=$NL
 	for rel in $PIDFILES; do
 		IFS=" $TAB$NL"
+		case $NL$KEEP in *"$NL${rel%/*}/"*) continue ;; esac
 		if ! read_pid "$WS/$rel" || ! pid_alive "$P"; then
 			continue
 		elif pid_ours "$P"; then
@@ -134,17 +153,22 @@ remove() {
 		fi
 	done
 	IFS=" $TAB$NL"
+	FAILED=0
 	for rel in "$@"; do
 		if ! ws_rel_ok "$rel"; then
 			rec r "$rel" refused
 		elif [ ! -e "$WS/$rel" ] && [ ! -L "$WS/$rel" ]; then
 			rec r "$rel" gone
+		elif case $NL$KEEP in *"$NL$rel/"*) true ;; *) false ;; esac; then
+			ws_prune "$rel"
+			rec r "$rel" pruned
 		elif rm -rf -- "$WS/$rel" 2>/dev/null && [ ! -e "$WS/$rel" ] && [ ! -L "$WS/$rel" ]; then
 			rec r "$rel" removed
 		else
 			rec r "$rel" failed
 		fi
 	done
+	[ -z "$KEEP" ] || ws_manifest_drop
 	for sub in runs tools; do
 		[ -d "$WS/$sub" ] && [ ! -L "$WS/$sub" ] && rmdir -- "$WS/$sub" 2>/dev/null
 	done

@@ -3,7 +3,10 @@
 # (sh starts background jobs with SIGINT ignored, and the tools finalise their files on SIGINT).
 # The contract is include/diagrun.h.
 #
-# sh -c "$diagrun_sh" dotnetprof WS RUNID NAME DOTNET_ROOT TMPDIR TOOL ARGS...
+# sh -c "$diagrun_sh" dotnetprof WS RUNID NAME DOTNET_ROOT TMPDIR ALINE TOOL ARGS...
+#   ALINE: the manifest line of the file the tool will write (kind "artifact", a path in this run's
+#   directory), appended before the tool starts, so that a run killed before it copied the file out
+#   leaves it recorded as uncollected; "-" for none.
 #   Without a terminal on stderr, prints "dotnetprof-diagrun<TAB>start" on stderr just before the
 #   exec; a setup failure prints "dotnetprof-diagrun<TAB>fail<TAB>WHY" (on a terminal:
 #   "dotnetprof: WHY") and exits 125. Then the tool's own output and exit status.
@@ -21,9 +24,9 @@ fail() {
 	exit 125
 }
 
-[ $# -ge 6 ] || fail "diagrun: expected WS RUNID NAME DOTNET_ROOT TMPDIR TOOL ARGS..."
-WS=$1 RUNID=$2 NAME=$3 DR=$4 TD=$5 TOOL=$6
-shift 6
+[ $# -ge 7 ] || fail "diagrun: expected WS RUNID NAME DOTNET_ROOT TMPDIR ALINE TOOL ARGS..."
+WS=$1 RUNID=$2 NAME=$3 DR=$4 TD=$5 ALINE=$6 TOOL=$7
+shift 7
 case $RUNID in '' | *[!0-9A-Za-z-]*) fail "invalid run id \"$RUNID\"" ;; esac
 case $NAME in '' | .* | *[!0-9A-Za-z._-]*) fail "invalid tool name \"$NAME\"" ;; esac
 ws_check "$WS" || fail "the workspace $WS cannot be used: $WHY"
@@ -55,6 +58,11 @@ if [ -z "${HOME-}" ] || [ ! -d "$HOME" ] || [ ! -w "$HOME" ]; then
 	export HOME
 fi
 
+case $ALINE in
+-) ;;
+"$RUNID${TAB}artifact${TAB}runs/$RUNID/"*) ws_append "$ALINE" || fail "cannot write $WS/manifest" ;;
+*) fail "not an artifact line of this run: $ALINE" ;;
+esac
 printf '%s\n' "$$" >"$RUN/$NAME.pid" || fail "cannot write $RUN/$NAME.pid"
 cd "$RUN" || fail "cannot enter $RUN"
 [ -t 2 ] || printf 'dotnetprof-diagrun\tstart\n' >&2

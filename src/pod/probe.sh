@@ -393,6 +393,34 @@ for d in $DIRS; do
 done
 IFS=" $TAB$NL"
 
+# ---- what earlier runs left uncollected ----
+# @include lib/artifacts.sh
+
+# uncollected RUNID REL: "uncollected PATH SIZE LIVE" for WS/REL (WS set by the loop below), LIVE 1
+# while a tool of its run still runs (it may still be writing it).
+uncollected() {
+	_n=$(wc -c <"$WS/$2" 2>/dev/null) || return 0
+	set -- "$1" "$2" $_n
+	_live=0
+	set +f
+	for _p in "$WS/runs/$1"/*.pid; do
+		[ -f "$_p" ] || continue
+		_pid=
+		IFS= read -r _pid <"$_p" 2>/dev/null || [ -n "$_pid" ] || continue
+		case $_pid in '' | *[!0-9]*) continue ;; esac
+		[ -d "/proc/$_pid" ] && _live=1
+	done
+	set -f
+	rec uncollected "$WS/$2" "${3:-0}" "$_live"
+}
+IFS=$NL
+for d in $DIRS; do
+	IFS=" $TAB$NL"
+	WS=$d/.dotnetprof
+	[ -d "$WS" ] && [ ! -L "$WS" ] && each_artifact "$WS" uncollected
+done
+IFS=" $TAB$NL"
+
 # ---- .NET processes ----
 # libc_of_line LINE: L = musl|glibc when LINE maps a dynamic loader.
 libc_of_line() {

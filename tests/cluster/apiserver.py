@@ -809,6 +809,7 @@ class ExecSession:
         self.cut = threading.Event()
         self.stdout_count = 0
         self.count_lock = threading.Lock()
+        self.stdin_pace = Pacer(faults.get("rateBytesPerSec"))  # the link paces both ways
 
     # ---- spawning
     def spawn(self):
@@ -950,6 +951,8 @@ class ExecSession:
                 view = view[os.write(fd, view):]
         except OSError:
             self.close_stdin()
+        if self.stdin_pace:
+            self.stdin_pace.sent(len(data))
 
     def close_stdin(self):
         """Close the child's stdin (EOF); for a tty send ^D instead of closing the terminal."""

@@ -697,7 +697,7 @@ def parser():
     f.add_argument("--flip-byte-at", type=int)
     f.add_argument("--delay-ms", type=int)
     f.add_argument("--rate-bytes-per-sec", type=int,
-                   help="pace every exec's stdout to N bytes/s (a link slower than loopback)")
+                   help="pace every exec's stdout and stdin to N bytes/s (a link slower than loopback)")
     f.add_argument("--forbid-exec", action="store_true")
     f.add_argument("--forbid-ephemeral", action="store_true",
                    help="403 for updates (and reads) of pods/ephemeralcontainers, as RBAC without that permission")

@@ -96,10 +96,27 @@ static void test_stat_parse(void **state)
 	assert_true(st.ready);
 }
 
+/* The folded exec's stderr: its records are told from kubectl's and the shell's own lines. */
+static void test_is_record(void **state)
+{
+	static const char *const yes[] = { "dotnetprof-stat\t1", "size\t12", "hash\tsha256sum\tx",
+					   "ready\t1", "end\t1", "size2\t3", "cmd\tgzip" };
+	static const char *const no[] = { "command terminated with exit code 1", "sizes\t1",
+					  "sh: 1: cat: not found", "size", "", "Defaulted container \"a\"" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_true(pull_stat_is_record(yes[i], strlen(yes[i])));
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(pull_stat_is_record(no[i], strlen(no[i])));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stat_parse),
+		cmocka_unit_test(test_is_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,7 +275,7 @@ static void test_scan_plan(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(ws_scan_parse(text, strlen(text), &s, err, sizeof(err)), 0);
+	assert_int_equal(ws_scan_parse(text, strlen(text), 0, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.nws, 2);
 	f = &s.ws[0];
 	assert_string_equal(f->path, "/tmp/.dotnetprof");
@@ -361,7 +361,7 @@ static void test_scan_bad(void **state)
 		struct ws_scan s;
 		char err[128];
 
-		if (ws_scan_parse(bad[i], strlen(bad[i]), &s, err, sizeof(err)) != -1)
+		if (ws_scan_parse(bad[i], strlen(bad[i]), 0, &s, err, sizeof(err)) != -1)
 			fail_msg("case %zu accepted", i);
 		assert_int_equal(s.nws, 0);
 	}
@@ -369,9 +369,9 @@ static void test_scan_bad(void **state)
 		struct ws_scan s;
 		char err[128];
 
-		assert_int_equal(ws_scan_parse("end\n", 4, &s, err, sizeof(err)), 0);
+		assert_int_equal(ws_scan_parse("end\n", 4, 0, &s, err, sizeof(err)), 0);
 		assert_int_equal(s.nws, 0);
-		assert_int_equal(ws_scan_parse("x\0end\n", 6, &s, err, sizeof(err)), -1);
+		assert_int_equal(ws_scan_parse("x\0end\n", 6, 0, &s, err, sizeof(err)), -1);
 	}
 }
 
@@ -597,7 +597,7 @@ static void live_one(const char *const *sh)
 	}
 	unsetenv("TMPDIR");
 	assert_int_equal(p.status, 0);
-	if (ws_scan_parse(p.out_buf, p.out_len, &s, err, sizeof(err)) < 0)
+	if (ws_scan_parse(p.out_buf, p.out_len, 0, &s, err, sizeof(err)) < 0)
 		fail_msg("scan output: %s\n%s", err, p.out_buf);
 	proc_release(&p);
 	{
@@ -618,6 +618,7 @@ static void live_one(const char *const *sh)
 		/* remove */
 		assert_int_equal(strvec_push(&args, "remove"), 0);
 		assert_int_equal(strvec_push(&args, f->path), 0);
+		assert_int_equal(strvec_push(&args, "0"), 0); /* nothing kept */
 		for (i = 0; i < f->nitems; i++)
 			if (f->items[i].result == WS_R_PLANNED)
 				assert_int_equal(strvec_push(&args, f->items[i].rel), 0);
@@ -684,7 +685,7 @@ static void test_live_refuse(void **state)
 	assert_non_null(strstr(p.out_buf, "symbolic link"));
 	proc_release(&p);
 	{
-		const char *const args[] = { "remove", ws, "x", NULL };
+		const char *const args[] = { "remove", ws, "0", "x", NULL };
 
 		run_script(sh, clean_sh, args, NULL, 0, &p);
 	}
@@ -793,7 +794,7 @@ static void test_live_no_eof(void **state)
 		}
 	}
 	{
-		const char *const args[] = { "remove", ws, "runs/R-NOEOF-0", "runs/R-NOEOF-1",
+		const char *const args[] = { "remove", ws, "0", "runs/R-NOEOF-0", "runs/R-NOEOF-1",
 					     "runs/R-NOEOF-2", NULL };
 		const char *const sh[] = { "/bin/dash", NULL };
 
@@ -804,6 +805,102 @@ static void test_live_no_eof(void **state)
 	free(data);
 	assert_int_equal(rmdir(base), 0);
 	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * A file a run made and did not copy out ("artifact" in the manifest): the probe reports it, clean
+ * keeps it (the run directory emptied around it, the manifest down to its lines) and discards it
+ * only when asked.
+ */
+static void test_live_uncollected(void **state)
+{
+	const char *const sh[] = { "/bin/dash", NULL };
+	char dir[PATH_MAX], base[PATH_MAX + 8], ws[PATH_MAX + 32], path[PATH_MAX * 2], err[256];
+	char want[PATH_MAX * 2 + 64];
+	struct strvec args = STRVEC_INIT;
+	struct ws_scan s;
+	struct proc p;
+	int discard;
+	FILE *fp;
+
+	(void)state;
+	for (discard = 0; discard <= 1; discard++) {
+		snprintf(dir, sizeof(dir), "/tmp/wsuXXXXXX");
+		assert_non_null(mkdtemp(dir));
+		snprintf(base, sizeof(base), "%s/b", dir);
+		snprintf(ws, sizeof(ws), "%s/.dotnetprof", base);
+		assert_int_equal(mkdir(base, 0755), 0);
+		{
+			const char *const a[] = { "R-1", "-", "-", base, NULL };
+
+			run_script(sh, workspace_sh, a, NULL, 0, &p);
+			assert_int_equal(p.status, 0);
+			proc_release(&p);
+		}
+		snprintf(path, sizeof(path), "%s/runs/R-1/extract", ws);
+		assert_int_equal(mkdir(path, 0700), 0);
+		snprintf(path, sizeof(path), "%s/runs/R-1/t.nettrace", ws);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fputs("Nettrace and more", fp);
+		fclose(fp);
+		snprintf(path, sizeof(path), "%s/manifest", ws);
+		fp = fopen(path, "a");
+		assert_non_null(fp);
+		fputs("R-1\tartifact\truns/R-1/t.nettrace\t0\nR-1\tartifact\truns/R-1/gone\t0\n", fp);
+		fclose(fp);
+
+		/* the probe names it, with its size */
+		setenv("TMPDIR", base, 1);
+		run_script(sh, probe_sh, NULL, NULL, 0, &p);
+		snprintf(want, sizeof(want), "uncollected\t%s/runs/R-1/t.nettrace\t17\t0\n", ws);
+		assert_non_null(strstr(p.out_buf, want));
+		assert_null(strstr(p.out_buf, "runs/R-1/gone"));
+		proc_release(&p);
+		{
+			const char *const a[] = { "scan", NULL };
+
+			run_script(sh, clean_sh, a, NULL, 0, &p);
+		}
+		unsetenv("TMPDIR");
+		assert_int_equal(ws_scan_parse(p.out_buf, p.out_len, discard, &s, err, sizeof(err)), 0);
+		proc_release(&p);
+		assert_int_equal(s.nws, 1);
+		assert_true(item(&s.ws[0], "runs/R-1/t.nettrace")->uncollected);
+		assert_int_equal(item(&s.ws[0], "runs/R-1/t.nettrace")->result,
+				 discard ? WS_R_PLANNED : WS_R_KEPT);
+		assert_int_equal(item(&s.ws[0], "runs/R-1")->result, WS_R_PLANNED);
+		assert_int_equal(ws_remove_args(&s.ws[0], &args), 0);
+		run_script(sh, clean_sh, strvec_argv(&args), NULL, 0, &p);
+		strvec_clear(&args);
+		assert_int_equal(ws_remove_parse(p.out_buf, p.out_len, &s.ws[0], err, sizeof(err)), 0);
+		proc_release(&p);
+		snprintf(path, sizeof(path), "%s/runs/R-1/t.nettrace", ws);
+		assert_int_equal(exists(path), !discard);
+		assert_int_equal(s.ws[0].removed, discard);
+		if (!discard) {
+			assert_int_equal(item(&s.ws[0], "runs/R-1")->result, WS_R_PRUNED);
+			snprintf(path, sizeof(path), "%s/runs/R-1/extract", ws);
+			assert_false(exists(path));
+			snprintf(path, sizeof(path), "%s/manifest", ws);
+			fp = fopen(path, "r");
+			assert_non_null(fp);
+			assert_non_null(fgets(want, sizeof(want), fp));
+			assert_string_equal(want, "R-1\tdir\truns/R-1\t0\n");
+			assert_non_null(fgets(want, sizeof(want), fp));
+			assert_string_equal(want, "R-1\tartifact\truns/R-1/t.nettrace\t0\n");
+			assert_null(fgets(want, sizeof(want), fp)); /* the gone one was dropped */
+			fclose(fp);
+		}
+		ws_scan_release(&s);
+		{
+			const char *const a[] = { "rm", "-rf", dir, NULL };
+
+			proc_init(&p, a);
+			assert_int_equal(proc_run(&p), 0);
+			proc_release(&p);
+		}
+	}
 }
 
 int main(void)
@@ -823,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_live_refuse),
 		cmocka_unit_test(test_live_no_eof),
+		cmocka_unit_test(test_live_uncollected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

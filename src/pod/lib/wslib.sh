@@ -136,3 +136,88 @@ read_pid() {
 	case $P in '' | *[!0-9]*) P= && return 1 ;; esac
 	return 0
 }
+
+# ws_prune REL: remove everything in WS/REL except the paths listed in KEEP (one a line, relative to
+# WS) and the directories leading to them: "r REL kept" for each kept path, "r REL failed" (and
+# FAILED=1) for what could not be removed. Variables are global in sh: the entries live in the
+# positional parameters of each call.
+ws_prune() {
+	_d=$1
+	set +f
+	set -- "$WS/$_d"/* "$WS/$_d"/.[!.]* "$WS/$_d"/..?*
+	set -f
+	for _f do
+		[ -e "$_f" ] || [ -L "$_f" ] || continue
+		_r=${_f#"$WS"/}
+		case $NL$KEEP in
+		*"$NL$_r$NL"*)
+			rec r "$_r" kept
+			continue
+			;;
+		*"$NL$_r/"*)
+			if [ -d "$_f" ] && [ ! -L "$_f" ]; then
+				ws_prune "$_r"
+				continue
+			fi
+			;;
+		esac
+		if ! rm -rf -- "$_f" 2>/dev/null || [ -e "$_f" ] || [ -L "$_f" ]; then
+			rec r "$_r" failed
+			FAILED=1
+		fi
+	done
+}
+
+# count_lines FILE: N = its number of lines.
+count_lines() {
+	N=0
+	while IFS= read -r _l || [ -n "$_l" ]; do
+		N=$((N + 1))
+	done <"$1"
+}
+
+# ws_manifest_drop [RUNID]: rewrite WS/manifest without the lines whose path is gone: the lines of
+# run RUNID whose path lies under runs/RUNID, or, without RUNID, every line. With COLLECTED=1, the
+# "artifact" lines of the paths in KEEP become "kept" (they were copied out). Lines are appended by
+# other runs without a lock: the rewrite goes ahead only if no line came in while it was made.
+# Escaped paths (with a backslash) are left as they are.
+ws_manifest_drop() {
+	_m=$WS/manifest
+	[ -f "$_m" ] && [ ! -L "$_m" ] || return 0
+	_t=$WS/.manifest.$$
+	for _try in 1 2 3; do
+		_n=0 _drop=0
+		while IFS= read -r _l || [ -n "$_l" ]; do
+			_n=$((_n + 1))
+			_mp=${_l#*"$TAB"*"$TAB"}
+			_mp=${_mp%"$TAB"*}
+			case ${1:+x}:$_l:$_mp in
+			x:"$1$TAB"*:"runs/$1" | x:"$1$TAB"*:"runs/$1/"* | :*) ;;
+			*) printf '%s\n' "$_l" && continue ;;
+			esac
+			case $_mp in
+			*\\* | */../* | */.. | ../* | '') ;;
+			*)
+				if [ ! -e "$WS/$_mp" ] && [ ! -L "$WS/$_mp" ]; then
+					_drop=$((_drop + 1))
+					continue
+				fi
+				case ${COLLECTED-0}:$_l:$NL${KEEP-} in
+				"1:${_l%%"$TAB"*}${TAB}artifact${TAB}$_mp$TAB"*"$NL$_mp$NL"*)
+					_l="${_l%%"$TAB"*}${TAB}kept${TAB}${_l#*"$TAB"*"$TAB"}"
+					_drop=$((_drop + 1))
+					;;
+				esac
+				;;
+			esac
+			printf '%s\n' "$_l"
+		done <"$_m" >"$_t" || break
+		[ "$_drop" -gt 0 ] || break
+		count_lines "$_m"
+		if [ "$N" = "$_n" ]; then
+			mv -f -- "$_t" "$_m" && return 0
+			break
+		fi
+	done
+	rm -f -- "$_t"
+}

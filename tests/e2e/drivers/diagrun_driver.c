@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "diagrun.h"
 #include "exitcodes.h"
+#include "interrupt.h"
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
 	int i, rc = DPX_ERROR, fin, keep_out = 0, quiet = 0;
 
 	signal(SIGPIPE, SIG_IGN);
-	diag_sigint_install();
+	interrupt_install();
 	if (argc < 6)
 		return usage();
 	memset(&dt, 0, sizeof(dt));
@@ -180,7 +181,7 @@ int main(int argc, char **argv)
 	if (out_abs)
 		look(&k, &s, out_abs, "out_");
 	keep[0] = keep_out ? out_rel : NULL;
-	fin = diagrun_finish(&k, s.pod, &s.ws, keep);
+	fin = diagrun_finish(&k, s.pod, &s.ws, keep, 1, NULL);
 	printf("finish=%d\n", fin);
 	look(&k, &s, keep_out ? out_abs : NULL, "after_");
 	if (o.io == DIAGRUN_CAPTURE) {

@@ -5,7 +5,8 @@
  *   push_driver POD CONTAINER|- LOCAL (--tool NAME | --artifact NAME) [--base64] [--no-exec] [-v]
  *
  * --tool NAME: tools/NAME, mode 0755, reused when already there with the same hash.
- * --artifact NAME: runs/RUNID/NAME, mode 0600. --no-exec: accept a noexec workspace.
+ * --artifact NAME: runs/RUNID/NAME, mode 0600, manifest kind "data" (not a tool's output: "artifact"
+ * would make it an uncollected file that clean keeps). --no-exec: accept a noexec workspace.
  * Prints on stdout: workspace=PATH, runid=ID, exec_ok=0|1, path=FULL PATH (escaped as in the
  * manifest), hash=KIND:HEX, reused=0|1. Exit status: the DPX_* code of the failure, else 0.
  * Namespace and cluster: kubectl's own (KUBECONFIG, current context).
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
 		snprintf(dest, sizeof(dest), "runs/%s/%s", ws.runid, name);
 	o.local_path = argv[3];
 	o.dest = dest;
-	o.kind = tool ? "tool" : "artifact";
+	o.kind = tool ? "tool" : "data";
 	o.mode = tool ? 0755 : 0600;
 	o.reuse = tool;
 	if ((rc = push_file(&k, pod, pr.cmds, &ws, &o, &r)) < 0) {
