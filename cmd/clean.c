@@ -14,6 +14,7 @@
 #include "kube.h"
 #include "log.h"
 #include "progress.h"
+#include "sanitize.h"
 #include "target.h"
 #include "verbs.h"
 #include "workspace.h"
@@ -69,11 +70,11 @@ static int clean_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
 	return 0;
 }
 
-/* A path for display: escaped (\n, \t...) so that one item is one line. */
+/* A path from the pod for display: sanitized (\n, \x1b...) so that one item is one line. */
 static const char *shown(const char *s, char *buf, size_t size)
 {
-	if (workspace_escape(s, buf, size) < 0)
-		snprintf(buf, size, "%.*s...", (int)(size > 8 ? size - 8 : 0), s);
+	if (sanitize(buf, size - 3, s, strlen(s), 0) >= size - 3)
+		memcpy(buf + strlen(buf), "...", 4);
 	return buf;
 }
 
@@ -122,7 +123,7 @@ static int report(struct cli_ctx *ctx, const struct ws_found *f, int dry_run)
 			fprintf(out, "  %s pid %ld (%s)\n", dry_run ? "would stop" : "stopped   ",
 				p->pid, shown(p->rel, a, sizeof(a)));
 		else
-			fprintf(out, "  stopped   pid %ld with SIG%s\n", p->pid, p->state);
+			fprintf(out, "  stopped   pid %ld with SIG%s\n", p->pid, san(p->state));
 		bad |= !strcmp(p->state, "stuck");
 	}
 	for (i = 0; i < f->nitems; i++) {
@@ -130,7 +131,7 @@ static int report(struct cli_ctx *ctx, const struct ws_found *f, int dry_run)
 
 		if (it->result == WS_R_GONE && !it->type)
 			continue; /* listed, but already removed by the run that made it */
-		fprintf(out, "  %-12s %-9s %-10s %s\n", verb_of(it->result, dry_run), it->kind,
+		fprintf(out, "  %-12s %-9s %-10s %s\n", verb_of(it->result, dry_run), san(it->kind),
 			kb_size(it->kb, b, sizeof(b)), shown(it->rel, a, sizeof(a)));
 		/* a refusal is the rule working (a symbolic link above the path), not a failure */
 		bad |= it->result == WS_R_FAILED || (!dry_run && it->result == WS_R_PLANNED);
@@ -139,16 +140,16 @@ static int report(struct cli_ctx *ctx, const struct ws_found *f, int dry_run)
 	}
 	for (i = 0; i < f->nrefused; i++)
 		fprintf(out, "  refused   manifest entry \"%s\": %s\n", shown(f->refused[i].path, a,
-			sizeof(a)), f->refused[i].why);
+			sizeof(a)), san(f->refused[i].why));
 	if (dry_run) {
 		fprintf(out, "would remove %s and free about %s (dry run: nothing was removed)\n",
-			f->path, kb_size(f->total_kb, b, sizeof(b)));
+			san(f->path), kb_size(f->total_kb, b, sizeof(b)));
 	} else if (f->removed) {
-		fprintf(out, "removed %s: %s freed\n", f->path,
+		fprintf(out, "removed %s: %s freed\n", san(f->path),
 			kb_size(f->total_kb > freed ? f->total_kb : freed, b, sizeof(b)));
 	} else {
-		fprintf(out, "kept %s (%s freed): %s\n", f->path, kb_size(freed, b, sizeof(b)),
-			f->kept_why && *f->kept_why ? f->kept_why : "not everything could be removed");
+		fprintf(out, "kept %s (%s freed): %s\n", san(f->path), kb_size(freed, b, sizeof(b)),
+			san(f->kept_why && *f->kept_why ? f->kept_why : "not everything could be removed"));
 		bad = 1;
 	}
 	return bad;
@@ -179,7 +180,7 @@ static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const st
 			continue;
 		}
 		fprintf(ctx->out, "container \"%s\" of pod \"%s\": workspace %s\n", pod->container,
-			pod->name, f->path);
+			pod->name, san(f->path));
 		if (!o->dry_run && (r = ws_remove_pod(k, pod, f)) < 0) {
 			rc = dpx_status(r);
 			continue;

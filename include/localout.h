@@ -23,7 +23,8 @@ struct localout {
 
 /*
  * The local file name a remote `remote_path` gets: the last component of `remote_path` (trailing
- * slashes ignored), with control characters (newline, tab...) replaced by '_'. Rejects (-1, EINVAL)
+ * slashes ignored), with every byte sanitize.h would escape (control characters such as newline,
+ * tab and ESC, C1 controls, bidi controls, invalid UTF-8) replaced by '_'. Rejects (-1, EINVAL)
  * an empty result, "." and "..": no pod-provided name can climb out of the target directory.
  * Writes into `buf`; -1 with ENAMETOOLONG when it does not fit.
  */

@@ -16,6 +16,7 @@
 #include "podscripts.h"
 #include "proc.h"
 #include "rid.h"
+#include "sanitize.h"
 #include "strfmt.h"
 
 #define MIN_RUNTIME_MAJOR 8
@@ -37,7 +38,17 @@ static int problem(struct diag_problem *pb, int code, const char *hint, const ch
 
 int diag_fail(const struct diag_problem *pb)
 {
-	log_error("%s", pb->msg);
+	const char *s = pb->msg, *nl = strchr(s, '\n');
+
+	/* the message's first line, then the list under it (pod text in it was sanitized) */
+	log_error("%.*s", (int)(nl ? (size_t)(nl - s) : strlen(s)), s);
+	while (nl) {
+		s = nl + 1;
+		if (s[0] == ' ' && s[1] == ' ')
+			s += 2; /* log_item indents */
+		nl = strchr(s, '\n');
+		log_item("%.*s", (int)(nl ? (size_t)(nl - s) : strlen(s)), s);
+	}
 	if (pb->hint[0])
 		log_hint("%s", pb->hint);
 	return -pb->code;
@@ -88,7 +99,7 @@ int diag_name_matches(const struct probe_proc *proc, const char *name)
 	return 0;
 }
 
-/* "  PID NAME  CMDLINE" lines of the processes, for messages. */
+/* "  PID NAME  CMDLINE" lines of the processes, for messages (sanitized: one process, one line). */
 static void list_procs(const struct probe *pr, char *buf, size_t size)
 {
 	size_t i, used = 0;
@@ -101,7 +112,7 @@ static void list_procs(const struct probe *pr, char *buf, size_t size)
 		if (diag_proc_is_ours(p))
 			continue;
 		n = snprintf(buf + used, size - used, "\n  %ld  %s  %.120s", (long)p->pid,
-			     p->name ? p->name : "?", p->cmdline ? p->cmdline : "");
+			     p->name ? san(p->name) : "?", san(p->cmdline));
 		if (n < 0)
 			break;
 		used += (size_t)n < size - used ? (size_t)n : size - used - 1;

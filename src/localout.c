@@ -12,9 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sanitize.h"
+
 int localout_basename(const char *remote_path, char *buf, size_t bufsize)
 {
-	size_t end = strlen(remote_path), start, i, n;
+	size_t end = strlen(remote_path), start, i, n, step;
 
 	while (end > 0 && remote_path[end - 1] == '/')
 		end--;
@@ -31,10 +33,14 @@ int localout_basename(const char *remote_path, char *buf, size_t bufsize)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)remote_path[start + i];
+	for (i = 0; i < n; i += step) {
+		int safe;
 
-		buf[i] = c < 0x20 || c == 0x7f ? '_' : (char)c;
+		step = sanitize_char(remote_path + start + i, n - i, &safe);
+		if (safe)
+			memcpy(buf + i, remote_path + start + i, step);
+		else
+			memset(buf + i, '_', step);
 	}
 	buf[n] = '\0';
 	return 0;
