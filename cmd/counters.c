@@ -154,7 +154,7 @@ static int collect(struct diagverb *v, struct counters_opts *o)
 	diagrun_result_release(&r);
 	if (rc == 0) {
 		v->produced = 1;
-		rc = diagverb_fetch(v, 0, &pr);
+		rc = diagverb_fetch(v, &pr);
 	}
 	if (rc == 0)
 		diagverb_print_saved(v, &pr);

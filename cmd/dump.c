@@ -80,7 +80,7 @@ int cmd_dump(int argc, char **argv, struct cli_ctx *ctx)
 	if (rc < 0)
 		return diagverb_end(&v, dpx_status(rc));
 	v.produced = 1;
-	if ((rc = diagverb_fetch(&v, 1, &pr)) < 0)
+	if ((rc = diagverb_fetch(&v, &pr)) < 0)
 		return diagverb_end(&v, dpx_status(rc));
 	diagverb_print_saved(&v, &pr);
 	fprintf(ctx->out, "analyze it with: dotnet-dump analyze %s (on a Linux machine with the same "

@@ -109,7 +109,7 @@ int cmd_gcdump(int argc, char **argv, struct cli_ctx *ctx)
 	args[1] = v.artifact_abs;
 	args[2] = NULL;
 	if ((rc = diagverb_run(&v, args, DIAGRUN_CAPTURE, -1, &r)) < 0 ||
-	    (rc = diagverb_fetch(&v, 1, &pr)) < 0) {
+	    (rc = diagverb_fetch(&v, &pr)) < 0) {
 		diagrun_result_release(&r);
 		goto fail;
 	}

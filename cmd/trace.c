@@ -155,7 +155,7 @@ int cmd_trace(int argc, char **argv, struct cli_ctx *ctx)
 	if (rc < 0)
 		return diagverb_end(&v, dpx_status(rc));
 	v.produced = 1;
-	if ((rc = diagverb_fetch(&v, 0, &pr)) < 0)
+	if ((rc = diagverb_fetch(&v, &pr)) < 0)
 		return diagverb_end(&v, dpx_status(rc));
 	diagverb_print_saved(&v, &pr);
 	how_to_open(ctx->out, o.format, v.local);
