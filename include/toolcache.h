@@ -3,7 +3,10 @@
  * dotnet-counters, dotnet-dump, dotnet-gcdump, dotnet-stack), per RID.
  *
  * Layout, under $XDG_CACHE_HOME/kubectl-dotnetprof (else $HOME/.cache/kubectl-dotnetprof), every
- * directory created 0700:
+ * directory created 0700. What is in the cache is pushed into pods and run there, so the cache is
+ * used only when nobody else can change it (perm.h): the root, tools/, tools/{rid}/ and the tool's
+ * files must be owned by the user and not writable by group or others; otherwise every call fails
+ * with TOOLCACHE_ERR_UNSAFE, and the hint is the command that fixes it:
  *
  *   tools/{rid}/dotnet-{tool}        the executable, 0700
  *   tools/{rid}/dotnet-{tool}.meta   "key=value" lines: sha512, sha256, size, source_url, final_url,
@@ -29,7 +32,8 @@
  *
  * Exit codes (cmd/ maps them): TOOLCACHE_ERR_USAGE -> DPX_USAGE; TOOLCACHE_ERR_NETWORK and _HTTP ->
  * DPX_DOWNLOAD (proposed: 14); TOOLCACHE_ERR_INVALID -> DPX_BADTOOL (proposed: 15); TOOLCACHE_ERR_LOCAL
- * -> DPX_NOSPACE when sys_errno is ENOSPC, else DPX_ERROR; TOOLCACHE_ERR_INTERRUPTED -> DPX_INTERRUPTED.
+ * -> DPX_NOSPACE when sys_errno is ENOSPC, else DPX_ERROR; TOOLCACHE_ERR_INTERRUPTED -> DPX_INTERRUPTED;
+ * TOOLCACHE_ERR_UNSAFE -> DPX_ERROR.
  *
  * Production wiring (cmd/main.c): call download_global_init() once before any toolcache_get and
  * download_global_cleanup() before exit.
@@ -61,6 +65,8 @@ enum toolcache_status {
 	TOOLCACHE_ERR_INVALID,     /* an answer came but it is not the tool: HTML, wrong architecture or
 	                              C library, truncated, too small, wrong name, SHA-512 mismatch */
 	TOOLCACHE_ERR_INTERRUPTED, /* *interrupted became non-zero */
+	TOOLCACHE_ERR_UNSAFE,      /* the cache (a directory of it, or the tool's files) is not the
+	                              user's own, or others may write it: refused (hint: the fix) */
 	TOOLCACHE_NOT_CACHED,      /* toolcache_lookup only: no valid cached copy (not an error) */
 };
 

@@ -361,6 +361,8 @@ static int toolcache_exit(const struct toolcache_error *err)
 		return err->sys_errno == ENOSPC ? DPX_NOSPACE : DPX_ERROR;
 	case TOOLCACHE_ERR_INTERRUPTED:
 		return DPX_INTERRUPTED;
+	case TOOLCACHE_ERR_UNSAFE:
+		return DPX_ERROR;
 	case TOOLCACHE_OK:
 	case TOOLCACHE_NOT_CACHED:
 		break;

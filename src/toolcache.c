@@ -22,6 +22,8 @@
 #include "download.h"
 #include "elfcheck.h"
 #include "log.h"
+#include "perm.h"
+#include "quote.h"
 #include "toolcache.h"
 
 #define TOOL_MAX 64
@@ -363,6 +365,49 @@ static void what_cache(struct toolcache_error *err, const char *name, const char
 	set_text(err->what, sizeof(err->what), "cannot use the tool cache %s for %s (%s)", root, name, rid);
 }
 
+/*
+ * Is the cache private? Each of its directories that exists (the root, tools/, tools/RID/) and the
+ * tool's files must be ours and not writable by group or others: another user who can change them
+ * chooses what we push into pods. 0, or -1 with err (TOOLCACHE_ERR_UNSAFE, the fix as the hint).
+ */
+static int cache_private(const char *name, const char *rid, const char *dir, const char *path,
+			 const char *meta, struct toolcache_error *err)
+{
+	char root[PATH_MAX], tools[PATH_MAX], why[128];
+	const char *check[5];
+	struct stat st;
+	size_t i;
+
+	if (toolcache_dir(root, sizeof(root)) < 0 ||
+	    snprintf(tools, sizeof(tools), "%s/tools", root) >= (int)sizeof(tools))
+		return 0; /* the callers fail on the same paths */
+	check[0] = root;
+	check[1] = tools;
+	check[2] = dir;
+	check[3] = path;
+	check[4] = meta;
+	for (i = 0; i < sizeof(check) / sizeof(check[0]); i++) {
+		char *q;
+
+		if (stat(check[i], &st) < 0 || perm_private(&st, geteuid(), why, sizeof(why)) == 0)
+			continue;
+		what_cache(err, name, rid);
+		set_err(err, TOOLCACHE_ERR_UNSAFE, "%s: %s: its tools would be pushed into pods and run "
+			"there", check[i], why);
+		if (err && (q = sh_quote(check[i])) != NULL) {
+			if (st.st_uid != geteuid())
+				set_text(err->hint, sizeof(err->hint), "it belongs to another user: remove it "
+					 "(rm -rf %s, as that user or root; it is only a cache), or set "
+					 "XDG_CACHE_HOME to a directory of your own", q);
+			else
+				set_text(err->hint, sizeof(err->hint), "chmod go-w %s", q);
+			free(q);
+		}
+		return -1;
+	}
+	return 0;
+}
+
 static int hex_equal(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && a[0] != '\0' && strcasecmp(a, b) == 0;
@@ -394,6 +439,8 @@ enum toolcache_status toolcache_lookup(const char *tool, const char *rid, const 
 		set_err(err, TOOLCACHE_ERR_LOCAL, "%s", strerror(errno));
 		return TOOLCACHE_ERR_LOCAL;
 	}
+	if (cache_private(name, rid, dir, e.path, meta, err) < 0)
+		return TOOLCACHE_ERR_UNSAFE;
 	if (meta_read(meta, &e) < 0 || stat(e.path, &st) < 0)
 		return TOOLCACHE_NOT_CACHED;
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e.size || e.sha512[0] == '\0') {
