@@ -133,6 +133,22 @@ int toolcache_url(const char *tool, const char *rid, const char *base, char *buf
 	return 0;
 }
 
+long toolcache_max_time(void)
+{
+	const char *env = getenv(TOOLCACHE_TIMEOUT_ENV), *bad = NULL;
+	long long v;
+
+	if (!env || !*env)
+		return TOOLCACHE_MAX_TIME;
+	v = strtonum(env, 1, 86400, &bad);
+	if (bad) {
+		log_warn("ignoring %s=\"%s\": not a number of seconds from 1 to 86400 (%s); the limit "
+			 "stays %ld s", TOOLCACHE_TIMEOUT_ENV, env, bad, TOOLCACHE_MAX_TIME);
+		return TOOLCACHE_MAX_TIME;
+	}
+	return (long)v;
+}
+
 int toolcache_dir(char *buf, size_t size)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -542,8 +558,17 @@ static enum toolcache_status download_failed(const struct download_result *dr, c
 	size_t hsize = err != NULL ? sizeof(err->hint) : 0;
 
 	switch (dr->status) {
-	case DOWNLOAD_ERR_NETWORK:
 	case DOWNLOAD_ERR_TIMEOUT:
+		if (dr->over_time) {
+			st = TOOLCACHE_ERR_NETWORK;
+			if (hint != NULL)
+				set_text(hint, hsize, "on a slow link, allow more time with %s=SECONDS "
+					 "(default %ld), or use --tools-url for a mirror nearer to you",
+					 TOOLCACHE_TIMEOUT_ENV, TOOLCACHE_MAX_TIME);
+			break;
+		}
+		/* fall through */
+	case DOWNLOAD_ERR_NETWORK:
 		st = TOOLCACHE_ERR_NETWORK;
 		if (hint != NULL)
 			set_text(hint, hsize, "%suse --tools-url (or %s) for a mirror you can reach, or "
@@ -570,6 +595,19 @@ static enum toolcache_status download_failed(const struct download_result *dr, c
 		st = TOOLCACHE_ERR_INVALID;
 		if (hint != NULL)
 			set_text(hint, hsize, "the transfer broke off and nothing was cached: try again");
+		break;
+	case DOWNLOAD_ERR_TOOBIG:
+		st = TOOLCACHE_ERR_INVALID;
+		if (hint != NULL)
+			set_text(hint, hsize, "a diagnostics tool is a few tens of MB: the server sent something "
+				 "else; check --tools-url; nothing was cached");
+		break;
+	case DOWNLOAD_ERR_INSECURE:
+		st = TOOLCACHE_ERR_HTTP;
+		if (hint != NULL)
+			set_text(hint, hsize, "fix the mirror (or the proxy) that sends https requests to "
+				 "http; a plain http mirror is used only when --tools-url names it with "
+				 "http:// (then what comes is not authenticated)");
 		break;
 	case DOWNLOAD_ERR_SINK:
 	case DOWNLOAD_ERR_INTERNAL:
@@ -676,6 +714,8 @@ static enum toolcache_status fetch(const char *name, const char *rid, const stru
 	dopts.connect_timeout = o->connect_timeout;
 	dopts.low_speed_limit = o->low_speed_limit;
 	dopts.low_speed_time = o->low_speed_time;
+	dopts.max_time = o->max_time > 0 ? o->max_time : toolcache_max_time();
+	dopts.max_bytes = TOOLCACHE_MAX_SIZE;
 	dopts.interrupted = o->interrupted;
 	dopts.sink = sink_write;
 	dopts.sink_ctx = sink;
