@@ -2,7 +2,7 @@
 f=$1 sample=$2 hashes=$3
 say() { printf '%s\t%s\n' "$1" "$2"; }
 have() { command -v "$1" >/dev/null 2>&1; }
-# @include lib/sha256.sh
+# @include lib/sha.sh
 say dotnetprof-stat 1
 sha256_pick
 # "cmd sha256sum": the pod can compute SHA-256 (sha256sum or openssl); "sha256tool" names which
