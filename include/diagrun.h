@@ -36,8 +36,8 @@
  * for the message when the exec failed. A SIGTERM to us is forwarded as in the other modes.
  *
  * Output: DIAGRUN_STREAM copies the tool's stdout to o->stdout_fd (1, 2, or -1 to drop it) as it
- * comes (through the stream filter of sanitize.h when that is a terminal: printable text only, no
- * escape sequences), and its stderr to our stderr (log_stream(), always through that filter: the
+ * comes (through the stream filter of sanitize.h when that is 2, or a terminal: printable text only,
+ * no escape sequences; a file or pipe on 1 gets the bytes as they are), and its stderr to our stderr (log_stream(), always through that filter: the
  * tool prints names and paths that came from the pod; dropped with o->quiet), keeping the last
  * DIAGRUN_ERR_TAIL bytes for messages; kubectl's own "command terminated with exit code N" line is
  * not shown (N is the status). Stderr before the start line (kubectl's warnings) is held back and

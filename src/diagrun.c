@@ -195,8 +195,8 @@ struct run {
 	struct kube_child c;    /* the kubectl exec running the tool */
 	struct diagrun_errfilter ef;
 	struct san_stream err_san; /* the tool's stderr on our stderr: printable text only */
-	struct san_stream out_san; /* its stdout, when that goes to a terminal */
-	int out_tty;
+	struct san_stream out_san; /* its stdout, when that is shown (our stderr, or a terminal) */
+	int out_filter;
 	size_t tail_len;
 	int out_fd;             /* where the tool's stdout goes; -1 dropped */
 	int show_err;           /* the tool's stderr is shown */
@@ -300,8 +300,9 @@ static void take_out(struct run *x, const char *buf, size_t n)
 	if (x->o->io != DIAGRUN_CAPTURE) {
 		static char clean[CHUNK + SAN_STREAM_SLACK];
 
-		/* a file or a pipe gets the bytes as they are; a terminal only printable text */
-		if (x->out_tty)
+		/* progress (on our stderr) and a terminal get printable text only; a file or a pipe
+		   on stdout gets the bytes as they are */
+		if (x->out_filter)
 			write_all(&x->out_fd, clean, san_stream_feed(&x->out_san, buf, n, clean));
 		else
 			write_all(&x->out_fd, buf, n);
@@ -560,7 +561,7 @@ int diagrun_run(struct kube *k, const struct target_pod *pod, const struct works
 	diagrun_errfilter_init(&x.ef);
 	san_stream_init(&x.err_san);
 	san_stream_init(&x.out_san);
-	x.out_tty = x.out_fd >= 0 && isatty(x.out_fd);
+	x.out_filter = x.out_fd == 2 || (x.out_fd >= 0 && isatty(x.out_fd));
 	kube_child_init(&x.c);
 	diag_sigint_install();
 	if (interrupted) {
