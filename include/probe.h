@@ -27,6 +27,16 @@
  *   pdiag<TAB>PID<TAB>0|1                         0 when DOTNET_EnableDiagnostics=0 (or the COMPlus_ form)
  *   paccess<TAB>PID<TAB>0|1                       1 when the exec user can read the process's
  *                                                 environ and maps (same user, or root)
+ *   perm<TAB>PATH<TAB>MODE<TAB>UID                ls -ld's mode text and owner of PATH, for each
+ *                                                 socket (psock) and, for each shared runtime dir
+ *                                                 (pruntime with a version), every directory from /
+ *                                                 down to it and, under its DOTNET_ROOT (three levels
+ *                                                 up): host, host/fxr, and every entry of
+ *                                                 host/fxr and of shared/Microsoft.NETCore.App
+ *   permdir<TAB>DIR<TAB>UIDS<TAB>0|1              for each of those version directories: the owners
+ *                                                 (space-separated uids, at most 8) of its entries
+ *                                                 that are not symbolic links, and 1 when one of them
+ *                                                 is writable by group or others
  *   end                                           last line: a probe cut short has no "end"
  *
  * Unknown record types are ignored (forward compatibility); malformed known records are errors.
@@ -119,6 +129,21 @@ struct probe_proc {
 	int accessible;        /* exec user can read its environ/maps */
 };
 
+/* Who owns a path in the pod, as `ls -ld` showed it (a "perm" record). */
+struct probe_perm {
+	char *path;
+	char mode[12];         /* "drwxr-xr-x", "srw-------", "lrwxrwxrwx" (maybe with '.' or '+') */
+	unsigned long uid;
+};
+
+/* What a directory's entries are like (a "permdir" record). */
+struct probe_permdir {
+	char *path;
+	unsigned long uids[8]; /* owners of its entries that are not symbolic links */
+	size_t nuids;
+	int writable;          /* one of them is writable by group or others */
+};
+
 struct probe {
 	int version;
 	char *arch;            /* never NULL after a successful parse; "" when the probe could not tell */
@@ -132,6 +157,10 @@ struct probe {
 	size_t ndirs;
 	struct probe_proc *procs;
 	size_t nprocs;
+	struct probe_perm *perms;
+	size_t nperms;
+	struct probe_permdir *permdirs;
+	size_t npermdirs;
 };
 
 /* Zero-initialise / free everything a probe owns (safe on a zeroed struct; leaves it zeroed). */
@@ -147,6 +176,10 @@ int probe_parse(const char *text, size_t len, struct probe *p, char *err, size_t
 
 /* Find a process by pid; NULL when absent. */
 const struct probe_proc *probe_find_pid(const struct probe *p, pid_t pid);
+
+/* The perm / permdir record of `path` (exactly); NULL when the probe reported none. */
+const struct probe_perm *probe_find_perm(const struct probe *p, const char *path);
+const struct probe_permdir *probe_find_permdir(const struct probe *p, const char *path);
 
 /*
  * The diagnostics state of a process as seen by the exec user, in this order: DISABLED when
