@@ -50,7 +50,9 @@
  * cannot be read (another user, exec user not root), whose comm or argv[0] is the dotnet host.
  * Output size: about 1 KiB plus 0.3 KiB + its command line (at most 4096 bytes) per .NET process.
  * Cost: about 10 processes (uname, ls and the exec test per candidate directory, chmod, rm, df, grep)
- * plus 4 per .NET process (tr of cmdline and environ); no per-process cost for other processes.
+ * plus 4 per .NET process (tr of cmdline and environ), plus one `ls -ldn` for every perm path
+ * together and one `ls -lnA` per version directory of each distinct runtime (usually 3 in all); no
+ * per-process cost for other processes.
  * Measured on the 2-core dev host: ~0.1 s with ~80 processes of which 2-3 .NET; 0.45-0.6 s (dash,
  * busybox; bash 1 s) under load with 19 .NET processes visible.
  * Work dirs: the write and exec tests create DIR/.dotnetprof-probe.PID (noclobber) only where no
