@@ -559,18 +559,13 @@ static enum toolcache_status download_failed(const struct download_result *dr, c
 
 	switch (dr->status) {
 	case DOWNLOAD_ERR_TIMEOUT:
-		if (dr->over_time) {
-			st = TOOLCACHE_ERR_NETWORK;
-			if (hint != NULL)
-				set_text(hint, hsize, "on a slow link, allow more time with %s=SECONDS "
-					 "(default %ld), or use --tools-url for a mirror nearer to you",
-					 TOOLCACHE_TIMEOUT_ENV, TOOLCACHE_MAX_TIME);
-			break;
-		}
-		/* fall through */
 	case DOWNLOAD_ERR_NETWORK:
 		st = TOOLCACHE_ERR_NETWORK;
-		if (hint != NULL)
+		if (hint != NULL && dr->over_time)
+			set_text(hint, hsize, "on a slow link, allow more time with %s=SECONDS (default "
+				 "%ld), or use --tools-url for a mirror nearer to you", TOOLCACHE_TIMEOUT_ENV,
+				 TOOLCACHE_MAX_TIME);
+		else if (hint != NULL)
 			set_text(hint, hsize, "%suse --tools-url (or %s) for a mirror you can reach, or "
 				 "--download pod to fetch the tool inside the pod; air-gapped: put the tools "
 				 "in DIR/%s/%s and use --tools-url file://DIR",
