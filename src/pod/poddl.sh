@@ -155,13 +155,22 @@ run_wget() {
 	fi
 	"$@" &
 	_w=$!
+	# The watchdog counts seconds with short sleeps, so that the TERM which ends it needs no trap
+	# of its own (a trap that kills a long sleep races with starting it: the sleep is left
+	# behind). It is forked without our traps: a TERM that comes before a child has reset the
+	# traps it inherited would run them there (bash runs the EXIT trap, which removes $tmp; dash
+	# loses the signal). What the TERM leaves is one `sleep 1`.
+	trap - EXIT TERM
 	(
-		sleep "$WGET_MAX" &
-		_s=$!
-		trap 'kill "$_s"; exit 0' TERM
-		wait "$_s" && kill "$_w" && : >"$tmp.timeout"
+		_i=0
+		while [ "$_i" -lt "$WGET_MAX" ]; do
+			sleep 1
+			_i=$((_i + 1))
+		done
+		kill "$_w" && : >"$tmp.timeout"
 	) </dev/null >/dev/null 2>&1 &
 	_k=$!
+	dl_traps
 	wait "$_w"
 	_rc=$?
 	kill "$_k" 2>/dev/null
@@ -216,6 +225,12 @@ fetch() {
 	fail "$cat" "${L:-$DL exited with status $rc}"
 }
 
+# dl_traps: on exit (a TERM included) the download's temp files go.
+dl_traps() {
+	trap 'rm -f -- "$tmp" "$tmp.timeout" "$err" "$sum"' EXIT
+	trap 'exit 143' TERM
+}
+
 download() {
 	ws_check "$WS" || fail other "workspace $WS: $WHY"
 	run=$WS/runs/$RUNID
@@ -225,11 +240,10 @@ download() {
 	tmp=$run/.dl.$$
 	err=$run/.dl.$$.err
 	sum=$run/.dl.$$.sum
-	trap 'rm -f -- "$tmp" "$tmp.timeout" "$err" "$sum"' EXIT
+	dl_traps
 	trap 'exit 129' HUP
 	trap 'exit 130' INT
 	trap 'exit 141' PIPE
-	trap 'exit 143' TERM
 	fetch
 	size_of "$tmp" || fail other "cannot read the size of $tmp"
 	size=$S
