@@ -8,12 +8,16 @@
  * not be removed; kubectl's codes on exec failures.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exitcodes.h"
 #include "kube.h"
 #include "log.h"
 #include "progress.h"
+#include "quote.h"
+#include "sanitize.h"
+#include "strfmt.h"
 #include "target.h"
 #include "verbs.h"
 #include "workspace.h"
@@ -78,11 +82,11 @@ static int clean_opt(struct cli_ctx *ctx, int id, const char *value, void *data)
 	return 0;
 }
 
-/* A path for display: escaped (\n, \t...) so that one item is one line. */
+/* A path from the pod for display: sanitized (\n, \x1b...) so that one item is one line. */
 static const char *shown(const char *s, char *buf, size_t size)
 {
-	if (workspace_escape(s, buf, size) < 0)
-		snprintf(buf, size, "%.*s...", (int)(size > 8 ? size - 8 : 0), s);
+	if (sanitize(buf, size - 3, s, strlen(s), 0) >= size - 3)
+		memcpy(buf + strlen(buf), "...", 4);
 	return buf;
 }
 
@@ -131,16 +135,24 @@ static int pid_left(const struct ws_found *f, const char *rel)
 static void report_uncollected(struct cli_ctx *ctx, const struct target_pod *pod,
 			       const struct ws_found *f, const struct ws_item *it, int dry_run)
 {
-	char a[4096];
+	char *remote, *line = NULL;
 
-	if (it->result == WS_R_KEPT)
-		fprintf(ctx->out, "    uncollected: no run copied it out; fetch it with: kubectl "
-			"dotnetprof fetch %s %s/%s -n %s -c %s (clean --discard-uncollected removes "
-			"it)\n", pod->name, f->path, shown(it->rel, a, sizeof(a)), pod->namespace,
-			pod->container);
-	else
+	if (it->result != WS_R_KEPT) {
 		fprintf(ctx->out, "    uncollected: no run copied it out; %s (--discard-uncollected)\n",
 			dry_run ? "it would be discarded" : "discarded");
+		return;
+	}
+	remote = strfmt("%s/%s", f->path, it->rel);
+	if (remote) {
+		const char *argv[] = { "kubectl", "dotnetprof", "fetch", pod->name, remote, "-n",
+				       pod->namespace, "-c", pod->container, NULL };
+
+		line = sh_quote_argv(argv);
+	}
+	fprintf(ctx->out, "    uncollected: no run copied it out; fetch it with: %s (clean "
+		"--discard-uncollected removes it)\n", line ? san(line) : "(out of memory)");
+	free(line);
+	free(remote);
 }
 
 /* Print one workspace's items (plan or results); returns 1 when something went wrong. */
@@ -169,7 +181,7 @@ static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struc
 			fprintf(out, "  %s pid %ld (%s)\n", dry_run ? "would stop" : "stopped   ",
 				p->pid, shown(p->rel, a, sizeof(a)));
 		else
-			fprintf(out, "  stopped   pid %ld with SIG%s\n", p->pid, p->state);
+			fprintf(out, "  stopped   pid %ld with SIG%s\n", p->pid, san(p->state));
 		bad |= !strcmp(p->state, "stuck");
 	}
 	for (i = 0; i < f->nitems; i++) {
@@ -177,7 +189,7 @@ static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struc
 
 		if (it->result == WS_R_GONE && !it->type)
 			continue; /* listed, but already removed by the run that made it */
-		fprintf(out, "  %-12s %-9s %-10s %s\n", verb_of(it->result, dry_run), it->kind,
+		fprintf(out, "  %-12s %-9s %-10s %s\n", verb_of(it->result, dry_run), san(it->kind),
 			kb_size(it->kb, b, sizeof(b)), shown(it->rel, a, sizeof(a)));
 		if (it->uncollected)
 			report_uncollected(ctx, pod, f, it, dry_run);
@@ -192,23 +204,23 @@ static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struc
 	}
 	for (i = 0; i < f->nrefused; i++)
 		fprintf(out, "  refused   manifest entry \"%s\": %s\n", shown(f->refused[i].path, a,
-			sizeof(a)), f->refused[i].why);
+			sizeof(a)), san(f->refused[i].why));
 	if (dry_run && kept) {
 		fprintf(out, "would keep %s (it holds uncollected files) and free about %s (dry run: "
-			"nothing was removed)\n", f->path,
+			"nothing was removed)\n", san(f->path),
 			kb_size(f->total_kb > kept_kb ? f->total_kb - kept_kb : 0, b, sizeof(b)));
 	} else if (dry_run) {
 		fprintf(out, "would remove %s and free about %s (dry run: nothing was removed)\n",
-			f->path, kb_size(f->total_kb, b, sizeof(b)));
+			san(f->path), kb_size(f->total_kb, b, sizeof(b)));
 	} else if (f->removed) {
-		fprintf(out, "removed %s: %s freed\n", f->path,
+		fprintf(out, "removed %s: %s freed\n", san(f->path),
 			kb_size(f->total_kb > freed ? f->total_kb : freed, b, sizeof(b)));
 	} else if (kept && !bad) {
-		fprintf(out, "kept %s (%s freed): it holds uncollected files\n", f->path,
+		fprintf(out, "kept %s (%s freed): it holds uncollected files\n", san(f->path),
 			kb_size(freed, b, sizeof(b)));
 	} else {
-		fprintf(out, "kept %s (%s freed): %s\n", f->path, kb_size(freed, b, sizeof(b)),
-			f->kept_why && *f->kept_why ? f->kept_why : "not everything could be removed");
+		fprintf(out, "kept %s (%s freed): %s\n", san(f->path), kb_size(freed, b, sizeof(b)),
+			san(f->kept_why && *f->kept_why ? f->kept_why : "not everything could be removed"));
 		bad = 1;
 	}
 	return bad;
@@ -239,7 +251,7 @@ static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const st
 			continue;
 		}
 		fprintf(ctx->out, "container \"%s\" of pod \"%s\": workspace %s\n", pod->container,
-			pod->name, f->path);
+			pod->name, san(f->path));
 		if (!o->dry_run && (r = ws_remove_pod(k, pod, f)) < 0) {
 			rc = dpx_status(r);
 			continue;

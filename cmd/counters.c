@@ -153,7 +153,7 @@ static int collect(struct diagverb *v, struct counters_opts *o)
 	rc = diagverb_run(v, args, DIAGRUN_STREAM, 2, &r);
 	diagrun_result_release(&r);
 	if (rc == 0)
-		rc = diagverb_fetch(v, 0, &pr);
+		rc = diagverb_fetch(v, &pr);
 	if (rc == 0)
 		diagverb_print_saved(v, &pr);
 	return dpx_status(rc);

@@ -200,7 +200,7 @@ int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io
 	return -DPX_ERROR;
 }
 
-int diagverb_fetch(struct diagverb *v, int private_mode, struct pull_result *r)
+int diagverb_fetch(struct diagverb *v, struct pull_result *r)
 {
 	struct pull_opts o;
 	int rc;
@@ -209,7 +209,6 @@ int diagverb_fetch(struct diagverb *v, int private_mode, struct pull_result *r)
 	o.remote_path = v->fetch_abs;
 	o.local_path = v->local;
 	o.force = v->ctx->common.force;
-	o.private_mode = private_mode;
 	v->copy_started = 1;
 	if ((rc = pull_file(&v->ctx->kube, v->s.pod, &o, r)) < 0) {
 		v->copy_hinted = r->part_kept;

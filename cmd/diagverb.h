@@ -77,10 +77,10 @@ int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io
 		 struct diagrun_result *r);
 
 /*
- * Copy v->fetch_abs to v->local (0600 when `private_mode`), verified; print nothing. On failure the
- * hint says how to fetch it later (it stays in the pod). 0 or -DPX_*.
+ * Copy v->fetch_abs to v->local (mode 0600, as every copy out of a pod), verified; print nothing. On
+ * failure the hint says how to fetch it later (it stays in the pod). 0 or -DPX_*.
  */
-int diagverb_fetch(struct diagverb *v, int private_mode, struct pull_result *r);
+int diagverb_fetch(struct diagverb *v, struct pull_result *r);
 
 /* One summary line on stdout: "LOCAL: SIZE (N bytes), sha256 HEX, N.NN s". */
 void diagverb_print_saved(struct diagverb *v, const struct pull_result *r);

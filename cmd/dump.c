@@ -79,7 +79,7 @@ int cmd_dump(int argc, char **argv, struct cli_ctx *ctx)
 	diagrun_result_release(&r);
 	if (rc < 0)
 		return diagverb_end(&v, dpx_status(rc));
-	if ((rc = diagverb_fetch(&v, 1, &pr)) < 0)
+	if ((rc = diagverb_fetch(&v, &pr)) < 0)
 		return diagverb_end(&v, dpx_status(rc));
 	diagverb_print_saved(&v, &pr);
 	if (ctx->verbosity >= 0)

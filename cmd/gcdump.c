@@ -9,6 +9,7 @@
 #include "diagverb.h"
 #include "exitcodes.h"
 #include "gcreport.h"
+#include "sanitize.h"
 #include "target.h"
 #include "verbs.h"
 
@@ -35,6 +36,16 @@ const struct cli_help gcdump_help = {
 #define GCDUMP_TOP_TYPES 15
 #define GCDUMP_APP_TYPES 10
 
+/* `len` bytes of the tool's report (the app's type names), sanitized, then `end`. */
+static void print_clean(FILE *out, const char *s, size_t len, const char *end)
+{
+	char buf[1024];
+
+	if (sanitize(buf, sizeof(buf) - 3, s, len, SAN_KEEP_TAB) >= sizeof(buf) - 3)
+		memcpy(buf + strlen(buf), "...", 4);
+	fprintf(out, "%s%s", buf, end);
+}
+
 /*
  * The report's header and its first GCDUMP_TOP_TYPES rows (the tool sorts by the objects' own
  * bytes), then the app's own types by count (gcreport.h says why: that is where leaks show).
@@ -50,7 +61,7 @@ static void print_top(FILE *out, const char *report)
 		nl = strchr(s, '\n');
 		len = nl ? (size_t)(nl - s) : strlen(s);
 		rows += gcreport_parse_row(s, len, &r) == 0;
-		fprintf(out, "%.*s\n", (int)len, s);
+		print_clean(out, s, len, "\n");
 	}
 	if (s && *s)
 		fprintf(out, "(the first %u types by size; dotnet-gcdump report FILE prints them all)\n",
@@ -60,10 +71,11 @@ static void print_top(FILE *out, const char *report)
 		return;
 	fprintf(out, "\nThe app's own types, most objects first (what they hold is not in their size):\n"
 		     "%15s %9s  %s\n", "Object Bytes", "Count", "Type");
-	for (i = 0; i < n; i++)
-		fprintf(out, "%15llu %9llu  %.*s  [%.*s]\n", apps[i].bytes, apps[i].count,
-			(int)apps[i].type_len, apps[i].type, (int)apps[i].assembly_len,
-			apps[i].assembly);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "%15llu %9llu  ", apps[i].bytes, apps[i].count);
+		print_clean(out, apps[i].type, apps[i].type_len, "  [");
+		print_clean(out, apps[i].assembly, apps[i].assembly_len, "]\n");
+	}
 }
 
 int cmd_gcdump(int argc, char **argv, struct cli_ctx *ctx)
@@ -96,7 +108,7 @@ int cmd_gcdump(int argc, char **argv, struct cli_ctx *ctx)
 	args[1] = v.artifact_abs;
 	args[2] = NULL;
 	/* the file first: a report that fails must not cost the dump */
-	if ((rc = diagverb_fetch(&v, 1, &pr)) < 0)
+	if ((rc = diagverb_fetch(&v, &pr)) < 0)
 		goto fail;
 	if (ctx->verbosity >= 0) {
 		if (diagverb_run(&v, args, DIAGRUN_CAPTURE, -1, &r) == 0)

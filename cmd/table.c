@@ -1,10 +1,14 @@
 /*
- * table.c - aligned plain-text tables (kubectl get style: upper-case header, no borders).
+ * table.c - aligned plain-text tables (kubectl get style: upper-case header, no borders). Cells hold
+ * pod text (process names, command lines): each is sanitized (sanitize.h), so no cell can drive the
+ * terminal or, with a newline, forge a row.
  */
 #include "table.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "sanitize.h"
 
 int table_init(struct table *t, const char *const *header)
 {
@@ -24,9 +28,17 @@ int table_add(struct table *t, const char *const *row)
 {
 	size_t i;
 
-	for (i = 0; i < t->ncols; i++)
-		if (strvec_push(&t->cells, row[i] ? row[i] : "-") < 0)
+	char *cell;
+	int rc;
+
+	for (i = 0; i < t->ncols; i++) {
+		if (!(cell = sanitize_dup(row[i] ? row[i] : "-", 0)))
 			return -1;
+		rc = strvec_push(&t->cells, cell);
+		free(cell);
+		if (rc < 0)
+			return -1;
+	}
 	return 0;
 }
 

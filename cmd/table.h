@@ -17,7 +17,7 @@ struct table {
 int table_init(struct table *t, const char *const *header);
 void table_release(struct table *t);
 
-/* Append one row of t->ncols cells (NULL cells print as "-"). 0 or -1. */
+/* Append one row of t->ncols cells (NULL cells print as "-"), each sanitized (sanitize.h). 0 or -1. */
 int table_add(struct table *t, const char *const *row);
 
 /* Print with columns separated by 3 spaces; the last column is not padded. */

@@ -154,7 +154,7 @@ int cmd_trace(int argc, char **argv, struct cli_ctx *ctx)
 	diagrun_result_release(&r);
 	if (rc < 0)
 		return diagverb_end(&v, dpx_status(rc));
-	if ((rc = diagverb_fetch(&v, 0, &pr)) < 0)
+	if ((rc = diagverb_fetch(&v, &pr)) < 0)
 		return diagverb_end(&v, dpx_status(rc));
 	diagverb_print_saved(&v, &pr);
 	if (ctx->verbosity >= 0)

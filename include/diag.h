@@ -20,11 +20,13 @@
  *      pod: DPX_NODOTNET, explaining the case and what to do (a framework-dependent build, or a debug
  *      container with the SDK).
  *   2. the runtime is >= 8 (the tools' minimum; they roll forward to newer majors): DPX_NODOTNET.
+ *   2b. the runtime may be loaded as the exec user (diag_runtime_safe): DPX_FORBIDDEN otherwise.
  *   3. diagnostics enabled (DOTNET_EnableDiagnostics=0 turns the IPC socket off; only a restart
  *      without it helps): DPX_NODOTNET.
  *   4. the exec user can reach the socket (same uid, or root): DPX_FORBIDDEN otherwise, naming the
  *      app's user and how to exec as it; no socket found: DPX_NODOTNET (the runtime may still be
  *      starting; TMPDIR differences are handled by the probe).
+ *   4b. the socket is owned by the process's uid (diag_socket_safe): DPX_FORBIDDEN otherwise.
  *   5. a directory that is writable and allows exec exists (workspace_candidates): DPX_ERROR with the
  *      noexec/read-only explanation.
  *   6. for a dump: free space in the workspace's directory >= diag_dump_estimate(): DPX_NOSPACE
@@ -96,6 +98,26 @@ int diag_name_matches(const struct probe_proc *proc, const char *name);
 
 /* Preflight steps 1-4 for `proc`. 0 when fine, -1 with `pb` filled. */
 int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct diag_problem *pb);
+
+/*
+ * Preflight step 2b: may the tools load the runtime of `proc` as the exec user? Every directory
+ * from / down to its runtime dir, and under its DOTNET_ROOT what the tools' host loads (host,
+ * host/fxr and their entries, shared/Microsoft.NETCore.App's versions and the files in them), as
+ * the probe's perm/permdir records show them, must be owned by root or the exec user and not
+ * writable by group or others (perm.h; a sticky directory above DOTNET_ROOT passes). A path with no
+ * record (no ls in the pod) is not trusted. 0, or -1 with `pb` (DPX_FORBIDDEN: the path, its owner
+ * or mode, and the fix).
+ */
+int diag_runtime_safe(const struct probe *pr, const struct probe_proc *proc,
+		      struct diag_problem *pb);
+
+/*
+ * Preflight step 4b: is the diagnostics socket of `proc` owned by the process's uid? A socket of
+ * another uid was put there by someone else (a TMPDIR others may write): the tool would talk to
+ * them. No record (no ls): not trusted. 0 (also when there is no socket), or -1 with `pb`
+ * (DPX_FORBIDDEN).
+ */
+int diag_socket_safe(const struct probe *pr, const struct probe_proc *proc, struct diag_problem *pb);
 
 /*
  * Bytes a dump of `type` of a process with `rss_kb` resident memory needs (an estimate, with margin):

@@ -30,14 +30,18 @@
  * every second. While a diagkill exec runs (~0.5-1 s), the tool's output waits in the pipe.
  * Measured on the stand-in cluster: SIGINT to the driver 3 s into a 60 s dotnet-trace collect,
  * "Trace completed." and diagrun_run back 0.9-1.2 s later, the file a valid nettrace.
- * DIAGRUN_TTY (counters monitor on a terminal): `kubectl exec -i -t`, stdin/stdout/stderr inherited:
+ * DIAGRUN_TTY (counters monitor on a terminal): `kubectl exec -i -t`, stdin/stdout/stderr inherited
+ * (so the tool's screen reaches the terminal unfiltered, as with `kubectl exec -t`: that is the
+ * pushed, verified tool drawing its view):
  * kubectl forwards window resizes and the terminal's Ctrl-C travels as a byte to the pod's tty, where
  * it interrupts the tool; we ignore SIGINT while kubectl runs (r->interrupted stays 0: the byte is
  * not seen here). kubectl's own stderr is still a pipe: shown at the end when the tool ran, used
  * for the message when the exec failed. A SIGTERM to us is forwarded as in the other modes.
  *
  * Output: DIAGRUN_STREAM copies the tool's stdout to o->stdout_fd (1, 2, or -1 to drop it) as it
- * comes, and its stderr to our stderr (log_stream(); dropped with o->quiet), keeping the last
+ * comes (through the stream filter of sanitize.h when that is 2, or a terminal: printable text only,
+ * no escape sequences; a file or pipe on 1 gets the bytes as they are), and its stderr to our stderr (log_stream(), always through that filter: the
+ * tool prints names and paths that came from the pod; dropped with o->quiet), keeping the last
  * DIAGRUN_ERR_TAIL bytes for messages; kubectl's own "command terminated with exit code N" line is
  * not shown (N is the status). Stderr before the start line (kubectl's warnings) is held back and
  * shown once the tool starts; when it never starts, kube_fail() words it instead.

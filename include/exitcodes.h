@@ -28,7 +28,9 @@ enum dotnetprof_exit {
 	                       unsupported architecture) */
 	DPX_FORBIDDEN = 6,   /* the Kubernetes API refused a request (RBAC): the message names the verb
 	                       and resource needed (pods get, pods/exec create); or the app's
-	                       diagnostics socket belongs to another user */
+	                       diagnostics socket belongs to another user; or what the tools would
+	                       load or talk to is not safe (a runtime another user owns or may
+	                       write, a socket not owned by the process's user) */
 	DPX_CLUSTER = 7,     /* cannot talk to the cluster: unreachable server, unauthorized (bad or
 	                       expired credentials), unreadable kubeconfig, unknown context */
 	DPX_NOTIMPL = 8,     /* reserved: no longer returned (it meant a verb not implemented in that
@@ -39,12 +41,15 @@ enum dotnetprof_exit {
 	                       an ephemeral debug container is the way in */
 	DPX_TRANSFER = 11,   /* a copy between here and the pod failed or did not verify (size or hash
 	                       mismatch after retries); the partial file is kept as NAME.part */
-	DPX_EXISTS = 12,     /* the local output file exists and --force was not given */
+	DPX_EXISTS = 12,     /* the local output file exists and --force was not given; or the NAME.part
+	                       to --resume is not the user's own (owner, links, mode) */
 	DPX_NOSPACE = 13,    /* not enough free space, here or in the pod, for what was asked */
-	DPX_DOWNLOAD = 14,   /* a diagnostics tool could not be downloaded: unreachable, timeout, proxy,
-	                       TLS, HTTP error (404 included) */
+	DPX_DOWNLOAD = 14,   /* a diagnostics tool could not be downloaded: unreachable, timeout or time
+	                       limit, proxy, TLS, a redirect from https to http, HTTP error (404
+	                       included) */
 	DPX_BADTOOL = 15,    /* what was downloaded is not the tool for that RID (an HTML page, another
-	                       CPU or C library, truncated, wrong hash); nothing was cached */
+	                       CPU or C library, truncated, too big, a SHA-512 other than the known
+	                       one); nothing was cached, a copy in the pod was deleted */
 	DPX_BADTRACE = 16,   /* the trace file cannot be read: not a nettrace, corrupt, or a format
 	                       version the reader does not know (a trace that is merely cut short is
 	                       read: report says it is partial) */

@@ -51,8 +51,9 @@ const struct kube_flag *kube_flag_find(const char *name, char short_name);
 
 /*
  * Record a pass-through flag given by the user. `value` is required for flags that take one; for
- * booleans it is NULL, "true" or "false". Returns 0, or -1 with a reason in `err` (bad boolean, out
- * of memory).
+ * booleans it is NULL, "true" or "false". The values of --token and --password, and the password of
+ * a user:password@ in --server, are registered as secrets (redact.h): no message shows them.
+ * Returns 0, or -1 with a reason in `err` (bad boolean, out of memory).
  */
 int kube_set_flag(struct kube *k, const struct kube_flag *f, const char *value, char *err,
 		  size_t errsize);
@@ -66,7 +67,9 @@ int kube_build_argv(const struct kube *k, const char *ns, const char *const *arg
 
 /*
  * The argv as a shell-quoted line a user can paste, with the values of --token and --password (and
- * of any *-token / *password flag) replaced by ***. Newly allocated; NULL on ENOMEM.
+ * of any *-token / *password flag) replaced by ***, as is the password of a URL (--server
+ * https://user:password@host) and every secret registered with redact.h. Newly allocated; NULL on
+ * ENOMEM.
  */
 char *kube_display(const char *const *argv);
 

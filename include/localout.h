@@ -1,17 +1,22 @@
 /*
  * localout.h - the local side of a pull: a file that cannot lie.
  *
- * Bytes go to NAME.part, created with O_EXCL|O_NOFOLLOW (mode 0600 for private data such as dumps,
- * else 0644 minus the umask); NAME appears only when localout_commit() is called after the copy was
- * verified: fsync, then a no-clobber rename (link + unlink; rename over NAME only with --force). An
- * existing NAME is never overwritten without `force`, and an existing NAME.part is only continued
- * (resume) or, with `force`, started over.
+ * Bytes go to NAME.part, created with O_EXCL|O_NOFOLLOW and mode 0600: whatever comes out of a pod
+ * (a trace, counters, a dump, a fetched file) may hold production data, so only the user may read it;
+ * NAME appears only when localout_commit() is called after the copy was verified: fsync, then a
+ * no-clobber rename (link + unlink; rename over NAME only with --force). An existing NAME is never
+ * overwritten without `force`, and an existing NAME.part is only continued (resume) or, with
+ * `force`, started over. A NAME.part is continued only when it is ours to continue: a regular file
+ * (not followed if a symbolic link), owned by the user, with one link (no other name shares its
+ * bytes), not writable by group or others; its mode is then set to 0600.
  */
 #ifndef DOTNETPROF_LOCALOUT_H
 #define DOTNETPROF_LOCALOUT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 struct localout {
 	char *path;        /* NAME, owned */
@@ -23,7 +28,8 @@ struct localout {
 
 /*
  * The local file name a remote `remote_path` gets: the last component of `remote_path` (trailing
- * slashes ignored), with control characters (newline, tab...) replaced by '_'. Rejects (-1, EINVAL)
+ * slashes ignored), with every byte sanitize.h would escape (control characters such as newline,
+ * tab and ESC, C1 controls, bidi controls, invalid UTF-8) replaced by '_'. Rejects (-1, EINVAL)
  * an empty result, "." and "..": no pod-provided name can climb out of the target directory.
  * Writes into `buf`; -1 with ENAMETOOLONG when it does not fit.
  */
@@ -41,16 +47,24 @@ enum localout_open_result {
 	LOCALOUT_ERR,          /* errno set (the message is the caller's) */
 	LOCALOUT_EXISTS,       /* NAME exists and force is not set */
 	LOCALOUT_PART_EXISTS,  /* NAME.part exists and neither resume nor force is set */
+	LOCALOUT_PART_UNSAFE,  /* resume: NAME.part is not ours to continue (`why` says what it is) */
 };
 
 /*
  * Open NAME.part for `path` (copied). `resume`: continue an existing NAME.part (size in lo->size;
- * a missing one is created). `force`: an existing NAME is allowed (replaced at commit) and an
- * existing NAME.part without resume is removed first. `private_mode`: 0600 instead of 0644.
+ * a missing one is created) when it passes the checks above. `force`: an existing NAME is allowed
+ * (replaced at commit) and an existing NAME.part without resume is removed first. `why` (whysize
+ * bytes) receives the reason for LOCALOUT_PART_UNSAFE ("it is owned by uid 1001", ...).
  * On anything but LOCALOUT_OK, `lo` holds nothing (localout_release is still safe).
  */
-enum localout_open_result localout_open(struct localout *lo, const char *path, int private_mode,
-					int resume, int force);
+enum localout_open_result localout_open(struct localout *lo, const char *path, int resume,
+					int force, char *why, size_t whysize);
+
+/*
+ * The resume rule on the stat of an existing part (pure): 0 when `st` is a regular file owned by
+ * `uid`, with one link, not writable by group or others; else -1 with the reason in `why`.
+ */
+int localout_part_ok(const struct stat *st, uid_t uid, char *why, size_t whysize);
 
 /*
  * Write all of `buf` at the end of the part. 0, or -1 with errno (ENOSPC, EIO...). Every 16 MiB the

@@ -3,8 +3,8 @@
  *
  * Each is a POSIX sh script in src/pod/ (dash, bash and busybox ash), turned into a NUL-terminated C
  * string by scripts/embed.sh, with the shell libraries it names by `# @include lib/NAME.sh` put in
- * (src/pod/lib/: wslib.sh, the workspace functions; rec.sh, the record format; sha256.sh, the pod's
- * fastest SHA-256). A script is run as one argv word, `kubectl exec ... -- sh -c SCRIPT dotnetprof
+ * (src/pod/lib/: wslib.sh, the workspace functions; rec.sh, the record format; sha.sh, the pod's
+ * fastest SHA-256 and SHA-512). A script is run as one argv word, `kubectl exec ... -- sh -c SCRIPT dotnetprof
  * ARGS...` (podexec.h), and every value reaches it as a positional argument, never as script text.
  * Its first line is `# NAME.sh - ...`, which -v shows instead of the whole script. What each prints
  * and how it is read is documented with the module that runs it.

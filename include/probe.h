@@ -14,7 +14,8 @@
  *   uid<TAB>1000      gid<TAB>1000      user<TAB>app
  *   tmpdir<TAB>/tmp                               TMPDIR of the exec environment (empty if unset)
  *   cmd<TAB>NAME<TAB>PATH                         one per available command (sh cat base64 head tail
- *                                                 dd gzip sha256sum md5sum cksum curl wget tar ...)
+ *                                                 dd gzip sha256sum md5sum cksum curl wget tar ...
+ *                                                 sha512sum openssl)
  *   dir<TAB>PATH<TAB>W<TAB>X<TAB>FREE_KB          candidate work dir: writable (0/1), exec allowed
  *                                                 (0/1), free space in KiB (-1 unknown)
  *   proc<TAB>PID<TAB>UID<TAB>RSS_KB<TAB>NAME      a .NET process, then its attributes:
@@ -30,6 +31,16 @@
  *                                                 not copy out (its manifest line's kind is still
  *                                                 "artifact": workspace.h); 1 while a tool of that
  *                                                 run still runs (it may still be writing it)
+ *   perm<TAB>PATH<TAB>MODE<TAB>UID                ls -ld's mode text and owner of PATH, for each
+ *                                                 socket (psock) and, for each shared runtime dir
+ *                                                 (pruntime with a version), every directory from /
+ *                                                 down to it and, under its DOTNET_ROOT (three levels
+ *                                                 up): host, host/fxr, and every entry of
+ *                                                 host/fxr and of shared/Microsoft.NETCore.App
+ *   permdir<TAB>DIR<TAB>UIDS<TAB>0|1              for each of those version directories: the owners
+ *                                                 (space-separated uids, at most 8) of its entries
+ *                                                 that are not symbolic links, and 1 when one of them
+ *                                                 is writable by group or others
  *   end                                           last line: a probe cut short has no "end"
  *
  * Unknown record types are ignored (forward compatibility); malformed known records are errors.
@@ -43,7 +54,9 @@
  * cannot be read (another user, exec user not root), whose comm or argv[0] is the dotnet host.
  * Output size: about 1 KiB plus 0.3 KiB + its command line (at most 4096 bytes) per .NET process.
  * Cost: about 10 processes (uname, ls and the exec test per candidate directory, chmod, rm, df, grep)
- * plus 4 per .NET process (tr of cmdline and environ); no per-process cost for other processes.
+ * plus 4 per .NET process (tr of cmdline and environ), plus one `ls -ldn` for every perm path
+ * together and one `ls -lnA` per version directory of each distinct runtime (usually 3 in all); no
+ * per-process cost for other processes.
  * Measured on the 2-core dev host: ~0.1 s with ~80 processes of which 2-3 .NET; 0.45-0.6 s (dash,
  * busybox; bash 1 s) under load with 19 .NET processes visible.
  * Work dirs: the write and exec tests create DIR/.dotnetprof-probe.PID (noclobber) only where no
@@ -79,7 +92,7 @@ enum probe_cmd {
 	PCMD_MD5SUM = 1 << 8, PCMD_CKSUM = 1 << 9, PCMD_CURL = 1 << 10, PCMD_WGET = 1 << 11,
 	PCMD_TAR = 1 << 12, PCMD_KILL = 1 << 13, PCMD_MKDIR = 1 << 14, PCMD_RM = 1 << 15,
 	PCMD_CHMOD = 1 << 16, PCMD_MV = 1 << 17, PCMD_WC = 1 << 18, PCMD_STAT = 1 << 19,
-	PCMD_GREP = 1 << 20, PCMD_TR = 1 << 21,
+	PCMD_GREP = 1 << 20, PCMD_TR = 1 << 21, PCMD_SHA512SUM = 1 << 22, PCMD_OPENSSL = 1 << 23,
 };
 
 /* Name of one enum probe_cmd bit ("sha256sum"), or NULL. */
@@ -129,6 +142,21 @@ struct probe_artifact {
 	int live;              /* a tool of its run still runs */
 };
 
+/* Who owns a path in the pod, as `ls -ld` showed it (a "perm" record). */
+struct probe_perm {
+	char *path;
+	char mode[12];         /* "drwxr-xr-x", "srw-------", "lrwxrwxrwx" (maybe with '.' or '+') */
+	unsigned long uid;
+};
+
+/* What a directory's entries are like (a "permdir" record). */
+struct probe_permdir {
+	char *path;
+	unsigned long uids[8]; /* owners of its entries that are not symbolic links */
+	size_t nuids;
+	int writable;          /* one of them is writable by group or others */
+};
+
 struct probe {
 	int version;
 	char *arch;            /* never NULL after a successful parse; "" when the probe could not tell */
@@ -144,6 +172,10 @@ struct probe {
 	size_t nprocs;
 	struct probe_artifact *uncollected;
 	size_t nuncollected;
+	struct probe_perm *perms;
+	size_t nperms;
+	struct probe_permdir *permdirs;
+	size_t npermdirs;
 };
 
 /* Zero-initialise / free everything a probe owns (safe on a zeroed struct; leaves it zeroed). */
@@ -159,6 +191,10 @@ int probe_parse(const char *text, size_t len, struct probe *p, char *err, size_t
 
 /* Find a process by pid; NULL when absent. */
 const struct probe_proc *probe_find_pid(const struct probe *p, pid_t pid);
+
+/* The perm / permdir record of `path` (exactly); NULL when the probe reported none. */
+const struct probe_perm *probe_find_perm(const struct probe *p, const char *path);
+const struct probe_permdir *probe_find_permdir(const struct probe *p, const char *path);
 
 /*
  * The diagnostics state of a process as seen by the exec user, in this order: DISABLED when

@@ -48,9 +48,8 @@ struct pull_opts {
 	const char *local_path;      /* NAME (NAME.part is written) */
 	enum pull_encoding encoding;
 	enum pull_compress compress;
-	int resume;                  /* continue NAME.part */
+	int resume;                  /* continue NAME.part (only one that is ours: localout.h) */
 	int force;                   /* replace NAME; start a stale NAME.part over */
-	int private_mode;            /* 0600 (dumps) */
 };
 
 struct pull_result {

@@ -10,7 +10,7 @@
  *   dotnetprof-stat<TAB>1            first line
  *   cmd<TAB>NAME                     each of sha256sum md5sum cksum base64 gzip head tail dd wc stat
  *                                    found ("cmd sha256sum" means SHA-256 can be computed)
- *   sha256tool<TAB>openssl|sha256sum the SHA-256 implementation (src/pod/lib/sha256.sh prefers
+ *   sha256tool<TAB>openssl|sha256sum the SHA-256 implementation (src/pod/lib/sha.sh prefers
  *                                    openssl's, which uses the CPU's SHA instructions)
  *   error<TAB>noent|isdir|notreg|noperm   and nothing more, or:
  *   size<TAB>N

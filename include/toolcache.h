@@ -3,7 +3,10 @@
  * dotnet-counters, dotnet-dump, dotnet-gcdump, dotnet-stack), per RID.
  *
  * Layout, under $XDG_CACHE_HOME/kubectl-dotnetprof (else $HOME/.cache/kubectl-dotnetprof), every
- * directory created 0700:
+ * directory created 0700. What is in the cache is pushed into pods and run there, so the cache is
+ * used only when nobody else can change it (perm.h): the root, tools/, tools/{rid}/ and the tool's
+ * files must be owned by the user and not writable by group or others; otherwise every call fails
+ * with TOOLCACHE_ERR_UNSAFE, and the hint is the command that fixes it:
  *
  *   tools/{rid}/dotnet-{tool}        the executable, 0700
  *   tools/{rid}/dotnet-{tool}.meta   "key=value" lines: sha512, sha256, size, source_url, final_url,
@@ -14,7 +17,8 @@
  * $DOTNETPROF_TOOLS_URL, else https://aka.ms, through download.h (redirects, verified TLS, proxy
  * environment, timeouts). The body goes to a temporary file in the same directory (mkstemp: O_EXCL),
  * hashed while it is written, and is renamed into place only after it passed every check: complete
- * (Content-Length), larger than TOOLCACHE_MIN_SIZE, a Content-Disposition name (when one is sent) that
+ * (Content-Length), larger than TOOLCACHE_MIN_SIZE (and cut off at TOOLCACHE_MAX_SIZE while it
+ * arrives; the whole download must end within TOOLCACHE_MAX_TIME), a Content-Disposition name (when one is sent) that
  * is the tool's, an ELF executable for that RID (elfcheck.h: a captive-portal page with status 200 is
  * rejected), and the expected SHA-512 when the caller has one. A rejected download leaves nothing in
  * the cache. A cached tool whose recorded SHA-512 still matches its file is never downloaded again.
@@ -29,7 +33,8 @@
  *
  * Exit codes (cmd/ maps them): TOOLCACHE_ERR_USAGE -> DPX_USAGE; TOOLCACHE_ERR_NETWORK and _HTTP ->
  * DPX_DOWNLOAD (proposed: 14); TOOLCACHE_ERR_INVALID -> DPX_BADTOOL (proposed: 15); TOOLCACHE_ERR_LOCAL
- * -> DPX_NOSPACE when sys_errno is ENOSPC, else DPX_ERROR; TOOLCACHE_ERR_INTERRUPTED -> DPX_INTERRUPTED.
+ * -> DPX_NOSPACE when sys_errno is ENOSPC, else DPX_ERROR; TOOLCACHE_ERR_INTERRUPTED -> DPX_INTERRUPTED;
+ * TOOLCACHE_ERR_UNSAFE -> DPX_ERROR.
  *
  * Production wiring (cmd/main.c): call download_global_init() once before any toolcache_get and
  * download_global_cleanup() before exit.
@@ -47,6 +52,12 @@
 #define TOOLCACHE_DEFAULT_URL "https://aka.ms"
 #define TOOLCACHE_URL_ENV "DOTNETPROF_TOOLS_URL"
 #define TOOLCACHE_MIN_SIZE (1024L * 1024L)  /* a single-file tool is several MB; less is not one */
+/* ... and at most some tens of MB: a body larger than this is cut off as it arrives */
+#define TOOLCACHE_MAX_SIZE (256ULL * 1024 * 1024)
+/* The whole download of a tool, seconds (the low-speed abort alone lets a trickle run forever);
+ * $DOTNETPROF_DOWNLOAD_TIMEOUT (1-86400) changes it. */
+#define TOOLCACHE_MAX_TIME 900L
+#define TOOLCACHE_TIMEOUT_ENV "DOTNETPROF_DOWNLOAD_TIMEOUT"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -61,6 +72,8 @@ enum toolcache_status {
 	TOOLCACHE_ERR_INVALID,     /* an answer came but it is not the tool: HTML, wrong architecture or
 	                              C library, truncated, too small, wrong name, SHA-512 mismatch */
 	TOOLCACHE_ERR_INTERRUPTED, /* *interrupted became non-zero */
+	TOOLCACHE_ERR_UNSAFE,      /* the cache (a directory of it, or the tool's files) is not the
+	                              user's own, or others may write it: refused (hint: the fix) */
 	TOOLCACHE_NOT_CACHED,      /* toolcache_lookup only: no valid cached copy (not an error) */
 };
 
@@ -70,6 +83,8 @@ struct toolcache_opts {
 	long connect_timeout;        /* seconds; 0: DOWNLOAD_CONNECT_TIMEOUT (15) */
 	long low_speed_limit;        /* bytes/s; 0: DOWNLOAD_LOW_SPEED_LIMIT (1 KiB/s) */
 	long low_speed_time;         /* seconds; 0: DOWNLOAD_LOW_SPEED_TIME (30) */
+	long max_time;               /* the whole download, seconds; 0: $DOTNETPROF_DOWNLOAD_TIMEOUT,
+	                                else TOOLCACHE_MAX_TIME */
 	int progress;                /* progress bar on stderr when it is a terminal */
 	const char *expected_sha512; /* hex, from a mirror's SHA512SUMS; NULL: none. A cached copy with
 	                                another hash is downloaded again. */
@@ -99,6 +114,10 @@ struct toolcache_error {
 	char why[768];
 	char hint[768];                     /* "" when there is nothing to suggest */
 };
+
+/* The time limit of a tool download: $DOTNETPROF_DOWNLOAD_TIMEOUT, else TOOLCACHE_MAX_TIME (a bad
+ * value is warned about and ignored). The pod's downloads use it too. */
+long toolcache_max_time(void);
 
 /*
  * The cache root: $XDG_CACHE_HOME/kubectl-dotnetprof when XDG_CACHE_HOME is an absolute path, else

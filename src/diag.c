@@ -16,7 +16,9 @@
 #include "podscripts.h"
 #include "proc.h"
 #include "progress.h"
+#include "perm.h"
 #include "rid.h"
+#include "sanitize.h"
 #include "strfmt.h"
 
 #define MIN_RUNTIME_MAJOR 8
@@ -38,7 +40,17 @@ static int problem(struct diag_problem *pb, int code, const char *hint, const ch
 
 int diag_fail(const struct diag_problem *pb)
 {
-	log_error("%s", pb->msg);
+	const char *s = pb->msg, *nl = strchr(s, '\n');
+
+	/* the message's first line, then the list under it (pod text in it was sanitized) */
+	log_error("%.*s", (int)(nl ? (size_t)(nl - s) : strlen(s)), s);
+	while (nl) {
+		s = nl + 1;
+		if (s[0] == ' ' && s[1] == ' ')
+			s += 2; /* log_item indents */
+		nl = strchr(s, '\n');
+		log_item("%.*s", (int)(nl ? (size_t)(nl - s) : strlen(s)), s);
+	}
 	if (pb->hint[0])
 		log_hint("%s", pb->hint);
 	return -pb->code;
@@ -89,7 +101,7 @@ int diag_name_matches(const struct probe_proc *proc, const char *name)
 	return 0;
 }
 
-/* "  PID NAME  CMDLINE" lines of the processes, for messages. */
+/* "  PID NAME  CMDLINE" lines of the processes, for messages (sanitized: one process, one line). */
 static void list_procs(const struct probe *pr, char *buf, size_t size)
 {
 	size_t i, used = 0;
@@ -102,7 +114,7 @@ static void list_procs(const struct probe *pr, char *buf, size_t size)
 		if (diag_proc_is_ours(p))
 			continue;
 		n = snprintf(buf + used, size - used, "\n  %ld  %s  %.120s", (long)p->pid,
-			     p->name ? p->name : "?", p->cmdline ? p->cmdline : "");
+			     p->name ? san(p->name) : "?", san(p->cmdline));
 		if (n < 0)
 			break;
 		used += (size_t)n < size - used ? (size_t)n : size - used - 1;
@@ -169,6 +181,147 @@ long diag_pick_process(const struct probe *pr, long long pid, const char *name,
 		       "%zu .NET processes run in the container and none was chosen:%s", apps, list);
 }
 
+/* The user name the probe saw for `uid` (any process of that uid), or "". */
+static const char *uid_name(const struct probe *pr, unsigned long uid)
+{
+	size_t i;
+
+	if (pr->user && (unsigned long)pr->uid == uid)
+		return pr->user;
+	for (i = 0; i < pr->nprocs; i++)
+		if ((unsigned long)pr->procs[i].uid == uid && pr->procs[i].user)
+			return pr->procs[i].user;
+	return "";
+}
+
+/* The runtime of `proc` is not to be loaded: `path` and why. Returns -1. */
+static int runtime_unsafe(const struct probe *pr, const struct probe_proc *proc, const char *root,
+			  const char *path, const char *why, struct diag_problem *pb)
+{
+	char hint[512];
+
+	snprintf(hint, sizeof(hint), "the tools would run as uid %lu with DOTNET_ROOT=%s and load its "
+		 "code, which whoever can change %s controls: install the runtime as root, not writable "
+		 "by others (as .NET images do), or run the exec as the runtime's owner (the container's "
+		 "runAsUser)", (unsigned long)pr->uid, san(root), san(path));
+	return problem(pb, DPX_FORBIDDEN, hint, "the .NET runtime of process %ld is not safe to load "
+		       "as uid %lu: %s: %s", (long)proc->pid, (unsigned long)pr->uid, san(path), why);
+}
+
+/* Is `path` `root` itself or below `sub` of it ("/host", "/shared/Microsoft.NETCore.App/")? */
+static int under(const char *path, const char *root, const char *sub)
+{
+	size_t r = strcmp(root, "/") ? strlen(root) : 0, s = strlen(sub);
+
+	return !strncmp(path, root, r) && !strncmp(path + r, sub, s) &&
+	       (sub[s - 1] == '/' || path[r + s] == '\0' || path[r + s] == '/');
+}
+
+int diag_runtime_safe(const struct probe *pr, const struct probe_proc *proc,
+		      struct diag_problem *pb)
+{
+	static const char fw[] = "/shared/Microsoft.NETCore.App/";
+	char *root = diag_dotnet_root(proc->runtime_dir);
+	char *p = proc->runtime_dir ? strdup(proc->runtime_dir) : NULL;
+	char why[160], owner[192];
+	const struct probe_perm *pm;
+	size_t i, j, cut, rootlen;
+	int rc = -1;
+
+	if (!root || !p) {
+		problem(pb, DPX_ERROR, NULL, "out of memory");
+		goto out;
+	}
+	rootlen = strcmp(root, "/") ? strlen(root) : 0;
+	/* every directory from / down to the runtime dir: "/", "/usr", ..., the dir itself; those
+	   above DOTNET_ROOT may be sticky (/tmp) */
+	for (cut = 0; ; cut++) {
+		char c = p[cut];
+
+		if (cut && c != '/' && c != '\0')
+			continue;
+		p[cut] = '\0';
+		pm = probe_find_perm(pr, cut ? p : "/");
+		p[cut] = c;
+		if (!pm) {
+			snprintf(owner, sizeof(owner), "%.*s", (int)(cut ? cut : 1), p);
+			runtime_unsafe(pr, proc, root, owner, "who owns it is unknown (the container has "
+				       "no ls)", pb);
+			goto out;
+		}
+		if (perm_pod_entry(pm->mode, pm->uid, pr->uid, cut < rootlen, why, sizeof(why)) < 0)
+			goto bad;
+		if (!c)
+			break;
+	}
+	/* under DOTNET_ROOT, what the tools' host loads: host, host/fxr, the versions of both */
+	for (i = 0; i < pr->nperms; i++) {
+		pm = &pr->perms[i];
+		if ((under(pm->path, root, "/host") || under(pm->path, root, fw)) &&
+		    perm_pod_entry(pm->mode, pm->uid, pr->uid, 0, why, sizeof(why)) < 0)
+			goto bad;
+	}
+	for (i = 0; i < pr->npermdirs; i++) {
+		const struct probe_permdir *pd = &pr->permdirs[i];
+
+		if (!under(pd->path, root, "/host/fxr/") && !under(pd->path, root, fw))
+			continue;
+		for (j = 0; j < pd->nuids; j++) {
+			const char *u = uid_name(pr, pd->uids[j]);
+
+			if (pd->uids[j] == 0 || pd->uids[j] == (unsigned long)pr->uid)
+				continue;
+			snprintf(owner, sizeof(owner), "files in it are owned by uid %lu%s%s%s",
+				 pd->uids[j], *u ? " (" : "", u, *u ? ")" : "");
+			runtime_unsafe(pr, proc, root, pd->path, owner, pb);
+			goto out;
+		}
+		if (pd->writable) {
+			runtime_unsafe(pr, proc, root, pd->path, "files in it are writable by group or "
+				       "others", pb);
+			goto out;
+		}
+	}
+	rc = 0;
+	goto out;
+bad:
+	if (!strncmp(why, "it is owned by uid ", 19) && *uid_name(pr, pm->uid)) {
+		snprintf(owner, sizeof(owner), "%s (%s)", why, uid_name(pr, pm->uid));
+		runtime_unsafe(pr, proc, root, pm->path, owner, pb);
+	} else {
+		runtime_unsafe(pr, proc, root, pm->path, why, pb);
+	}
+out:
+	free(root);
+	free(p);
+	return rc;
+}
+
+int diag_socket_safe(const struct probe *pr, const struct probe_proc *proc, struct diag_problem *pb)
+{
+	const struct probe_perm *pm = probe_find_perm(pr, proc->socket);
+	const char *hint = "whoever may write the directory a socket is in can put another one in its "
+			   "place: give the app a TMPDIR only its user may write (or the sticky /tmp) "
+			   "and restart it";
+
+	if (!proc->socket)
+		return 0;
+	if (!pm)
+		return problem(pb, DPX_FORBIDDEN, "the container needs ls (coreutils or busybox)",
+			       "cannot tell who owns the diagnostics socket %s of process %ld",
+			       san(proc->socket), (long)proc->pid);
+	if (pm->mode[0] != 's')
+		return problem(pb, DPX_FORBIDDEN, hint, "the diagnostics socket %s of process %ld is not "
+			       "a socket (%.10s)", san(proc->socket), (long)proc->pid, pm->mode);
+	if (pm->uid != (unsigned long)proc->uid)
+		return problem(pb, DPX_FORBIDDEN, hint, "the diagnostics socket %s of process %ld is "
+			       "owned by uid %lu%s%s%s, not by the process's uid %lu: someone else may have "
+			       "put it there", san(proc->socket), (long)proc->pid, pm->uid,
+			       *uid_name(pr, pm->uid) ? " (" : "", uid_name(pr, pm->uid),
+			       *uid_name(pr, pm->uid) ? ")" : "", (unsigned long)proc->uid);
+	return 0;
+}
+
 int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct diag_problem *pb)
 {
 	long major;
@@ -197,6 +350,8 @@ int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct
 		return problem(pb, DPX_NODOTNET, "upgrade the app to .NET 8 or later",
 			       "process %ld runs on .NET %s; the diagnostics tools need .NET %d or later",
 			       (long)proc->pid, proc->runtime_version, MIN_RUNTIME_MAJOR);
+	if (diag_runtime_safe(pr, proc, pb) < 0)
+		return -1;
 	switch (probe_proc_diag(pr, proc)) {
 	case PDIAG_DISABLED:
 		return problem(pb, DPX_NODOTNET,
@@ -222,7 +377,7 @@ int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct
 	case PDIAG_OK:
 		break;
 	}
-	return 0;
+	return diag_socket_safe(pr, proc, pb);
 }
 
 uint64_t diag_dump_estimate(enum diag_dump_type type, long long rss_kb)

@@ -20,6 +20,7 @@
 #include "podexec.h"
 #include "podscripts.h"
 #include "proc.h"
+#include "sanitize.h"
 #include "strvec.h"
 #include "target.h"
 #include "workspace.h"
@@ -161,6 +162,9 @@ struct run {
 	struct diagrun_result *r;
 	struct kube_child c;    /* the kubectl exec running the tool */
 	struct diagrun_errfilter ef;
+	struct san_stream err_san; /* the tool's stderr on our stderr: printable text only */
+	struct san_stream out_san; /* its stdout, when that is shown (our stderr, or a terminal) */
+	int out_filter;
 	size_t tail_len;
 	int out_fd;             /* where the tool's stdout goes; -1 dropped */
 	int show_err;           /* the tool's stderr is shown */
@@ -221,10 +225,18 @@ static void write_all(int *fd, const char *buf, size_t n)
 	}
 }
 
-static void display(const struct run *x, const char *buf, size_t n)
+/*
+ * The tool's stderr on ours, through the stream filter (sanitize.h): it is pod text (the tool prints
+ * paths and names it got from the pod), so escape sequences and control characters are removed.
+ */
+static void display(struct run *x, const char *buf, size_t n)
 {
-	if (x->show_err && n) {
-		fwrite(buf, 1, n, log_stream());
+	static char clean[CHUNK + SAN_STREAM_SLACK];
+	size_t step;
+
+	for (; x->show_err && n; buf += step, n -= step) {
+		step = n < CHUNK ? n : CHUNK;
+		fwrite(clean, 1, san_stream_feed(&x->err_san, buf, step, clean), log_stream());
 		fflush(log_stream());
 	}
 }
@@ -254,7 +266,14 @@ static void take_out(struct run *x, const char *buf, size_t n)
 	size_t keep = n;
 
 	if (x->o->io != DIAGRUN_CAPTURE) {
-		write_all(&x->out_fd, buf, n);
+		static char clean[CHUNK + SAN_STREAM_SLACK];
+
+		/* progress (on our stderr) and a terminal get printable text only; a file or a pipe
+		   on stdout gets the bytes as they are */
+		if (x->out_filter)
+			write_all(&x->out_fd, clean, san_stream_feed(&x->out_san, buf, n, clean));
+		else
+			write_all(&x->out_fd, buf, n);
 		return;
 	}
 	if (x->out_oom || r->out_len >= PROC_OUT_MAX_DEFAULT)
@@ -521,6 +540,9 @@ int diagrun_run(struct kube *k, const struct target_pod *pod, const struct works
 	x.out_fd = o->io == DIAGRUN_STREAM ? o->stdout_fd : -1;
 	x.show_err = o->io != DIAGRUN_CAPTURE && !o->quiet;
 	diagrun_errfilter_init(&x.ef);
+	san_stream_init(&x.err_san);
+	san_stream_init(&x.out_san);
+	x.out_filter = x.out_fd == 2 || (x.out_fd >= 0 && isatty(x.out_fd));
 	kube_child_init(&x.c);
 	if (interrupt_pending()) {
 		log_error("%s: %s not started", interrupt_what(), o->name);

@@ -19,6 +19,7 @@ struct xfer {
 	const struct download_opts *opts;
 	struct download_result *res;
 	int sink_failed;
+	int too_big;             /* the body went over opts->max_bytes */
 	int started;             /* `bar` was started */
 	struct progress bar;
 };
@@ -52,6 +53,10 @@ const char *download_status_name(enum download_status status)
 		return "write";
 	case DOWNLOAD_ERR_INTERRUPTED:
 		return "interrupted";
+	case DOWNLOAD_ERR_TOOBIG:
+		return "too big";
+	case DOWNLOAD_ERR_INSECURE:
+		return "insecure redirect";
 	}
 	return "unknown";
 }
@@ -120,6 +125,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
 		/* a new response (after a redirect): only the final one's headers count */
 		x->res->filename[0] = '\0';
 		x->res->content_type[0] = '\0';
+		x->res->redirect_url[0] = '\0';
 	} else if (colon != NULL) {
 		size_t klen = (size_t)(colon - buf);
 		const char *v = colon + 1;
@@ -129,6 +135,8 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
 			download_disposition_filename(v, vlen, x->res->filename, sizeof(x->res->filename));
 		else if (klen == 12 && strncasecmp(buf, "content-type", 12) == 0)
 			copy_clean(x->res->content_type, sizeof(x->res->content_type), v, vlen);
+		else if (klen == 8 && strncasecmp(buf, "location", 8) == 0)
+			copy_clean(x->res->redirect_url, sizeof(x->res->redirect_url), v, vlen);
 	}
 	return n;
 }
@@ -138,6 +146,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	struct xfer *x = userdata;
 	size_t n = size * nmemb;
 
+	/* a body without Content-Length (chunked, or a lie) is cut here, not after the disk is full */
+	if (x->opts->max_bytes && x->res->bytes + n > x->opts->max_bytes) {
+		x->too_big = 1;
+		return 0;  /* CURLE_WRITE_ERROR */
+	}
 	if (x->opts->sink(x->opts->sink_ctx, data, n) < 0) {
 		x->sink_failed = 1;
 		x->res->sink_errno = errno ? errno : EIO;
@@ -213,6 +226,13 @@ static void classify(struct xfer *x, CURLcode rc, const char *errbuf, double con
 	struct download_result *res = x->res;
 	const struct download_opts *o = x->opts;
 
+	if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+		res->status = DOWNLOAD_ERR_TOOBIG;
+		snprintf(res->error, sizeof(res->error), "the file is larger than the limit of %llu MiB "
+			 "(%llu bytes received)", (unsigned long long)(o->max_bytes >> 20),
+			 (unsigned long long)res->bytes);
+		return;
+	}
 	switch ((int)rc) {  /* int: CURLcode has ~100 values, most of them one "network" case */
 	case CURLE_OK:
 		if (strncasecmp(res->final_url, "file:", 5) != 0 &&
@@ -238,9 +258,9 @@ static void classify(struct xfer *x, CURLcode rc, const char *errbuf, double con
 		res->status = DOWNLOAD_ERR_TIMEOUT;
 		if (connect_time <= 0.0)
 			snprintf(res->error, sizeof(res->error), "no connection within %ld s", o->connect_timeout);
-		else if (o->max_time > 0 && strstr(errbuf, "too slow") == NULL)
-			snprintf(res->error, sizeof(res->error), "not complete after %ld s (%llu bytes received)",
-				 o->max_time, (unsigned long long)res->bytes);
+		else if (o->max_time > 0 && strstr(errbuf, "too slow") == NULL && (res->over_time = 1))
+			snprintf(res->error, sizeof(res->error), "not complete within the time limit of %ld s "
+				 "(%llu bytes received)", o->max_time, (unsigned long long)res->bytes);
 		else
 			snprintf(res->error, sizeof(res->error),
 				 "the server stalled: less than %ld bytes/s for %ld s (%llu bytes received)",
@@ -273,9 +293,20 @@ static void classify(struct xfer *x, CURLcode rc, const char *errbuf, double con
 		res->status = DOWNLOAD_ERR_HTTP;
 		curl_detail(res, rc, errbuf, os_errno);
 		return;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		if (res->http_status >= 300 && res->http_status < 400) {
+			/* a redirect to a scheme we do not follow: from https, plain http */
+			res->status = DOWNLOAD_ERR_INSECURE;
+			snprintf(res->error, sizeof(res->error), "the server redirected (HTTP %ld) to a URL "
+				 "that is not https%s%.300s: refused, it would not be authenticated",
+				 res->http_status, res->redirect_url[0] ? ": " : "", res->redirect_url);
+			return;
+		}
+		res->status = DOWNLOAD_ERR_INTERNAL;
+		curl_detail(res, rc, errbuf, os_errno);
+		return;
 	case CURLE_OUT_OF_MEMORY:
 	case CURLE_URL_MALFORMAT:
-	case CURLE_UNSUPPORTED_PROTOCOL:
 		res->status = DOWNLOAD_ERR_INTERNAL;
 		curl_detail(res, rc, errbuf, os_errno);
 		return;
@@ -322,7 +353,10 @@ static CURLcode setup(CURL *c, const char *url, struct xfer *x, char *errbuf)
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https,file");
-	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* never downgraded: from https only to https; an http URL the user gave is plain already */
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, strncasecmp(url, "https://", 8) == 0 ? "https" : "http,https");
+	if (o->max_bytes)
+		SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
 	SET(CURLOPT_FOLLOWLOCATION, 1L);
 	SET(CURLOPT_MAXREDIRS, o->max_redirs);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);

@@ -14,6 +14,7 @@
 #include "interrupt.h"
 #include "log.h"
 #include "quote.h"
+#include "redact.h"
 
 const struct kube_flag kube_flags[] = {
 	{ "namespace", 'n', 1, "NS", "namespace of the target (default: the context's)" },
@@ -25,8 +26,12 @@ const struct kube_flag kube_flags[] = {
 	{ "as-group", 0, 1, "GROUP", "impersonate this group (repeatable)" },
 	{ "as-uid", 0, 1, "UID", "impersonate this UID" },
 	{ "request-timeout", 0, 1, "DURATION", "kubectl's timeout for a single API request" },
-	{ "server", 's', 1, "URL", "address of the Kubernetes API server" },
-	{ "token", 0, 1, "TOKEN", "bearer token (shown as *** in -v output)" },
+	{ "server", 's', 1, "URL", "address of the Kubernetes API server (a user:password@ in it is "
+	  "shown as user:***@)" },
+	{ "token", 0, 1, "TOKEN", "bearer token (shown as *** in every message)" },
+	{ "username", 0, 1, "NAME", "user name for basic authentication to the API server" },
+	{ "password", 0, 1, "PASSWORD", "password for basic authentication (shown as *** in every "
+	  "message)" },
 	{ "certificate-authority", 0, 1, "FILE", "CA certificate file" },
 	{ "client-certificate", 0, 1, "FILE", "client certificate file" },
 	{ "client-key", 0, 1, "FILE", "client key file" },
@@ -85,6 +90,40 @@ static int replace(char **slot, const char *value)
 	return 0;
 }
 
+/* Flags whose values are secrets: --token, --password, and their relatives. */
+static int is_secret_flag(const char *name, size_t len)
+{
+	static const char *const secrets[] = { "token", "password", "client-key-data" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		n = strlen(secrets[i]);
+		if (len >= n && !memcmp(name + len - n, secrets[i], n))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The user's secrets are kept out of every line we print (redact.h): the value of --token and
+ * --password, and the password of a user:password@ in --server. 0, or -1 (ENOMEM).
+ */
+static int register_secret(const char *name, const char *value)
+{
+	char *pw;
+	int rc;
+
+	if (is_secret_flag(name, strlen(name)))
+		return redact_add(value);
+	if (strcmp(name, "server"))
+		return 0;
+	if (!(pw = redact_url_password(value)))
+		return 0;
+	rc = redact_add(pw);
+	free(pw);
+	return rc;
+}
+
 int kube_set_flag(struct kube *k, const struct kube_flag *f, const char *value, char *err,
 		  size_t errsize)
 {
@@ -104,6 +143,8 @@ int kube_set_flag(struct kube *k, const struct kube_flag *f, const char *value, 
 	}
 	if (!strcmp(f->name, "namespace"))
 		return replace(&k->namespace, value) < 0 ? (snprintf(err, errsize, "out of memory"), -1) : 0;
+	if (register_secret(f->name, value) < 0)
+		goto oom;
 	if (!strcmp(f->name, "context") && replace(&k->context, value) < 0)
 		goto oom;
 	if ((size_t)snprintf(word, sizeof(word), "--%s=", f->name) >= sizeof(word))
@@ -126,20 +167,6 @@ int kube_build_argv(const struct kube *k, const char *ns, const char *const *arg
 	if (ns && (strvec_push(out, "-n") < 0 || strvec_push(out, ns) < 0))
 		return -1;
 	return strvec_pushv(out, args);
-}
-
-/* Flags whose values are secrets: --token, --password, and their relatives. */
-static int is_secret_flag(const char *name, size_t len)
-{
-	static const char *const secrets[] = { "token", "password", "client-key-data" };
-	size_t i, n;
-
-	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
-		n = strlen(secrets[i]);
-		if (len >= n && !memcmp(name + len - n, secrets[i], n))
-			return 1;
-	}
-	return 0;
 }
 
 /*
@@ -189,7 +216,11 @@ char *kube_display(const char *const *argv)
 			   is_secret_flag(argv[i - 1] + 2, strlen(argv[i - 1] + 2))) {
 			rc = strvec_push(&shown, "***");
 		} else {
-			rc = strvec_push(&shown, a);
+			/* a user:password@ in --server (or any URL) */
+			char *red = redact_apply(a, &rc);
+
+			rc = rc ? -1 : strvec_push(&shown, red ? red : a);
+			free(red);
 		}
 		if (rc < 0)
 			goto out;

@@ -12,9 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "perm.h"
+#include "sanitize.h"
+
 int localout_basename(const char *remote_path, char *buf, size_t bufsize)
 {
-	size_t end = strlen(remote_path), start, i, n;
+	size_t end = strlen(remote_path), start, i, n, step;
 
 	while (end > 0 && remote_path[end - 1] == '/')
 		end--;
@@ -31,10 +34,14 @@ int localout_basename(const char *remote_path, char *buf, size_t bufsize)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)remote_path[start + i];
+	for (i = 0; i < n; i += step) {
+		int safe;
 
-		buf[i] = c < 0x20 || c == 0x7f ? '_' : (char)c;
+		step = sanitize_char(remote_path + start + i, n - i, &safe);
+		if (safe)
+			memcpy(buf + i, remote_path + start + i, step);
+		else
+			memset(buf + i, '_', step);
 	}
 	buf[n] = '\0';
 	return 0;
@@ -87,10 +94,26 @@ void localout_release(struct localout *lo)
 	clear(lo);
 }
 
-enum localout_open_result localout_open(struct localout *lo, const char *path, int private_mode,
-					int resume, int force)
+int localout_part_ok(const struct stat *st, uid_t uid, char *why, size_t whysize)
 {
-	mode_t mode = private_mode ? 0600 : 0644;
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(why, whysize, "it is not a regular file");
+		return -1;
+	}
+	if (perm_private(st, uid, why, whysize) < 0)
+		return -1;
+	if (st->st_nlink != 1) {
+		snprintf(why, whysize, "it has %lu links: another name shares its bytes",
+			 (unsigned long)st->st_nlink);
+		return -1;
+	}
+	return 0;
+}
+
+enum localout_open_result localout_open(struct localout *lo, const char *path, int resume,
+					int force, char *why, size_t whysize)
+{
+	const mode_t mode = 0600;
 	struct stat st;
 	size_t len = strlen(path);
 	int e;
@@ -107,14 +130,22 @@ enum localout_open_result localout_open(struct localout *lo, const char *path, i
 		return LOCALOUT_EXISTS;
 	}
 	if (resume) {
+		/* a symbolic link, fifo or device is refused before it is opened; fstat checks again */
+		if (lstat(lo->part, &st) == 0 && localout_part_ok(&st, geteuid(), why, whysize) < 0) {
+			localout_release(lo);
+			return LOCALOUT_PART_UNSAFE;
+		}
 		lo->fd = open(lo->part, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 		if (lo->fd >= 0) {
 			if (fstat(lo->fd, &st) < 0)
 				goto fail;
-			if (!S_ISREG(st.st_mode)) {
-				errno = EINVAL;
-				goto fail;
+			if (localout_part_ok(&st, geteuid(), why, whysize) < 0) {
+				localout_release(lo);
+				return LOCALOUT_PART_UNSAFE;
 			}
+			/* a part of an older version may be 0644: what it holds is private */
+			if ((st.st_mode & 077) && fchmod(lo->fd, mode) < 0)
+				goto fail;
 			lo->size = lo->flushed = (uint64_t)st.st_size;
 			if (lseek(lo->fd, 0, SEEK_END) < 0)
 				goto fail;

@@ -1,11 +1,17 @@
 /*
- * log.c - stderr messages with the kubectl-dotnetprof prefix, filtered by the -q/-v/-vv level.
+ * log.c - stderr messages with the kubectl-dotnetprof prefix, filtered by the -q/-v/-vv level. Every
+ * line is redacted (redact.h) and sanitized (sanitize.h) on its way out: a message quotes pod text
+ * and kubectl's words, and neither may drive the terminal, start a line of its own or show a secret.
  */
 #include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "redact.h"
+#include "sanitize.h"
 
 static enum log_level level = LOG_NORMAL;
 static FILE *stream;
@@ -35,16 +41,62 @@ static FILE *out(void)
 	return log_stream();
 }
 
+/*
+ * Print `prefix`, `n` bytes of `text` redacted and sanitized (a newline in it is shown as \n: one
+ * message, one line), and a newline.
+ */
+static void emit_line(const char *prefix, const char *text, size_t n)
+{
+	FILE *f = out();
+	char stack[1024], *shown = stack, *line = strndup(text, n), *red = NULL;
+	size_t len;
+	int failed = 0;
+
+	if (line)
+		red = redact_apply(line, &failed);
+	if (!line || failed) {
+		fprintf(f, "%s(a message was withheld: out of memory)\n", prefix);
+		goto out;
+	}
+	if (red)
+		n = strlen(red);
+	len = sanitize(stack, sizeof(stack), red ? red : line, n, SAN_KEEP_TAB);
+	if (len >= sizeof(stack)) {
+		shown = malloc(len + 1);
+		if (shown)
+			sanitize(shown, len + 1, red ? red : line, n, SAN_KEEP_TAB);
+		else
+			shown = stack; /* cut, but whole characters and escapes */
+	}
+	fprintf(f, "%s%s\n", prefix, shown);
+out:
+	fflush(f);
+	if (shown != stack)
+		free(shown);
+	free(red);
+	free(line);
+}
+
 static void vemit(const char *prefix, const char *fmt, va_list ap) LOG_PRINTF(2, 0);
 
 static void vemit(const char *prefix, const char *fmt, va_list ap)
 {
-	FILE *f = out();
+	char stack[1024], *msg = stack;
+	va_list ap2;
+	int n;
 
-	fputs(prefix, f);
-	vfprintf(f, fmt, ap);
-	fputc('\n', f);
-	fflush(f);
+	va_copy(ap2, ap);
+	n = vsnprintf(stack, sizeof(stack), fmt, ap);
+	if (n >= (int)sizeof(stack) && (msg = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(msg, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	if (!msg) {
+		msg = stack; /* cut */
+		n = (int)strlen(stack);
+	}
+	emit_line(prefix, msg, n < 0 ? 0 : (size_t)n);
+	if (msg != stack)
+		free(msg);
 }
 
 void log_error(const char *fmt, ...)
@@ -118,12 +170,9 @@ void log_debug(const char *fmt, ...)
 
 void log_cmd(const char *line)
 {
-	FILE *f = out();
-
 	if (level < LOG_VERBOSE)
 		return;
-	fprintf(f, "+ %s\n", line);
-	fflush(f);
+	emit_line("+ ", line, strlen(line));
 }
 
 void log_debug_data(const char *label, const char *data, size_t len, size_t max)
@@ -139,7 +188,7 @@ void log_debug_data(const char *label, const char *data, size_t len, size_t max)
 		const char *nl = memchr(data + i, '\n', shown - i);
 		size_t n = nl ? (size_t)(nl - (data + i)) : shown - i;
 
-		fprintf(f, "  | %.*s\n", (int)n, data + i);
+		emit_line("  | ", data + i, n);
 		i += n + (nl ? 1 : 0);
 	}
 	if (len > shown)

@@ -25,6 +25,7 @@
 static const char *const cmd_names[] = {
 	"sh", "cat", "base64", "head", "tail", "dd", "gzip", "sha256sum", "md5sum", "cksum",
 	"curl", "wget", "tar", "kill", "mkdir", "rm", "chmod", "mv", "wc", "stat", "grep", "tr",
+	"sha512sum", "openssl",
 };
 
 const char *probe_cmd_name(unsigned bit)
@@ -80,6 +81,12 @@ void probe_release(struct probe *p)
 {
 	size_t i;
 
+	for (i = 0; i < p->nperms; i++)
+		free(p->perms[i].path);
+	free(p->perms);
+	for (i = 0; i < p->npermdirs; i++)
+		free(p->permdirs[i].path);
+	free(p->permdirs);
 	free(p->arch);
 	free(p->user);
 	free(p->tmpdir);
@@ -109,6 +116,26 @@ static struct probe_proc *find_pid(const struct probe *p, pid_t pid)
 const struct probe_proc *probe_find_pid(const struct probe *p, pid_t pid)
 {
 	return find_pid(p, pid);
+}
+
+const struct probe_perm *probe_find_perm(const struct probe *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; path && i < p->nperms; i++)
+		if (!strcmp(p->perms[i].path, path))
+			return &p->perms[i];
+	return NULL;
+}
+
+const struct probe_permdir *probe_find_permdir(const struct probe *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; path && i < p->npermdirs; i++)
+		if (!strcmp(p->permdirs[i].path, path))
+			return &p->permdirs[i];
+	return NULL;
 }
 
 enum probe_diag probe_proc_diag(const struct probe *p, const struct probe_proc *proc)
@@ -148,7 +175,7 @@ struct parser {
 	int saw_end;
 	/* scalar records seen, to reject duplicates */
 	int saw_arch, saw_libc, saw_uid, saw_gid, saw_user, saw_tmpdir;
-	size_t dircap, proccap, uncap;
+	size_t dircap, proccap, uncap, permcap, permdircap;
 };
 
 /*
@@ -395,6 +422,57 @@ static int rec_proc(struct parser *ps, char **f, size_t nf)
 	return 0;
 }
 
+/* perm PATH MODE UID: a second record for a path is ignored (the first one counts). */
+static int rec_perm(struct parser *ps, char **f, size_t nf)
+{
+	struct probe *p = ps->p;
+	struct probe_perm pm = { 0 };
+	unsigned uid;
+
+	if (nf < 4 || f[1][0] != '/' || !f[2][0] || strlen(f[2]) >= sizeof(pm.mode) ||
+	    parse_id(f[3], &uid) < 0)
+		return fail(ps, "bad 'perm' record");
+	if (probe_find_perm(p, f[1]))
+		return 0;
+	if (p->nperms >= PROBE_MAX_ITEMS)
+		return fail(ps, "more than %u 'perm' records", PROBE_MAX_ITEMS);
+	memcpy(pm.mode, f[2], strlen(f[2]) + 1);
+	pm.uid = uid;
+	if (grow((void **)&p->perms, &ps->permcap, p->nperms, sizeof(*p->perms)) < 0 ||
+	    set_str(&pm.path, f[1]) < 0)
+		return oom(ps);
+	p->perms[p->nperms++] = pm;
+	return 0;
+}
+
+/* permdir DIR UIDS WRITABLE: UIDS space-separated, at most 8 (more is malformed). */
+static int rec_permdir(struct parser *ps, char **f, size_t nf)
+{
+	struct probe *p = ps->p;
+	struct probe_permdir pd = { 0 };
+	char *s = f[2], *sp;
+	unsigned uid;
+
+	if (nf < 4 || f[1][0] != '/' || parse_bool(f[3], &pd.writable) < 0)
+		return fail(ps, "bad 'permdir' record");
+	for (; *s; s = sp ? sp + 1 : s + strlen(s)) {
+		if ((sp = strchr(s, ' ')) != NULL)
+			*sp = '\0';
+		if (pd.nuids >= sizeof(pd.uids) / sizeof(pd.uids[0]) || parse_id(s, &uid) < 0)
+			return fail(ps, "bad 'permdir' record");
+		pd.uids[pd.nuids++] = uid;
+	}
+	if (probe_find_permdir(p, f[1]))
+		return 0;
+	if (p->npermdirs >= PROBE_MAX_ITEMS)
+		return fail(ps, "more than %u 'permdir' records", PROBE_MAX_ITEMS);
+	if (grow((void **)&p->permdirs, &ps->permdircap, p->npermdirs, sizeof(*p->permdirs)) < 0 ||
+	    set_str(&pd.path, f[1]) < 0)
+		return oom(ps);
+	p->permdirs[p->npermdirs++] = pd;
+	return 0;
+}
+
 /* Process attribute records: TYPE PID VALUE [VALUE2]. */
 enum pattr { PA_STR, PA_RUNTIME, PA_DIAG, PA_ACCESS };
 
@@ -512,6 +590,10 @@ static int rec_line(struct parser *ps, char **f, size_t nf)
 		return rec_uncollected(ps, f, nf);
 	if (strcmp(t, "proc") == 0)
 		return rec_proc(ps, f, nf);
+	if (strcmp(t, "perm") == 0)
+		return rec_perm(ps, f, nf);
+	if (strcmp(t, "permdir") == 0)
+		return rec_permdir(ps, f, nf);
 	for (i = 0; i < sizeof(pattrs) / sizeof(pattrs[0]); i++) {
 		if (strcmp(t, pattrs[i].type) == 0)
 			return rec_pattr(ps, i, f, nf);

@@ -34,6 +34,7 @@
 struct prov_err {
 	int code;               /* DPX_*; 0: already printed (kubectl or push failed): final, and the
 				   step returned its -DPX_* */
+	int final;              /* no later step may run (a download that did not match its SHA-512) */
 	char what[DOWNLOAD_URL_MAX + 256];
 	char why[1024];
 	char hint[768];
@@ -54,8 +55,15 @@ struct prov {
 	char url[DOWNLOAD_URL_MAX];
 	int cached;
 	struct toolcache_entry ce;
-	int pod_ok;                     /* the pod's copy matches its .sum */
+	int pod_ok;                     /* the pod's copy matches `expect` (or, with none, its .sum) */
 	char pod_hashcmd[16], pod_hash[DIGEST_HEX_MAX], pod_size[24];
+	int pod_sha512;                 /* the pod may compute SHA-512 (sha512sum or openssl) */
+	char expect[DIGEST_HEX_MAX];    /* the SHA-512 known here that the tool must have; "" none */
+	char expect_from[DOWNLOAD_URL_MAX + 128]; /* where it came from, for messages */
+	int warned_http;                /* the plain-http warning was printed */
+	int sums_done;                  /* sums_* hold the SHA512SUMS lookup */
+	enum toolsums_result sums;
+	char sums_hex[DIGEST_HEX_MAX], sums_why[1024];
 	int pod_tried;                  /* a download in the pod failed before */
 	char pod_why[1024];
 };
@@ -102,12 +110,13 @@ static size_t plan_local(int cached, int refresh, enum provision_step *steps, ch
 	return 1;
 }
 
-static size_t plan_pod(int pod_copy_ok, int can_download, int refresh, enum provision_step *steps,
-		       char *why, size_t whysize)
+static size_t plan_pod(int pod_copy_ok, int can_download, int can_verify, int refresh,
+		       enum provision_step *steps, char *why, size_t whysize)
 {
 	if (pod_copy_ok && !refresh) {
 		steps[0] = PSTEP_REUSE_POD;
-		setf(why, whysize, "--download pod: the pod's copy matches its .sum: reuse it");
+		setf(why, whysize, "--download pod: the pod's copy matches %s: reuse it",
+		     can_verify ? "the expected sha512" : "its .sum");
 		return 1;
 	}
 	if (can_download) {
@@ -120,7 +129,7 @@ static size_t plan_pod(int pod_copy_ok, int can_download, int refresh, enum prov
 	return 0;
 }
 
-static size_t plan_auto(int cached, int pod_copy_ok, int can_download, int refresh,
+static size_t plan_auto(int cached, int pod_copy_ok, int can_download, int can_verify, int refresh,
 			enum provision_step *steps, char *why, size_t whysize)
 {
 	const char *first = refresh ? "--refresh" : "not in the local cache";
@@ -132,35 +141,38 @@ static size_t plan_auto(int cached, int pod_copy_ok, int can_download, int refre
 		     "reused)");
 		return 1;
 	}
-	if (pod_copy_ok && !refresh) {
+	/* what the pod has or fetches runs only when its SHA-512 matches a value known here */
+	if (pod_copy_ok && can_verify && !refresh) {
 		steps[0] = PSTEP_REUSE_POD;
-		setf(why, whysize, "%s; the pod's copy matches its .sum: reuse it", first);
+		setf(why, whysize, "%s; the pod's copy matches the expected sha512: reuse it", first);
 		return 1;
 	}
-	if (can_download)
+	if (can_download && can_verify)
 		steps[n++] = PSTEP_POD_DOWNLOAD;
 	steps[n++] = PSTEP_LOCAL_DOWNLOAD;
 	setf(why, whysize, "%s, %s: %s", first,
-	     refresh ? "the pod's copy is not reused" : "no valid copy in the pod",
-	     can_download ? "download in the pod, else here and push"
-			  : "the pod cannot download: download here and push");
+	     refresh ? "the pod's copy is not reused" : "no verified copy in the pod",
+	     !can_download ? "the pod cannot download: download here and push"
+	     : can_verify ? "download in the pod (verified by sha512), else here and push"
+			  : "a download in the pod could not be verified: download here and push");
 	return n;
 }
 
 size_t provision_plan(enum provision_strategy strategy, int cached_locally, int pod_copy_ok,
-		      int pod_can_download, int refresh, enum provision_step *steps, char *why,
-		      size_t whysize)
+		      int pod_can_download, int pod_can_verify, int refresh, enum provision_step *steps,
+		      char *why, size_t whysize)
 {
 	switch (strategy) {
 	case PROV_LOCAL:
 		return plan_local(cached_locally, refresh, steps, why, whysize);
 	case PROV_POD:
-		return plan_pod(pod_copy_ok, pod_can_download, refresh, steps, why, whysize);
+		return plan_pod(pod_copy_ok, pod_can_download, pod_can_verify, refresh, steps, why,
+				whysize);
 	case PROV_AUTO:
 		break;
 	}
-	return plan_auto(cached_locally, pod_copy_ok, pod_can_download, refresh, steps, why,
-			 whysize);
+	return plan_auto(cached_locally, pod_copy_ok, pod_can_download, pod_can_verify, refresh,
+			 steps, why, whysize);
 }
 
 /* ---- the pod's side: poddl.sh ---- */
@@ -194,10 +206,14 @@ static const char *hashcmd_name(const char *cmd)
 	return digest_name(DIGEST_NONE);
 }
 
-/* Does the pod hold a copy that still matches its .sum? Sets pv->pod_ok; -DPX_* when kubectl failed. */
+/*
+ * Does the pod hold a copy whose SHA-512 is pv->expect (with none known here: that still matches its
+ * .sum)? Sets pv->pod_ok; -DPX_* when kubectl failed.
+ */
 static int pod_check(struct prov *pv)
 {
-	const char *const args[] = { "check", pv->ws->path, pv->name, NULL };
+	const char *const args[] = { "check", pv->ws->path, pv->name,
+				     pv->expect[0] ? pv->expect : "-", NULL };
 	const char *kind;
 	char *f[3];
 	struct proc p;
@@ -233,6 +249,10 @@ static void pod_fail_explain(struct prov *pv, const char *cat, const char *msg,
 		{ "partial", "the transfer broke off", DPX_DOWNLOAD },
 		{ "http", "the server answered with an error", DPX_DOWNLOAD },
 		{ "nocmd", "the container has neither curl nor wget", DPX_DOWNLOAD },
+		{ "insecure", "the server redirected https to a plain http URL", DPX_DOWNLOAD },
+		{ "nohash", "the pod cannot compute SHA-512 to verify it", DPX_DOWNLOAD },
+		{ "toobig", "what came is larger than any tool", DPX_BADTOOL },
+		{ "mismatch", "its sha512 is not the expected one", DPX_BADTOOL },
 		{ "notelf", "what came is not the tool", DPX_BADTOOL },
 		{ "arch", "what came is not the tool for this pod", DPX_BADTOOL },
 		{ "small", "what came is too small to be the tool", DPX_BADTOOL },
@@ -252,7 +272,17 @@ static void pod_fail_explain(struct prov *pv, const char *cat, const char *msg,
 	setf(e->what, sizeof(e->what), "cannot download %s for %s in pod \"%s\" from %s", pv->name,
 	     pv->rid, pv->pod->name, pv->url);
 	setf(e->why, sizeof(e->why), "%s (%s)", why, msg && *msg ? msg : "no message");
-	if (e->code == DPX_NOSPACE)
+	if (!strcmp(cat, "mismatch")) {
+		/* altered on its way, or the mirror changed it: nothing else from there is tried */
+		e->final = 1;
+		setf(e->what, sizeof(e->what), "the copy of %s downloaded in pod \"%s\" from %s does "
+		     "not match its SHA-512", pv->label, pv->pod->name, pv->url);
+		setf(e->why, sizeof(e->why), "sha512 %s, expected %s (%s); the file was deleted from "
+		     "the pod and nothing ran", msg && *msg ? msg : "?", pv->expect, pv->expect_from);
+		setf(e->hint, sizeof(e->hint), "something between the pod and %s altered the download "
+		     "(a proxy in the pod's network?), or the mirror serves another build than its "
+		     "checksums say: --download local downloads here instead, or fix the mirror", pv->url);
+	} else if (e->code == DPX_NOSPACE)
 		setf(e->hint, sizeof(e->hint), "free some space in %s, or run `kubectl dotnetprof "
 		     "clean` for what earlier runs left", pv->ws->path);
 	else if (!strcmp(cat, "arch"))
@@ -273,17 +303,21 @@ static void pod_fail_explain(struct prov *pv, const char *cat, const char *msg,
 
 static int pod_download(struct prov *pv, struct prov_err *e)
 {
-	enum digest_kind hk = probe_best_hash(pv->pr->cmds);
+	enum digest_kind hk = pv->pod_sha512 ? DIGEST_SHA512 : probe_best_hash(pv->pr->cmds);
 	const char *hashcmd = digest_command(hk) ? digest_command(hk) : "-";
-	char minsize[24];
+	int verify = pv->expect[0] && pv->pod_sha512;
+	char minsize[24], maxsize[24], maxtime[24];
 	const char *const args[] = { "download", pv->ws->path, pv->name, pv->ws->runid, pv->rid,
-				     pv->url, hashcmd, minsize, NULL };
+				     pv->url, hashcmd, minsize, verify ? pv->expect : "-", maxsize,
+				     maxtime, NULL };
 	const char *kind;
 	char *f[3], sz[32];
 	struct proc p;
 	int ret = -1;
 
 	snprintf(minsize, sizeof(minsize), "%ld", (long)TOOLCACHE_MIN_SIZE);
+	snprintf(maxsize, sizeof(maxsize), "%llu", (unsigned long long)TOOLCACHE_MAX_SIZE);
+	snprintf(maxtime, sizeof(maxtime), "%ld", toolcache_max_time());
 	log_verbose("tool: %s: downloading in the pod from %s", pv->label, pv->url);
 	if ((ret = poddl_run(pv, args, &p, &kind, f)) < 0) {
 		e->code = 0;
@@ -300,8 +334,9 @@ static int pod_download(struct prov *pv, struct prov_err *e)
 		goto out;
 	}
 	pv->r->downloaded_in_pod = 1;
-	log_info("downloaded %s in pod \"%s\" with %s: %s", pv->label, pv->pod->name, f[0],
-		 progress_fmt_size(strtoull(f[2], NULL, 10), sz, sizeof(sz)));
+	log_info("downloaded %s in pod \"%s\" with %s: %s, %s", pv->label, pv->pod->name, f[0],
+		 progress_fmt_size(strtoull(f[2], NULL, 10), sz, sizeof(sz)),
+		 verify ? "sha512 verified" : "NOT verified");
 	log_verbose("tool: %s: downloaded in the pod with %s from %s (%s %s, %s bytes)", pv->label,
 		    f[0], pv->url, hashcmd_name(hashcmd), f[1], f[2]);
 	ret = 0;
@@ -364,6 +399,8 @@ static int toolcache_exit(const struct toolcache_error *err)
 		return err->sys_errno == ENOSPC ? DPX_NOSPACE : DPX_ERROR;
 	case TOOLCACHE_ERR_INTERRUPTED:
 		return DPX_INTERRUPTED;
+	case TOOLCACHE_ERR_UNSAFE:
+		return DPX_ERROR;
 	case TOOLCACHE_OK:
 	case TOOLCACHE_NOT_CACHED:
 		break;
@@ -371,9 +408,33 @@ static int toolcache_exit(const struct toolcache_error *err)
 	return DPX_ERROR;
 }
 
+/* The mirror's (or $DOTNETPROF_TOOLS_SHA512SUMS's) SHA-512 of the tool: looked up once per run. */
+static enum toolsums_result sums_get(struct prov *pv)
+{
+	if (pv->sums_done)
+		return pv->sums;
+	pv->sums = toolsums_lookup(pv->o->tools_url, pv->name, pv->rid, pv->o->interrupted,
+				   pv->sums_hex, sizeof(pv->sums_hex), pv->sums_why,
+				   sizeof(pv->sums_why));
+	pv->sums_done = 1;
+	if (pv->sums != TOOLSUMS_MISSING)
+		log_verbose("tool: %s: %s", pv->label, pv->sums_why);
+	return pv->sums;
+}
+
+/* An explicit sums file that does not list the tool: nothing can be verified, nothing is used. */
+static void sums_missing(struct prov *pv, struct prov_err *e)
+{
+	e->code = DPX_BADTOOL;
+	e->final = 1;
+	setf(e->what, sizeof(e->what), "cannot verify %s", pv->label);
+	strlcpy(e->why, pv->sums_why, sizeof(e->why));
+	setf(e->hint, sizeof(e->hint), "%s names the checksums to trust: add the tool's line, or "
+	     "unset it", TOOLSUMS_ENV);
+}
+
 static int local_download(struct prov *pv, struct prov_err *e)
 {
-	char sha512[DIGEST_HEX_MAX];
 	struct toolcache_opts to;
 	struct toolcache_error *err = calloc(1, sizeof(*err));
 	int ret = -1;
@@ -388,22 +449,12 @@ static int local_download(struct prov *pv, struct prov_err *e)
 	to.refresh = pv->o->refresh;
 	to.progress = pv->o->progress;
 	to.interrupted = pv->o->interrupted;
-	switch (toolsums_lookup(to.base_url, pv->name, pv->rid, to.interrupted, sha512,
-				sizeof(sha512), e->why, sizeof(e->why))) {
-	case TOOLSUMS_FOUND:
-		to.expected_sha512 = sha512;
-		log_verbose("tool: %s: %s", pv->label, e->why);
-		break;
-	case TOOLSUMS_NONE:
-		log_verbose("tool: %s: %s", pv->label, e->why);
-		break;
-	case TOOLSUMS_MISSING:
-		e->code = DPX_BADTOOL;
-		setf(e->what, sizeof(e->what), "cannot verify %s", pv->label);
-		setf(e->hint, sizeof(e->hint), "%s names the checksums to trust: add the tool's line, "
-		     "or unset it", TOOLSUMS_ENV);
+	if (sums_get(pv) == TOOLSUMS_MISSING) {
+		sums_missing(pv, e);
 		goto out;
 	}
+	if (pv->sums == TOOLSUMS_FOUND)
+		to.expected_sha512 = pv->sums_hex;
 	if (toolcache_get(pv->name, pv->rid, &to, &pv->ce, err) != TOOLCACHE_OK) {
 		e->code = toolcache_exit(err);
 		strlcpy(e->what, err->what, sizeof(e->what));
@@ -422,6 +473,36 @@ static int local_download(struct prov *pv, struct prov_err *e)
 out:
 	free(err);
 	return ret;
+}
+
+/* --download pod with nothing to verify the pod's copy against: it goes on, and says so loudly. */
+static void warn_unverified(struct prov *pv)
+{
+	log_warn("the copy of %s in pod \"%s\" is NOT verified: %s", pv->label, pv->pod->name,
+		 pv->expect[0] ? "the pod has neither sha512sum nor openssl to compute its SHA-512"
+			       : "nothing here says what its SHA-512 must be (no SHA512SUMS, no copy "
+				 "in the local cache)");
+	log_hint("pin it: put the line \"SHA512  %s/%s\" (its known SHA-512) into a file and set "
+		 "%s=FILE; or use --download local (downloaded here, verified, pushed)", pv->rid,
+		 pv->name, TOOLSUMS_ENV);
+}
+
+/* A download from a plain http URL: said once per run, before it starts. */
+static void warn_plain_http(struct prov *pv)
+{
+	const char *pinned = getenv(TOOLSUMS_ENV);
+
+	if (pv->warned_http || strncasecmp(pv->url, "http://", 7))
+		return;
+	pv->warned_http = 1;
+	if (pinned && *pinned && pv->sums == TOOLSUMS_FOUND)
+		log_warn("downloading %s from a plain http URL (%s): it is not authenticated; it is "
+			 "checked against %s", pv->label, pv->url, TOOLSUMS_ENV);
+	else
+		log_warn("downloading %s from a plain http URL (%s): nothing authenticates it (a "
+			 "network attacker could replace the tool%s); use https, or pin its SHA-512 "
+			 "with %s", pv->label, pv->url, pv->sums == TOOLSUMS_FOUND ?
+			 " and the SHA512SUMS beside it" : "", TOOLSUMS_ENV);
 }
 
 /* ---- the steps ---- */
@@ -448,13 +529,25 @@ static int run_step(struct prov *pv, enum provision_step s, struct prov_err *e)
 	case PSTEP_PUSH_CACHED:
 		return push_cached(pv, NULL); /* on failure push_file printed why */
 	case PSTEP_REUSE_POD:
-		log_verbose("tool: %s: reused the copy in the pod (%s %s, %s bytes, as recorded when "
-			    "it was downloaded there)", pv->label, hashcmd_name(pv->pod_hashcmd),
-			    pv->pod_hash, pv->pod_size);
+		if (!(pv->expect[0] && pv->pod_sha512))
+			warn_unverified(pv);
+		if (pv->expect[0] && pv->pod_sha512)
+			log_verbose("tool: %s: reused the copy in the pod (sha512 %s, %s bytes, as "
+				    "expected by %s)", pv->label, pv->pod_hash, pv->pod_size,
+				    pv->expect_from);
+		else
+			log_verbose("tool: %s: reused the copy in the pod (%s %s, %s bytes, as recorded "
+				    "when it was downloaded there; not verified)", pv->label,
+				    hashcmd_name(pv->pod_hashcmd), pv->pod_hash, pv->pod_size);
 		return 0;
 	case PSTEP_POD_DOWNLOAD:
+		if (!(pv->expect[0] && pv->pod_sha512))
+			warn_unverified(pv);
+		warn_plain_http(pv);
 		return pod_download(pv, e);
 	case PSTEP_LOCAL_DOWNLOAD:
+		if (sums_get(pv) != TOOLSUMS_MISSING)
+			warn_plain_http(pv);
 		return local_download(pv, e);
 	}
 	return -DPX_ERROR;
@@ -505,7 +598,7 @@ static int run_steps(struct prov *pv, const enum provision_step *steps, size_t n
 			ret = rc;
 			break;
 		}
-		if (i + 1 < n && (e->code == DPX_DOWNLOAD || e->code == DPX_BADTOOL)) {
+		if (i + 1 < n && !e->final && (e->code == DPX_DOWNLOAD || e->code == DPX_BADTOOL)) {
 			log_verbose("tool: %s: %s failed (%s: %s), trying: %s", pv->label,
 				    step_name(steps[i]), e->what, e->why, step_name(steps[i + 1]));
 			pv->pod_tried = steps[i] == PSTEP_POD_DOWNLOAD;
@@ -547,24 +640,68 @@ static int prov_init(struct prov *pv, const char *tool)
 	return 0;
 }
 
-/* Is the tool in the local cache (no network)? Only asked when the plan can use it. */
-static void local_lookup(struct prov *pv)
+/*
+ * Is the tool in the local cache (no network)? Not asked with --refresh. For --download pod its
+ * recorded SHA-512 is what the pod's copy must have when no SHA512SUMS says. A cache that others
+ * may write is refused: -DPX_ERROR (printed); else 0.
+ */
+static int local_lookup(struct prov *pv)
 {
 	struct toolcache_error *err;
 	enum toolcache_status st;
+	int ret = 0;
 
-	if (pv->o->strategy == PROV_POD || pv->o->refresh)
-		return;
+	if (pv->o->refresh)
+		return 0;
 	err = calloc(1, sizeof(*err));
 	if (!err)
-		return;
+		return 0;
 	st = toolcache_lookup(pv->name, pv->rid, NULL, &pv->ce, err);
 	pv->cached = st == TOOLCACHE_OK;
-	if (!pv->cached && st != TOOLCACHE_NOT_CACHED) /* the plan's -v line says "not cached" */
+	if (st == TOOLCACHE_ERR_UNSAFE) {
+		toolcache_log_error(err);
+		ret = -DPX_ERROR;
+	} else if (!pv->cached && st != TOOLCACHE_NOT_CACHED) { /* -v says "not cached" */
 		log_verbose("tool: %s: the local cache cannot be used: %s: %s", pv->label, err->what,
 			    err->why);
+	}
 	free(err);
+	return ret;
 }
+
+/*
+ * The SHA-512 a copy in the pod must have, known here (pv->expect): the mirror's SHA512SUMS (or
+ * $DOTNETPROF_TOOLS_SHA512SUMS), else the local cache's record of the tool. Asked only when a copy
+ * in the pod may be used. -DPX_BADTOOL (printed) when an explicit sums file does not list the tool.
+ */
+static int expect_lookup(struct prov *pv)
+{
+	struct prov_err *e;
+
+	switch (sums_get(pv)) {
+	case TOOLSUMS_FOUND:
+		strlcpy(pv->expect, pv->sums_hex, sizeof(pv->expect));
+		strlcpy(pv->expect_from, pv->sums_why, sizeof(pv->expect_from));
+		return 0;
+	case TOOLSUMS_MISSING:
+		if ((e = calloc(1, sizeof(*e))) != NULL) {
+			sums_missing(pv, e);
+			log_error("%s: %s", e->what, e->why);
+			log_hint("%s", e->hint);
+			free(e);
+		}
+		return -DPX_BADTOOL;
+	case TOOLSUMS_NONE:
+		break;
+	}
+	if (pv->cached) {
+		strlcpy(pv->expect, pv->ce.sha512, sizeof(pv->expect));
+		setf(pv->expect_from, sizeof(pv->expect_from), "the local cache's copy, downloaded %s "
+		     "from %s", pv->ce.date, pv->ce.source_url);
+	}
+	return 0;
+}
+
 
 static int is_http(const char *url)
 {
@@ -611,7 +748,7 @@ int provision_tool(struct kube *k, const struct target_pod *pod, const struct pr
 	enum provision_step steps[4];
 	char why[512];
 	size_t n;
-	int can = 0, ret;
+	int can = 0, pod_may, verify, ret;
 
 	memset(r, 0, sizeof(*r));
 	if (!pv) {
@@ -619,15 +756,19 @@ int provision_tool(struct kube *k, const struct target_pod *pod, const struct pr
 		return -DPX_ERROR;
 	}
 	*pv = (struct prov){ .k = k, .pod = pod, .pr = pr, .ws = ws, .rid = rid, .o = o, .r = r };
-	if ((ret = prov_init(pv, tool)) < 0)
+	pv->pod_sha512 = (pr->cmds & (PCMD_SHA512SUM | PCMD_OPENSSL)) != 0;
+	if ((ret = prov_init(pv, tool)) < 0 || (ret = local_lookup(pv)) < 0)
 		goto out;
-	local_lookup(pv);
+	/* a copy in the pod (there, or downloaded there) may be used: what must its SHA-512 be? */
+	pod_may = o->strategy == PROV_POD || (o->strategy == PROV_AUTO && !(pv->cached && !o->refresh));
+	if (pod_may && (ret = expect_lookup(pv)) < 0)
+		goto out;
+	verify = pv->expect[0] && pv->pod_sha512;
 	if (o->strategy != PROV_LOCAL)
 		can = pod_can_download(pv);
-	if (o->strategy != PROV_LOCAL && !o->refresh && !(o->strategy == PROV_AUTO && pv->cached) &&
-	    (ret = pod_check(pv)) < 0)
+	if (pod_may && !o->refresh && (verify || o->strategy == PROV_POD) && (ret = pod_check(pv)) < 0)
 		goto out;
-	n = provision_plan(o->strategy, pv->cached, pv->pod_ok, can, o->refresh, steps, why,
+	n = provision_plan(o->strategy, pv->cached, pv->pod_ok, can, verify, o->refresh, steps, why,
 			   sizeof(why));
 	log_verbose("tool: %s: %s", pv->label, why);
 	if (!n) {

@@ -633,10 +633,15 @@ fail:
 static int open_local(struct pull *pl)
 {
 	const struct pull_opts *o = pl->o;
+	char why[128];
 
-	switch (localout_open(&pl->lo, o->local_path, o->private_mode, o->resume, o->force)) {
+	switch (localout_open(&pl->lo, o->local_path, o->resume, o->force, why, sizeof(why))) {
 	case LOCALOUT_OK:
 		return 0;
+	case LOCALOUT_PART_UNSAFE:
+		log_error("refusing to resume %s.part: %s", o->local_path, why);
+		log_hint("remove it (it was not left by a fetch of yours), or --force to start over");
+		return -DPX_EXISTS;
 	case LOCALOUT_EXISTS:
 		log_error("%s already exists", o->local_path);
 		log_hint("use --force to overwrite it, or -o to write elsewhere");

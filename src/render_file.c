@@ -14,16 +14,18 @@ int render_to_file(const char *path, int force, render_fn fn, const struct profi
 {
 	struct localout lo;
 	FILE *f;
+	char why[128];
 	int fd, rc, e = 0;
 
 	*size = 0;
-	switch (localout_open(&lo, path, 0, 0, force)) {
+	switch (localout_open(&lo, path, 0, force, why, sizeof(why))) {
 	case LOCALOUT_OK:
 		break;
 	case LOCALOUT_EXISTS:
 	case LOCALOUT_PART_EXISTS:
 		errno = EEXIST;
 		return -1;
+	case LOCALOUT_PART_UNSAFE: /* only for resume, which a rendering never does */
 	case LOCALOUT_ERR:
 		return -1;
 	}

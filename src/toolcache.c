@@ -22,6 +22,8 @@
 #include "download.h"
 #include "elfcheck.h"
 #include "log.h"
+#include "perm.h"
+#include "quote.h"
 #include "toolcache.h"
 
 #define TOOL_MAX 64
@@ -129,6 +131,22 @@ int toolcache_url(const char *tool, const char *rid, const char *base, char *buf
 		return -1;
 	}
 	return 0;
+}
+
+long toolcache_max_time(void)
+{
+	const char *env = getenv(TOOLCACHE_TIMEOUT_ENV), *bad = NULL;
+	long long v;
+
+	if (!env || !*env)
+		return TOOLCACHE_MAX_TIME;
+	v = strtonum(env, 1, 86400, &bad);
+	if (bad) {
+		log_warn("ignoring %s=\"%s\": not a number of seconds from 1 to 86400 (%s); the limit "
+			 "stays %ld s", TOOLCACHE_TIMEOUT_ENV, env, bad, TOOLCACHE_MAX_TIME);
+		return TOOLCACHE_MAX_TIME;
+	}
+	return (long)v;
 }
 
 int toolcache_dir(char *buf, size_t size)
@@ -363,6 +381,49 @@ static void what_cache(struct toolcache_error *err, const char *name, const char
 	set_text(err->what, sizeof(err->what), "cannot use the tool cache %s for %s (%s)", root, name, rid);
 }
 
+/*
+ * Is the cache private? Each of its directories that exists (the root, tools/, tools/RID/) and the
+ * tool's files must be ours and not writable by group or others: another user who can change them
+ * chooses what we push into pods. 0, or -1 with err (TOOLCACHE_ERR_UNSAFE, the fix as the hint).
+ */
+static int cache_private(const char *name, const char *rid, const char *dir, const char *path,
+			 const char *meta, struct toolcache_error *err)
+{
+	char root[PATH_MAX], tools[PATH_MAX], why[128];
+	const char *check[5];
+	struct stat st;
+	size_t i;
+
+	if (toolcache_dir(root, sizeof(root)) < 0 ||
+	    snprintf(tools, sizeof(tools), "%s/tools", root) >= (int)sizeof(tools))
+		return 0; /* the callers fail on the same paths */
+	check[0] = root;
+	check[1] = tools;
+	check[2] = dir;
+	check[3] = path;
+	check[4] = meta;
+	for (i = 0; i < sizeof(check) / sizeof(check[0]); i++) {
+		char *q;
+
+		if (stat(check[i], &st) < 0 || perm_private(&st, geteuid(), why, sizeof(why)) == 0)
+			continue;
+		what_cache(err, name, rid);
+		set_err(err, TOOLCACHE_ERR_UNSAFE, "%s: %s: its tools would be pushed into pods and run "
+			"there", check[i], why);
+		if (err && (q = sh_quote(check[i])) != NULL) {
+			if (st.st_uid != geteuid())
+				set_text(err->hint, sizeof(err->hint), "it belongs to another user: remove it "
+					 "(rm -rf %s, as that user or root; it is only a cache), or set "
+					 "XDG_CACHE_HOME to a directory of your own", q);
+			else
+				set_text(err->hint, sizeof(err->hint), "chmod go-w %s", q);
+			free(q);
+		}
+		return -1;
+	}
+	return 0;
+}
+
 static int hex_equal(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && a[0] != '\0' && strcasecmp(a, b) == 0;
@@ -394,6 +455,8 @@ enum toolcache_status toolcache_lookup(const char *tool, const char *rid, const 
 		set_err(err, TOOLCACHE_ERR_LOCAL, "%s", strerror(errno));
 		return TOOLCACHE_ERR_LOCAL;
 	}
+	if (cache_private(name, rid, dir, e.path, meta, err) < 0)
+		return TOOLCACHE_ERR_UNSAFE;
 	if (meta_read(meta, &e) < 0 || stat(e.path, &st) < 0)
 		return TOOLCACHE_NOT_CACHED;
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e.size || e.sha512[0] == '\0') {
@@ -495,10 +558,14 @@ static enum toolcache_status download_failed(const struct download_result *dr, c
 	size_t hsize = err != NULL ? sizeof(err->hint) : 0;
 
 	switch (dr->status) {
-	case DOWNLOAD_ERR_NETWORK:
 	case DOWNLOAD_ERR_TIMEOUT:
+	case DOWNLOAD_ERR_NETWORK:
 		st = TOOLCACHE_ERR_NETWORK;
-		if (hint != NULL)
+		if (hint != NULL && dr->over_time)
+			set_text(hint, hsize, "on a slow link, allow more time with %s=SECONDS (default "
+				 "%ld), or use --tools-url for a mirror nearer to you", TOOLCACHE_TIMEOUT_ENV,
+				 TOOLCACHE_MAX_TIME);
+		else if (hint != NULL)
 			set_text(hint, hsize, "%suse --tools-url (or %s) for a mirror you can reach, or "
 				 "--download pod to fetch the tool inside the pod; air-gapped: put the tools "
 				 "in DIR/%s/%s and use --tools-url file://DIR",
@@ -523,6 +590,19 @@ static enum toolcache_status download_failed(const struct download_result *dr, c
 		st = TOOLCACHE_ERR_INVALID;
 		if (hint != NULL)
 			set_text(hint, hsize, "the transfer broke off and nothing was cached: try again");
+		break;
+	case DOWNLOAD_ERR_TOOBIG:
+		st = TOOLCACHE_ERR_INVALID;
+		if (hint != NULL)
+			set_text(hint, hsize, "a diagnostics tool is a few tens of MB: the server sent something "
+				 "else; check --tools-url; nothing was cached");
+		break;
+	case DOWNLOAD_ERR_INSECURE:
+		st = TOOLCACHE_ERR_HTTP;
+		if (hint != NULL)
+			set_text(hint, hsize, "fix the mirror (or the proxy) that sends https requests to "
+				 "http; a plain http mirror is used only when --tools-url names it with "
+				 "http:// (then what comes is not authenticated)");
 		break;
 	case DOWNLOAD_ERR_SINK:
 	case DOWNLOAD_ERR_INTERNAL:
@@ -629,6 +709,8 @@ static enum toolcache_status fetch(const char *name, const char *rid, const stru
 	dopts.connect_timeout = o->connect_timeout;
 	dopts.low_speed_limit = o->low_speed_limit;
 	dopts.low_speed_time = o->low_speed_time;
+	dopts.max_time = o->max_time > 0 ? o->max_time : toolcache_max_time();
+	dopts.max_bytes = TOOLCACHE_MAX_SIZE;
 	dopts.interrupted = o->interrupted;
 	dopts.sink = sink_write;
 	dopts.sink_ctx = sink;

@@ -1,29 +1,48 @@
 # poddl.sh - a diagnostics tool downloaded inside the pod, and the check of a copy downloaded
 # earlier. Decisions: include/provision.h.
-# Usage: sh -c "$poddl_sh" dotnetprof check WS NAME
-#        sh -c "$poddl_sh" dotnetprof download WS NAME RUNID RID URL HASHCMD MINSIZE
+# Usage: sh -c "$poddl_sh" dotnetprof check WS NAME EXPECT
+#        sh -c "$poddl_sh" dotnetprof download WS NAME RUNID RID URL HASHCMD MINSIZE EXPECT MAXSIZE MAXTIME
 #   NAME     dotnet-TOOL: the tool is WS/tools/NAME, its sidecar WS/tools/NAME.sum holds
 #            "HASHCMD<TAB>HASH<TAB>SIZE<TAB>URL" (HASH "-" for size only, URL escaped as rec does)
-#   HASHCMD  sha256sum | md5sum | cksum | - (size only)
+#   HASHCMD  sha512sum | sha256sum | md5sum | cksum | - (size only): what the .sum records
+#   EXPECT   the SHA-512 (lowercase hex) the tool must have, known where the plugin runs (a mirror's
+#            SHA512SUMS, or its local cache); "-" when nothing is known there
+#   MAXSIZE  bytes the download may not exceed; MAXTIME seconds it may take (curl; wget: MAXTIME)
 # Reports fit push_parse_report (push.h): a kind and at most three fields.
-# check: "have<TAB>HASHCMD<TAB>HASH<TAB>SIZE" when the copy still has the recorded size and
-#        hash (hashed again with the recorded HASHCMD), else "none<TAB>WHY"; exit 0.
-# download: curl (else wget) into runs/RUNID/.dl.PID; checks the ELF magic, the class and machine for
-#        RID (when od, or head and tail, can read single bytes), size >= MINSIZE; records the .sum;
+# check: with EXPECT, "have<TAB>sha512sum<TAB>HASH<TAB>SIZE" when the copy's SHA-512 (computed now)
+#        is EXPECT; without, when the copy still has the size and hash its .sum recorded (hashed
+#        again with the recorded HASHCMD); else "none<TAB>WHY"; exit 0.
+# download: curl (else wget) into runs/RUNID/.dl.PID; checks the size (MINSIZE to MAXSIZE), the ELF
+#        magic, the class and machine for RID (when od, or head and tail, can read single bytes); with
+#        EXPECT, its SHA-512 must be EXPECT, else it is deleted ("mismatch"; "nohash" when the pod
+#        cannot compute SHA-512: neither sha512sum nor a working openssl); records the .sum;
 #        appends both manifest lines, then chmod 700 and rename into tools/ (a run using the old copy
 #        keeps its inode). "ok<TAB>curl|wget<TAB>HASH<TAB>SIZE", exit 0; or
 #        "fail<TAB>CATEGORY<TAB>MESSAGE", exit 3, CATEGORY one of unreachable http timeout partial
-#        notelf arch small space nocmd other (MESSAGE is the downloader's own last line where it has one).
+#        toobig notelf arch small mismatch nohash space nocmd other (MESSAGE is the downloader's own
+#        last line where it has one; for mismatch, the SHA-512 the file had).
+# curl is told to follow redirects only to https when URL is https (never to another scheme), to stop
+# beyond MAXSIZE and after MAXTIME seconds.
 
 # @include lib/wslib.sh
-
-MODE=$1 WS=$2 NAME=$3
-RUNID=${4-} RID=${5-} URL=${6-} HASHCMD=${7-} MINSIZE=${8-}
 
 fail() {
 	rec fail "$1" "$2"
 	exit 3
 }
+
+MODE=$1 WS=$2 NAME=$3
+if [ "$MODE" = check ]; then
+	EXPECT=${4:--}
+else
+	RUNID=${4-} RID=${5-} URL=${6-} HASHCMD=${7-} MINSIZE=${8-} EXPECT=${9:--}
+	MAXSIZE=${10-} MAXTIME=${11-}
+fi
+case $EXPECT in
+-) ;;
+*[!0-9a-f]*) fail other "bad expected sha512 \"$EXPECT\"" ;;
+*) [ ${#EXPECT} = 128 ] || fail other "bad expected sha512 \"$EXPECT\"" ;;
+esac
 
 # last_line FILE: L = its last non-empty line.
 last_line() {
@@ -44,6 +63,16 @@ tool=$WS/tools/$NAME
 check() {
 	if [ ! -f "$tool" ] || [ -L "$tool" ]; then
 		rec none "no copy of $NAME in the pod"
+		exit 0
+	fi
+	if [ "$EXPECT" != - ]; then
+		if ! size_of "$tool" || ! hash_of sha512sum "$tool"; then
+			rec none "the pod cannot compute the SHA-512 of its copy"
+		elif [ "$H" != "$EXPECT" ]; then
+			rec none "the copy in the pod has sha512 $H, not the expected one"
+		else
+			rec have sha512sum "$H" "$S"
+		fi
 		exit 0
 	fi
 	c= h= s= u= S=
@@ -109,32 +138,39 @@ elf_check() {
 	[ "$_got" = "$_class 1 $_mach" ] || fail arch "the server sent an executable for another machine (ELF class, byte order, machine: $_got; $_arch needs $_class 1 $_mach)"
 }
 
-# run_wget: wget URL into $tmp without a hang: -T 30 where this wget has it; Debian's busybox before
-# 1.36.1-5 was built without it (and crashes on -T), so there the whole download is bounded by
-# WGET_MAX seconds (`timeout`, else a watchdog; status 124 either way).
-WGET_MAX=900
+# run_wget: wget URL into $tmp without a hang, bounded by WGET_MAX (MAXTIME) seconds as a whole:
+# `timeout` where the pod has it, else a watchdog (status 124 either way); plus -T 30 where this wget
+# has it: Debian's busybox before 1.36.1-5 was built without it (and crashes on -T).
 run_wget() {
+	WGET_MAX=$MAXTIME
+	set -- wget -q -O "$tmp" "$URL"
 	case $(wget --help 2>&1) in
-	*"-T "* | *--timeout*)
-		wget -q -T 30 -O "$tmp" "$URL"
-		return
-		;;
+	*"-T "* | *--timeout*) set -- wget -q -T 30 -O "$tmp" "$URL" ;;
 	esac
 	if command -v timeout >/dev/null; then
-		timeout "$WGET_MAX" wget -q -O "$tmp" "$URL"
+		timeout "$WGET_MAX" "$@"
 		_rc=$?
 		[ "$_rc" = 143 ] && _rc=124 # busybox timeout: killed by SIGTERM
 		return "$_rc"
 	fi
-	wget -q -O "$tmp" "$URL" &
+	"$@" &
 	_w=$!
+	# The watchdog counts seconds with short sleeps, so that the TERM which ends it needs no trap
+	# of its own (a trap that kills a long sleep races with starting it: the sleep is left
+	# behind). It is forked without our traps: a TERM that comes before a child has reset the
+	# traps it inherited would run them there (bash runs the EXIT trap, which removes $tmp; dash
+	# loses the signal). What the TERM leaves is one `sleep 1`.
+	trap - EXIT TERM
 	(
-		sleep "$WGET_MAX" &
-		_s=$!
-		trap 'kill "$_s"; exit 0' TERM
-		wait "$_s" && kill "$_w" && : >"$tmp.timeout"
+		_i=0
+		while [ "$_i" -lt "$WGET_MAX" ]; do
+			sleep 1
+			_i=$((_i + 1))
+		done
+		kill "$_w" && : >"$tmp.timeout"
 	) </dev/null >/dev/null 2>&1 &
 	_k=$!
+	dl_traps
 	wait "$_w"
 	_rc=$?
 	kill "$_k" 2>/dev/null
@@ -146,7 +182,13 @@ run_wget() {
 fetch() {
 	if command -v curl >/dev/null; then
 		DL=curl
-		curl -fsSL -S --connect-timeout 15 --speed-limit 1024 --speed-time 30 -o "$tmp" "$URL" 2>"$err" && return 0
+		case $URL in
+		https://*) _redir='=https' ;;
+		*) _redir='=http,https' ;;
+		esac
+		curl -fsSL -S --proto '=http,https' --proto-redir "$_redir" --max-filesize "$MAXSIZE" \
+			--max-time "$MAXTIME" --connect-timeout 15 --speed-limit 1024 --speed-time 30 \
+			-o "$tmp" "$URL" 2>"$err" && return 0
 		rc=$?
 		last_line "$err"
 		case $rc in
@@ -154,6 +196,8 @@ fetch() {
 		18) cat=partial ;;
 		28) cat=timeout ;;
 		23) cat=space ;;
+		63) cat=toobig ;;
+		1) cat=insecure ;; # unsupported protocol: a redirect from https to http
 		*) cat=unreachable ;;
 		esac
 	elif command -v wget >/dev/null; then
@@ -181,26 +225,39 @@ fetch() {
 	fail "$cat" "${L:-$DL exited with status $rc}"
 }
 
+# dl_traps: on exit (a TERM included) the download's temp files go.
+dl_traps() {
+	trap 'rm -f -- "$tmp" "$tmp.timeout" "$err" "$sum"' EXIT
+	trap 'exit 143' TERM
+}
+
 download() {
 	ws_check "$WS" || fail other "workspace $WS: $WHY"
 	run=$WS/runs/$RUNID
 	[ -d "$run" ] && [ ! -L "$run" ] || fail other "the run directory $run is missing"
 	[ -d "$WS/tools" ] && [ ! -L "$WS/tools" ] || fail other "$WS/tools is not a directory"
-	case $MINSIZE in '' | *[!0-9]*) fail other "bad minimum size \"$MINSIZE\"" ;; esac
+	case $MINSIZE$MAXSIZE$MAXTIME in '' | *[!0-9]*) fail other "bad size or time limits \"$MINSIZE\" \"$MAXSIZE\" \"$MAXTIME\"" ;; esac
 	tmp=$run/.dl.$$
 	err=$run/.dl.$$.err
 	sum=$run/.dl.$$.sum
-	trap 'rm -f -- "$tmp" "$tmp.timeout" "$err" "$sum"' EXIT
+	dl_traps
 	trap 'exit 129' HUP
 	trap 'exit 130' INT
 	trap 'exit 141' PIPE
-	trap 'exit 143' TERM
 	fetch
 	size_of "$tmp" || fail other "cannot read the size of $tmp"
 	size=$S
+	[ "$size" -le "$MAXSIZE" ] || fail toobig "the server sent $size bytes; a tool is at most $MAXSIZE"
 	elf_check
 	[ "$size" -ge "$MINSIZE" ] || fail small "the server sent only $size bytes; the tool is larger than $MINSIZE"
-	hash_of "$HASHCMD" "$tmp" || fail other "$HASHCMD failed on $tmp"
+	if [ "$EXPECT" != - ]; then
+		# what runs is only what its SHA-512 says it is; a mismatch is deleted (the EXIT trap)
+		hash_of sha512sum "$tmp" || fail nohash "the pod has neither sha512sum nor a working openssl"
+		[ "$H" = "$EXPECT" ] || fail mismatch "$H"
+		HASHCMD=sha512sum
+	else
+		hash_of "$HASHCMD" "$tmp" || fail other "$HASHCMD failed on $tmp"
+	fi
 	esc "$URL"
 	printf '%s\t%s\t%s\t%s\n' "$HASHCMD" "$H" "$size" "$E" >"$sum" ||
 		fail space "cannot write $sum"

@@ -223,7 +223,7 @@ user_of "$ME_UID"
 [ -n "$U" ] && rec user "$U"
 rec tmpdir "${TMPDIR-}"
 
-for c in sh cat base64 head tail dd gzip sha256sum md5sum cksum curl wget tar kill mkdir rm chmod mv wc stat grep tr; do
+for c in sh cat base64 head tail dd gzip sha256sum md5sum cksum curl wget tar kill mkdir rm chmod mv wc stat grep tr sha512sum openssl; do
 	if have "$c"; then
 		rec cmd "$c" "$W"
 	fi
@@ -450,6 +450,85 @@ maps_line() {
 	esac
 }
 
+# ---- who owns what the tools would load and talk to ----
+# PERMS: paths whose mode and owner are reported ("perm" records), one per line; PDIRS: directories
+# whose entries are summed up ("permdir"). The C side decides what may be trusted (diag.h).
+PERMS= PDIRS= RTS=
+perm_add() {
+	case $1 in '' | *"$NL"*) return ;; esac
+	case "$NL$PERMS" in *"$NL$1$NL"*) return ;; esac
+	PERMS=$PERMS$1$NL
+}
+
+# rt_add RUNTIME_DIR: every directory from / down to it, and under DOTNET_ROOT (three levels up)
+# what the tools' host loads: host, host/fxr and its versions, the shared framework's versions.
+rt_add() {
+	case "$NL$RTS" in *"$NL$1$NL"*) return ;; esac
+	RTS=$RTS$1$NL
+	perm_add /
+	_a_p=
+	_a_rest=${1#/}
+	while [ -n "$_a_rest" ]; do
+		_a_p=$_a_p/${_a_rest%%/*}
+		case $_a_rest in */*) _a_rest=${_a_rest#*/} ;; *) _a_rest= ;; esac
+		perm_add "$_a_p"
+	done
+	_a_root=${1%/*/*/*}
+	[ -n "$_a_root" ] || return
+	perm_add "$_a_root/host"
+	perm_add "$_a_root/host/fxr"
+	set +f
+	for _a_v in "$_a_root"/host/fxr/* "$_a_root"/shared/Microsoft.NETCore.App/*; do
+		[ -e "$_a_v" ] || [ -L "$_a_v" ] || continue
+		case $_a_v in *"$NL"*) continue ;; esac
+		perm_add "$_a_v"
+		if [ -d "$_a_v" ] && [ ! -L "$_a_v" ]; then
+			case "$NL$PDIRS" in *"$NL$_a_v$NL"*) ;; *) PDIRS=$PDIRS$_a_v$NL ;; esac
+		fi
+	done
+	set -f
+}
+
+# perm_line LINE: a line of `ls -ldn` (mode, links, uid, gid, size, three date words, name) into a
+# perm record, when the name is one of PERMS (a symbolic link's " -> target" is cut off).
+perm_line() {
+	_l_r=$1
+	set -- $1
+	[ $# -ge 9 ] || return
+	_l_mode=$1 _l_uid=$3
+	case $_l_uid in '' | *[!0-9]*) return ;; esac
+	for _l_i in 1 2 3 4 5 6 7 8; do
+		_l_r=${_l_r#"${_l_r%%[! ]*}"}
+		case $_l_r in *" "*) _l_r=${_l_r#* } ;; *) return ;; esac
+	done
+	_l_r=${_l_r#"${_l_r%%[! ]*}"}
+	case $_l_mode in l*) _l_r=${_l_r%% -> *} ;; esac
+	case "$NL$PERMS" in *"$NL$_l_r$NL"*) rec perm "$_l_r" "$_l_mode" "$_l_uid" ;; esac
+}
+
+# permdir DIR: a permdir record: the owners (uids, at most 8) of DIR's entries that are not symbolic
+# links, and whether any of them is writable by group or others (1/0).
+permdir() {
+	_d_dir=$1
+	_d_out=$(ls -lnA -- "$1")
+	_d_uids= _d_w=0 _d_n=0
+	IFS=$NL
+	for _d_l in $_d_out; do
+		IFS=" $TAB$NL"
+		set -- $_d_l
+		[ $# -ge 3 ] || continue
+		case $1 in [-dcbps]?????????*) ;; *) continue ;; esac
+		case $3 in '' | *[!0-9]*) continue ;; esac
+		case $1 in ?????w* | ????????w*) _d_w=1 ;; esac
+		case " $_d_uids " in
+		*" $3 "*) ;;
+		*) [ "$_d_n" -lt 8 ] && _d_uids=${_d_uids:+$_d_uids }$3 && _d_n=$((_d_n + 1)) ;;
+		esac
+	done
+	IFS=" $TAB$NL"
+	rec permdir "$_d_dir" "$_d_uids" "$_d_w"
+}
+
 # One grep reads every maps file we may read; its output is split once (no prefix removal on the
 # whole text: quadratic in dash). Without grep the shell reads the maps of each process itself.
 if [ -n "$HAVE_GREP" ]; then
@@ -533,7 +612,7 @@ for d in /proc/[0-9]*; do
 	elif [ -n "$n" ]; then
 		find_socket "$pid" "${K%/*}"
 	fi
-	[ -n "$K" ] && rec psock "$pid" "$K"
+	[ -n "$K" ] && rec psock "$pid" "$K" && perm_add "$K"
 	if [ -n "$clr" ]; then
 		rdir=${clr%/*}
 		ver=${rdir##*/}
@@ -546,11 +625,34 @@ for d in /proc/[0-9]*; do
 		*) ver= ;;
 		esac
 		rec pruntime "$pid" "$rdir" "$ver"
+		[ -n "$ver" ] && rt_add "$rdir"
 	fi
 	rec pdiag "$pid" "$diag"
 	rec paccess "$pid" "$acc"
 done
 set -f
+
+# One ls for every perm path (in sorted order, with its name: matched, not counted), one per
+# directory to sum up. Without ls there are none: the C side then trusts nothing it would load.
+if [ -n "$HAVE_LS" ] && [ -n "$PERMS" ]; then
+	set --
+	IFS=$NL
+	for p in $PERMS; do
+		set -- "$@" "$p"
+	done
+	LS=$(ls -ldn -- "$@")
+	for l in $LS; do
+		IFS=" $TAB$NL"
+		perm_line "$l"
+		IFS=$NL
+	done
+	for d in $PDIRS; do
+		IFS=" $TAB$NL"
+		permdir "$d"
+		IFS=$NL
+	done
+	IFS=" $TAB$NL"
+fi
 
 # libc: that of the first .NET runtime seen, else the loader of this shell, else the files present
 # (an Alpine image with gcompat has ld-linux too, a Debian one with the musl package has ld-musl).

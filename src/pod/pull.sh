@@ -13,7 +13,7 @@
 mode=$1 f=$2 sample=$3 hashes=$4 off=$5 tailarg=$6 reader=$7 enc=$8
 say() { printf '%s\t%s\n' "$1" "$2"; }
 have() { command -v "$1" >/dev/null 2>&1; }
-# @include lib/sha256.sh
+# @include lib/sha.sh
 
 size() {
 	if have stat; then stat -L -c %s -- "$f"; else wc -c <"$f"; fi

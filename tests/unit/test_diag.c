@@ -22,6 +22,17 @@
 	"psock\t" #pid "\t/tmp/dotnet-diagnostic-" #pid "-1-socket\n"            \
 	"pruntime\t" #pid RT "pdiag\t" #pid "\t1\npaccess\t" #pid "\t1\n"
 
+/* What the probe says of who owns the runtime and the sockets (perm / permdir records). */
+#define PERM(path, mode, uid) "perm\t" path "\t" mode "\t" #uid "\n"
+#define D "drwxr-xr-x"
+#define DN "/usr/share/dotnet"
+#define FW DN "/shared/Microsoft.NETCore.App"
+#define CHAIN PERM("/", D, 0) PERM("/usr", D, 0) PERM("/usr/share", D, 0) PERM(DN, D, 0)          \
+	PERM(DN "/shared", D, 0) PERM(FW, D, 0) PERM(FW "/10.0.0", D, 0) PERM(DN "/host", D, 0) \
+	PERM(DN "/host/fxr", D, 0) PERM(DN "/host/fxr/10.0.0", D, 0)                             \
+	"permdir\t" DN "/host/fxr/10.0.0\t0\t0\npermdir\t" FW "/10.0.0\t0\t0\n"
+#define SOCK(pid, uid) PERM("/tmp/dotnet-diagnostic-" #pid "-1-socket", "srw-------", uid)
+
 static void parse(struct probe *p, const char *text)
 {
 	char err[256];
@@ -90,7 +101,8 @@ static void test_preflight(void **state)
 	struct diag_problem pb;
 
 	(void)state;
-	assert_int_equal(preflight(HEAD PROC(1, "dotnet", "dotnet a.dll") "end\n", &pb), 0);
+	assert_int_equal(preflight(HEAD PROC(1, "dotnet", "dotnet a.dll") CHAIN SOCK(1, 0) "end\n", &pb),
+			 0);
 	/* self-contained: libcoreclr.so from the app dir, no version */
 	assert_int_equal(preflight(HEAD "proc\t1\t0\t10\tapp\npruntime\t1\t/app\t\npdiag\t1\t1\n"
 				   "paccess\t1\t1\npsock\t1\t/tmp/s\nend\n", &pb), -1);
@@ -107,13 +119,71 @@ static void test_preflight(void **state)
 	assert_non_null(strstr(pb.msg, ".NET 6.0.1"));
 	/* diagnostics disabled */
 	assert_int_equal(preflight(HEAD "proc\t1\t0\t10\tdotnet\npruntime\t1" RT "pdiag\t1\t0\n"
-				   "paccess\t1\t1\nend\n", &pb), -1);
+				   "paccess\t1\t1\n" CHAIN "end\n", &pb), -1);
 	assert_int_equal(pb.code, DPX_NODOTNET);
 	assert_non_null(strstr(pb.msg, "DOTNET_EnableDiagnostics=0"));
 	/* no socket */
 	assert_int_equal(preflight(HEAD "proc\t1\t0\t10\tdotnet\npruntime\t1" RT "pdiag\t1\t1\n"
-				   "paccess\t1\t1\nend\n", &pb), -1);
+				   "paccess\t1\t1\n" CHAIN "end\n", &pb), -1);
 	assert_non_null(strstr(pb.msg, "no diagnostics socket"));
+}
+
+/* One preflight that must fail with DPX_FORBIDDEN and a message holding `want`. */
+static void refused(const char *text, const char *want)
+{
+	struct diag_problem pb;
+
+	if (preflight(text, &pb) != -1)
+		fail_msg("accepted: %s", text);
+	assert_int_equal(pb.code, DPX_FORBIDDEN);
+	if (!strstr(pb.msg, want))
+		fail_msg("\"%s\" lacks \"%s\"", pb.msg, want);
+}
+
+/* What the tools would load, and the socket they would talk to, must be safe (diag.h 2b, 4b). */
+static void test_runtime_and_socket(void **state)
+{
+	struct diag_problem pb;
+
+	(void)state;
+	/* nothing known (no ls in the pod): nothing trusted */
+	refused(HEAD PROC(1, "dotnet", "dotnet a.dll") SOCK(1, 0) "end\n",
+		"/: who owns it is unknown (the container has no ls)");
+	refused(HEAD PROC(1, "dotnet", "dotnet a.dll") CHAIN "end\n",
+		"cannot tell who owns the diagnostics socket /tmp/dotnet-diagnostic-1-1-socket");
+	/* the runtime dir, DOTNET_ROOT, a directory above it: the app's user, or writable */
+	refused(HEAD PROC(1, "dotnet", "dotnet a.dll") PERM(FW "/10.0.0", D, 1000) CHAIN SOCK(1, 0)
+		"end\n", "is not safe to load as uid 0: " FW "/10.0.0: it is owned by uid 1000");
+	refused(HEAD PROC(1, "dotnet", "dotnet a.dll") PERM(DN, "drwxrwxrwx", 0) CHAIN SOCK(1, 0)
+		"end\n", DN ": it is writable by others (drwxrwxrwx)");
+	refused(HEAD PROC(1, "dotnet", "dotnet a.dll") PERM("/usr", "drwxrwxr-x", 0) CHAIN SOCK(1, 0)
+		"end\n", "/usr: it is writable by its group");
+	/* under DOTNET_ROOT: a symbolic link, a file of another user, a writable file */
+	refused(HEAD PROC(1, "dotnet", "dotnet a.dll") PERM(DN "/host", "lrwxrwxrwx", 0) CHAIN
+		SOCK(1, 0) "end\n", DN "/host: it is a symbolic link");
+	refused(HEAD PROC(1, "dotnet", "dotnet a.dll") "puser\t1\tapp\npermdir\t" FW "/10.0.0\t0 1000"
+		"\t0\n" CHAIN SOCK(1, 0) "end\n", FW "/10.0.0: files in it are owned by uid 1000");
+	refused(HEAD PROC(1, "dotnet", "dotnet a.dll") "permdir\t" DN "/host/fxr/10.0.0\t0\t1\n" CHAIN
+		SOCK(1, 0) "end\n", "files in it are writable by group or others");
+	/* a socket another uid put in the process's place */
+	refused(HEAD PROC(1, "dotnet", "dotnet a.dll") CHAIN SOCK(1, 1000) "end\n",
+		"is owned by uid 1000, not by the process's uid 0: someone else may have put it there");
+	refused(HEAD PROC(1, "dotnet", "dotnet a.dll") CHAIN
+		PERM("/tmp/dotnet-diagnostic-1-1-socket", "-rw-------", 0) "end\n", "is not a socket");
+
+	/* a sticky directory above DOTNET_ROOT is fine (/tmp/dn installed by root) */
+	assert_int_equal(preflight(HEAD "proc\t1\t0\t10\tdotnet\npsock\t1\t/tmp/s\npruntime\t1\t"
+				   "/tmp/dn/shared/Microsoft.NETCore.App/10.0.0\t10.0.0\npdiag\t1\t1\n"
+				   "paccess\t1\t1\n" PERM("/", D, 0) PERM("/tmp", "drwxrwxrwt", 0)
+				   PERM("/tmp/dn", D, 0) PERM("/tmp/dn/shared", D, 0)
+				   PERM("/tmp/dn/shared/Microsoft.NETCore.App", D, 0)
+				   PERM("/tmp/dn/shared/Microsoft.NETCore.App/10.0.0", D, 0)
+				   PERM("/tmp/s", "srw-------", 0) "end\n", &pb), 0);
+	/* the exec user's own runtime, run as that user: fine */
+	assert_int_equal(preflight("dotnetprof-probe\t1\narch\tx86_64\nlibc\tglibc\nuid\t1000\n"
+				   "proc\t1\t1000\t10\tdotnet\npsock\t1\t/tmp/s\npruntime\t1" RT
+				   "pdiag\t1\t1\npaccess\t1\t1\n" PERM(DN, D, 1000) CHAIN
+				   PERM("/tmp/s", "srw-------", 1000) "end\n", &pb), 0);
 }
 
 static void test_other_user(void **state)
@@ -123,7 +193,7 @@ static void test_other_user(void **state)
 	(void)state;
 	assert_int_equal(preflight("dotnetprof-probe\t1\narch\tx86_64\nlibc\tglibc\nuid\t1000\n"
 				   "proc\t1\t0\t10\tdotnet\npruntime\t1" RT "pdiag\t1\t1\n"
-				   "paccess\t1\t1\npsock\t1\t/tmp/s\nend\n", &pb), -1);
+				   "paccess\t1\t1\npsock\t1\t/tmp/s\n" CHAIN "end\n", &pb), -1);
 	assert_int_equal(pb.code, DPX_FORBIDDEN);
 	assert_non_null(strstr(pb.msg, "out of reach"));
 }
@@ -162,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_pick),
 		cmocka_unit_test(test_preflight),
 		cmocka_unit_test(test_other_user),
+		cmocka_unit_test(test_runtime_and_socket),
 		cmocka_unit_test(test_estimate_and_names),
 	};
 

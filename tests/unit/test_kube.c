@@ -22,15 +22,15 @@
 
 static char *logbuf;
 static size_t loglen;
-static FILE *logf;
+static FILE *log_mem;
 
 static int setup(void **state)
 {
 	(void)state;
 	unsetenv("DOTNETPROF_KUBECTL");
-	logf = open_memstream(&logbuf, &loglen);
-	assert_non_null(logf);
-	log_set_stream(logf);
+	log_mem = open_memstream(&logbuf, &loglen);
+	assert_non_null(log_mem);
+	log_set_stream(log_mem);
 	log_set_level(LOG_NORMAL);
 	return 0;
 }
@@ -40,7 +40,7 @@ static int teardown(void **state)
 	(void)state;
 	log_set_stream(NULL);
 	log_set_level(LOG_NORMAL);
-	fclose(logf);
+	fclose(log_mem);
 	free(logbuf);
 	logbuf = NULL;
 	unsetenv("DOTNETPROF_KUBECTL");
@@ -49,7 +49,7 @@ static int teardown(void **state)
 
 static const char *messages(void)
 {
-	fflush(logf);
+	fflush(log_mem);
 	return logbuf ? logbuf : "";
 }
 
@@ -88,7 +88,9 @@ static void test_flag_table(void **state)
 		assert_non_null(kube_flag_find(names[i], 0));
 	assert_string_equal(kube_flag_find(NULL, 'n')->name, "namespace");
 	assert_string_equal(kube_flag_find(NULL, 's')->name, "server");
-	assert_null(kube_flag_find("password", 0));
+	assert_non_null(kube_flag_find("password", 0));
+	assert_non_null(kube_flag_find("username", 0));
+	assert_null(kube_flag_find("passwd", 0));
 	assert_int_equal(kube_flag_find("insecure-skip-tls-verify", 0)->takes_value, 0);
 }
 
@@ -244,9 +246,18 @@ static char *fake_kubectl(const char *out, int status)
 	return path;
 }
 
-static void test_run_and_trace(void **state)
+/* `kubectl get pods` run as /bin/echo at -vv, so that it prints the argv it got. */
+static void echo_run(struct kube *k, const char *ns, struct proc *p)
 {
 	const char *const args[] = { "get", "pods", NULL };
+
+	log_set_level(LOG_DEBUG);
+	proc_init(p, NULL);
+	assert_int_equal(kube_run(k, ns, args, p), 0);
+}
+
+static void test_run_and_trace(void **state)
+{
 	struct kube k;
 	struct proc p;
 
@@ -254,9 +265,7 @@ static void test_run_and_trace(void **state)
 	setenv("DOTNETPROF_KUBECTL", "/bin/echo", 1);
 	assert_int_equal(kube_init(&k), 0);
 	set(&k, "token", "s3cr3t");
-	log_set_level(LOG_DEBUG);
-	proc_init(&p, NULL);
-	assert_int_equal(kube_run(&k, "ns", args, &p), 0);
+	echo_run(&k, "ns", &p);
 	assert_int_equal(p.status, 0);
 	assert_string_equal(p.out_buf, "--token=s3cr3t -n ns get pods\n");
 	assert_null(p.argv);
@@ -265,8 +274,32 @@ static void test_run_and_trace(void **state)
 	/* -v: the command, replayable, token masked; -vv: what came back */
 	assert_non_null(strstr(messages(), "+ /bin/echo '--token=***' -n ns get pods\n"));
 	assert_non_null(strstr(messages(), "kubectl exited with status 0"));
-	assert_non_null(strstr(messages(), "stdout (30 bytes)\n  | --token=s3cr3t -n ns get pods\n"));
-	assert_null(strstr(messages(), "+ /bin/echo '--token=s3cr3t"));
+	assert_non_null(strstr(messages(), "stdout (30 bytes)\n  | --token=*** -n ns get pods\n"));
+	assert_null(strstr(messages(), "s3cr3t"));
+	kube_release(&k);
+}
+
+/* --password and a user:password@ in --server: in no -v or -vv line, nor in kubectl's quoted words. */
+static void test_run_redacts_server_and_password(void **state)
+{
+	struct kube k;
+	struct proc p;
+
+	(void)state;
+	setenv("DOTNETPROF_KUBECTL", "/bin/echo", 1);
+	assert_int_equal(kube_init(&k), 0);
+	set(&k, "server", "https://admin:hunter22@api.example:6443");
+	set(&k, "password", "pa55word");
+	echo_run(&k, NULL, &p);
+	assert_non_null(strstr(p.out_buf, "hunter22")); /* kubectl itself gets them */
+	log_error("kubectl said: %s", p.out_buf);
+	proc_release(&p);
+	assert_null(strstr(messages(), "hunter22"));
+	assert_null(strstr(messages(), "pa55word"));
+	assert_non_null(strstr(messages(), "+ /bin/echo '--server=https://admin:***@api.example:6443' "
+					   "'--password=***' get pods\n"));
+	assert_non_null(strstr(messages(), "kubectl said: --server=https://admin:***@api.example:6443 "
+					   "--password=*** get pods\\n\n")); /* its newline escaped */
 	kube_release(&k);
 }
 
@@ -340,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_display_redacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_classify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_and_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_redacts_server_and_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_context, setup, teardown),
 		/* last: it empties PATH */
 		cmocka_unit_test_setup_teardown(test_missing_kubectl, setup, teardown),

@@ -32,6 +32,10 @@ static void test_basename(void **state)
 	assert_string_equal(b, "plain");
 	assert_int_equal(localout_basename("/tmp/new\nline\t", b, sizeof(b)), 0);
 	assert_string_equal(b, "new_line_");
+	/* escape sequences, a C1 CSI, a bidi override and invalid UTF-8; valid UTF-8 stays */
+	assert_int_equal(localout_basename("/tmp/\033]0;t\007\xc2\x9b" "2J\xe2\x80\xaerev\xff\xc3\xa9", b,
+					   sizeof(b)), 0);
+	assert_string_equal(b, "_]0;t___2J___rev_\xc3\xa9");
 	assert_int_equal(localout_basename("/tmp/-dash", b, sizeof(b)), 0);
 	assert_string_equal(b, "-dash");
 	assert_int_equal(localout_basename("/tmp/..", b, sizeof(b)), -1);
@@ -68,7 +72,7 @@ static void test_localout(void **state)
 {
 	struct localout lo;
 	struct stat st;
-	char name[512], part[520], buf[64];
+	char name[512], part[520], buf[64], why[128];
 	int fd;
 	mode_t old;
 
@@ -76,24 +80,25 @@ static void test_localout(void **state)
 	snprintf(name, sizeof(name), "%s", in_scratch("file"));
 	snprintf(part, sizeof(part), "%s.part", name);
 
-	/* fresh: 0644 minus umask, committed only on commit */
-	old = umask(022);
-	assert_int_equal(localout_open(&lo, name, 0, 0, 0), LOCALOUT_OK);
+	/* fresh: 0600 whatever the umask (production data), committed only on commit */
+	old = umask(002);
+	assert_int_equal(localout_open(&lo, name, 0, 0, why, sizeof(why)), LOCALOUT_OK);
 	assert_int_equal(localout_write(&lo, "hello", 5), 0);
 	assert_int_equal(stat(part, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(stat(name, &st), -1);
 	assert_int_equal(localout_commit(&lo, 0), 0);
 	localout_release(&lo);
 	assert_int_equal(stat(name, &st), 0);
 	assert_int_equal(st.st_size, 5);
+	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(stat(part, &st), -1);
 
 	/* existing NAME: refused without force */
-	assert_int_equal(localout_open(&lo, name, 0, 0, 0), LOCALOUT_EXISTS);
+	assert_int_equal(localout_open(&lo, name, 0, 0, why, sizeof(why)), LOCALOUT_EXISTS);
 	localout_release(&lo);
-	/* with force: replaced at commit; private mode 0600 */
-	assert_int_equal(localout_open(&lo, name, 1, 0, 1), LOCALOUT_OK);
+	/* with force: replaced at commit, 0600 too */
+	assert_int_equal(localout_open(&lo, name, 0, 1, why, sizeof(why)), LOCALOUT_OK);
 	assert_int_equal(localout_write(&lo, "new", 3), 0);
 	assert_int_equal(stat(part, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -104,7 +109,7 @@ static void test_localout(void **state)
 	unlink(name);
 
 	/* a NAME that appears while copying is not clobbered by commit */
-	assert_int_equal(localout_open(&lo, name, 0, 0, 0), LOCALOUT_OK);
+	assert_int_equal(localout_open(&lo, name, 0, 0, why, sizeof(why)), LOCALOUT_OK);
 	assert_int_equal(localout_write(&lo, "copy", 4), 0);
 	write_file(name, "someone else");
 	assert_int_equal(localout_commit(&lo, 0), -1);
@@ -117,9 +122,9 @@ static void test_localout(void **state)
 	unlink(name);
 
 	/* a leftover part: refused without resume/force; resumed; restarted with force */
-	assert_int_equal(localout_open(&lo, name, 0, 0, 0), LOCALOUT_PART_EXISTS);
+	assert_int_equal(localout_open(&lo, name, 0, 0, why, sizeof(why)), LOCALOUT_PART_EXISTS);
 	localout_release(&lo);
-	assert_int_equal(localout_open(&lo, name, 0, 1, 0), LOCALOUT_OK);
+	assert_int_equal(localout_open(&lo, name, 1, 0, why, sizeof(why)), LOCALOUT_OK);
 	assert_true(lo.size == 4);
 	assert_int_equal(localout_write(&lo, "more", 4), 0);
 	assert_true(lo.size == 8);
@@ -130,19 +135,68 @@ static void test_localout(void **state)
 	assert_int_equal(read(fd, buf, sizeof(buf)), 4);
 	assert_memory_equal(buf, "coXY", 4);
 	close(fd);
-	assert_int_equal(localout_open(&lo, name, 0, 0, 1), LOCALOUT_OK);
+	assert_int_equal(localout_open(&lo, name, 0, 1, why, sizeof(why)), LOCALOUT_OK);
 	assert_true(lo.size == 0);
 	localout_release(&lo);
 	assert_int_equal(stat(part, &st), 0);
 	assert_int_equal(st.st_size, 0);
 	unlink(part);
 
-	/* a symlink planted as NAME.part is not followed */
+	/* a symlink planted as NAME.part is neither followed nor resumed */
 	assert_int_equal(symlink("/etc/passwd", part), 0);
-	assert_int_equal(localout_open(&lo, name, 0, 1, 0), LOCALOUT_ERR);
-	assert_int_equal(localout_open(&lo, name, 0, 0, 0), LOCALOUT_PART_EXISTS);
+	assert_int_equal(localout_open(&lo, name, 1, 0, why, sizeof(why)), LOCALOUT_PART_UNSAFE);
+	assert_string_equal(why, "it is not a regular file");
+	assert_int_equal(localout_open(&lo, name, 0, 0, why, sizeof(why)), LOCALOUT_PART_EXISTS);
 	unlink(part);
 	umask(old);
+}
+
+/* --resume continues only a part that is ours: one link, not group/other-writable (owner: below). */
+static void test_resume_rules(void **state)
+{
+	struct localout lo;
+	struct stat st;
+	char name[512], part[520], other[530], why[128];
+
+	(void)state;
+	snprintf(name, sizeof(name), "%s", in_scratch("res"));
+	snprintf(part, sizeof(part), "%s.part", name);
+	snprintf(other, sizeof(other), "%s.other", name);
+
+	/* a part hard-linked elsewhere: its bytes are someone else's file too */
+	write_file(part, "abc");
+	assert_int_equal(link(part, other), 0);
+	assert_int_equal(localout_open(&lo, name, 1, 0, why, sizeof(why)), LOCALOUT_PART_UNSAFE);
+	assert_string_equal(why, "it has 2 links: another name shares its bytes");
+	unlink(other);
+
+	/* writable by others, then by the group */
+	assert_int_equal(chmod(part, 0646), 0);
+	assert_int_equal(localout_open(&lo, name, 1, 0, why, sizeof(why)), LOCALOUT_PART_UNSAFE);
+	assert_string_equal(why, "it is writable by others (mode 0646)");
+	assert_int_equal(chmod(part, 0664), 0);
+	assert_int_equal(localout_open(&lo, name, 1, 0, why, sizeof(why)), LOCALOUT_PART_UNSAFE);
+	assert_string_equal(why, "it is writable by its group (mode 0664)");
+
+	/* readable by others (an older version's 0644): resumed, and made 0600 */
+	assert_int_equal(chmod(part, 0644), 0);
+	assert_int_equal(localout_open(&lo, name, 1, 0, why, sizeof(why)), LOCALOUT_OK);
+	assert_true(lo.size == 3);
+	localout_release(&lo);
+	assert_int_equal(stat(part, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	unlink(part);
+
+	/* the owner, on a stat (a file of another user cannot be made without root) */
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFREG | 0600;
+	st.st_nlink = 1;
+	st.st_uid = 1001;
+	assert_int_equal(localout_part_ok(&st, 1000, why, sizeof(why)), -1);
+	assert_string_equal(why, "it is owned by uid 1001, not by you (uid 1000)");
+	assert_int_equal(localout_part_ok(&st, 1001, why, sizeof(why)), 0);
+	st.st_mode = S_IFIFO | 0600;
+	assert_int_equal(localout_part_ok(&st, 1001, why, sizeof(why)), -1);
 }
 
 int main(void)
@@ -151,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_basename),
 		cmocka_unit_test_setup_teardown(test_resolve, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(test_localout, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(test_resume_rules, scratch_setup, scratch_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -405,6 +405,16 @@ static void test_malformed(void **state)
 		{ H "end\nend\n", "text after 'end'" },
 		{ H "end\n\n", "empty line" },
 		{ H "proc\t1\t0\t1\tx\n", "cut short" },
+		{ H "perm\t/x\tdrwxr-xr-x\nend\n", "bad 'perm'" },
+		{ H "perm\tx\tdrwxr-xr-x\t0\nend\n", "bad 'perm'" },
+		{ H "perm\t/x\t\t0\nend\n", "bad 'perm'" },
+		{ H "perm\t/x\tdrwxr-xr-x.+++\t0\nend\n", "bad 'perm'" },
+		{ H "perm\t/x\tdrwxr-xr-x\t-1\nend\n", "bad 'perm'" },
+		{ H "permdir\t/x\t0\nend\n", "bad 'permdir'" },
+		{ H "permdir\t/x\t0 a\t0\nend\n", "bad 'permdir'" },
+		{ H "permdir\t/x\t0  1\t0\nend\n", "bad 'permdir'" },
+		{ H "permdir\t/x\t1 2 3 4 5 6 7 8 9\t0\nend\n", "bad 'permdir'" },
+		{ H "permdir\t/x\t0\t2\nend\n", "bad 'permdir'" },
 	};
 	size_t i;
 
@@ -453,6 +463,40 @@ static void test_accepted_edges(void **state)
 	assert_int_equal(parse_str("junk", &p, err, 8), -1);
 	assert_int_equal(strlen(err), 7);
 	assert_int_equal(probe_parse(NULL, 0, &p, err, sizeof(err)), -1);
+}
+
+/* Who owns what: perm and permdir records, looked up by path; the first record of a path counts. */
+static void test_perms(void **state)
+{
+	static const char text[] = H "perm\t/usr\tdrwxr-xr-x\t0\nperm\t/a b/s\tsrw-------\t1000\n"
+				     "perm\t/usr\tdrwxrwxrwx\t5\npermdir\t/d\t0 1000\t1\n"
+				     "permdir\t/e\t\t0\nend\n";
+	const struct probe_permdir *pd;
+	const struct probe_perm *pm;
+	struct probe p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse_str(text, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.nperms, 2);
+	pm = probe_find_perm(&p, "/usr");
+	assert_non_null(pm);
+	assert_str(pm->mode, "drwxr-xr-x");
+	assert_int_equal(pm->uid, 0);
+	pm = probe_find_perm(&p, "/a b/s");
+	assert_non_null(pm);
+	assert_int_equal(pm->uid, 1000);
+	assert_null(probe_find_perm(&p, "/a"));
+	assert_null(probe_find_perm(&p, NULL));
+	pd = probe_find_permdir(&p, "/d");
+	assert_non_null(pd);
+	assert_int_equal(pd->nuids, 2);
+	assert_int_equal(pd->uids[1], 1000);
+	assert_int_equal(pd->writable, 1);
+	pd = probe_find_permdir(&p, "/e");
+	assert_non_null(pd);
+	assert_int_equal(pd->nuids, 0);
+	probe_release(&p);
 }
 
 static void test_nul_and_sizes(void **state)
@@ -1219,6 +1263,7 @@ int main(void)
 		cmocka_unit_test(test_bad_fixtures),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_accepted_edges),
+		cmocka_unit_test(test_perms),
 		cmocka_unit_test(test_nul_and_sizes),
 		cmocka_unit_test(test_item_limits),
 		cmocka_unit_test(test_names),

@@ -32,6 +32,7 @@
 #include "push.h"
 #include "target.h"
 #include "toolcache.h"
+#include "toolsums.h"
 #include "workspace.h"
 #include "wsscript.h"
 
@@ -61,64 +62,79 @@ static void test_parse_strategy(void **state)
 #define L PSTEP_LOCAL_DOWNLOAD
 #define X (-1)
 
-/* strategy, cached, pod copy ok, pod can download, refresh -> steps (X ends), a word in `why` */
+/*
+ * strategy, cached, pod copy ok, pod can download, pod can verify (a SHA-512 is known here and the
+ * pod can compute one; V: either, the same plan), refresh -> steps (X ends), a word in `why`
+ */
+#define V 2
 static const struct plan_case {
 	enum provision_strategy s;
-	int cached, pod_ok, can, refresh;
+	int cached, pod_ok, can, verify, refresh;
 	int steps[4];
 	const char *word;
 } plan_cases[] = {
 	/* local: the cache, else download here; the pod is never asked */
-	{ PROV_LOCAL, 0, 0, 0, 0, { L, X }, "not in the local cache" },
-	{ PROV_LOCAL, 0, 0, 0, 1, { L, X }, "--refresh" },
-	{ PROV_LOCAL, 0, 0, 1, 0, { L, X }, "download here" },
-	{ PROV_LOCAL, 0, 0, 1, 1, { L, X }, "--refresh" },
-	{ PROV_LOCAL, 0, 1, 0, 0, { L, X }, "download here" },
-	{ PROV_LOCAL, 0, 1, 0, 1, { L, X }, "--refresh" },
-	{ PROV_LOCAL, 0, 1, 1, 0, { L, X }, "download here" },
-	{ PROV_LOCAL, 0, 1, 1, 1, { L, X }, "--refresh" },
-	{ PROV_LOCAL, 1, 0, 0, 0, { C, X }, "local cache has it" },
-	{ PROV_LOCAL, 1, 0, 0, 1, { L, X }, "--refresh" },
-	{ PROV_LOCAL, 1, 0, 1, 0, { C, X }, "local cache has it" },
-	{ PROV_LOCAL, 1, 0, 1, 1, { L, X }, "--refresh" },
-	{ PROV_LOCAL, 1, 1, 0, 0, { C, X }, "local cache has it" },
-	{ PROV_LOCAL, 1, 1, 0, 1, { L, X }, "--refresh" },
-	{ PROV_LOCAL, 1, 1, 1, 0, { C, X }, "local cache has it" },
-	{ PROV_LOCAL, 1, 1, 1, 1, { L, X }, "--refresh" },
-	/* pod: the pod's copy, else download in the pod; the local cache is never used */
-	{ PROV_POD, 0, 0, 0, 0, { X }, "cannot download" },
-	{ PROV_POD, 0, 0, 0, 1, { X }, "cannot download" },
-	{ PROV_POD, 0, 0, 1, 0, { P, X }, "no valid copy" },
-	{ PROV_POD, 0, 0, 1, 1, { P, X }, "--refresh" },
-	{ PROV_POD, 0, 1, 0, 0, { R, X }, "matches its .sum" },
-	{ PROV_POD, 0, 1, 0, 1, { X }, "cannot download" },
-	{ PROV_POD, 0, 1, 1, 0, { R, X }, "matches its .sum" },
-	{ PROV_POD, 0, 1, 1, 1, { P, X }, "--refresh" },
-	{ PROV_POD, 1, 0, 0, 0, { X }, "cannot download" },
-	{ PROV_POD, 1, 0, 0, 1, { X }, "cannot download" },
-	{ PROV_POD, 1, 0, 1, 0, { P, X }, "no valid copy" },
-	{ PROV_POD, 1, 0, 1, 1, { P, X }, "--refresh" },
-	{ PROV_POD, 1, 1, 0, 0, { R, X }, "matches its .sum" },
-	{ PROV_POD, 1, 1, 0, 1, { X }, "cannot download" },
-	{ PROV_POD, 1, 1, 1, 0, { R, X }, "matches its .sum" },
-	{ PROV_POD, 1, 1, 1, 1, { P, X }, "--refresh" },
-	/* auto: cache hit, else pod copy, else download in the pod, else here */
-	{ PROV_AUTO, 0, 0, 0, 0, { L, X }, "the pod cannot download" },
-	{ PROV_AUTO, 0, 0, 0, 1, { L, X }, "--refresh" },
-	{ PROV_AUTO, 0, 0, 1, 0, { P, L, X }, "download in the pod, else here" },
-	{ PROV_AUTO, 0, 0, 1, 1, { P, L, X }, "--refresh" },
-	{ PROV_AUTO, 0, 1, 0, 0, { R, X }, "matches its .sum" },
-	{ PROV_AUTO, 0, 1, 0, 1, { L, X }, "not reused" },
-	{ PROV_AUTO, 0, 1, 1, 0, { R, X }, "matches its .sum" },
-	{ PROV_AUTO, 0, 1, 1, 1, { P, L, X }, "not reused" },
-	{ PROV_AUTO, 1, 0, 0, 0, { C, X }, "local cache has it" },
-	{ PROV_AUTO, 1, 0, 0, 1, { L, X }, "--refresh" },
-	{ PROV_AUTO, 1, 0, 1, 0, { C, X }, "local cache has it" },
-	{ PROV_AUTO, 1, 0, 1, 1, { P, L, X }, "--refresh" },
-	{ PROV_AUTO, 1, 1, 0, 0, { C, X }, "local cache has it" },
-	{ PROV_AUTO, 1, 1, 0, 1, { L, X }, "--refresh" },
-	{ PROV_AUTO, 1, 1, 1, 0, { C, X }, "local cache has it" },
-	{ PROV_AUTO, 1, 1, 1, 1, { P, L, X }, "--refresh" },
+	{ PROV_LOCAL, 0, 0, 0, V, 0, { L, X }, "not in the local cache" },
+	{ PROV_LOCAL, 0, 0, 0, V, 1, { L, X }, "--refresh" },
+	{ PROV_LOCAL, 0, 0, 1, V, 0, { L, X }, "download here" },
+	{ PROV_LOCAL, 0, 0, 1, V, 1, { L, X }, "--refresh" },
+	{ PROV_LOCAL, 0, 1, 0, V, 0, { L, X }, "download here" },
+	{ PROV_LOCAL, 0, 1, 0, V, 1, { L, X }, "--refresh" },
+	{ PROV_LOCAL, 0, 1, 1, V, 0, { L, X }, "download here" },
+	{ PROV_LOCAL, 0, 1, 1, V, 1, { L, X }, "--refresh" },
+	{ PROV_LOCAL, 1, 0, 0, V, 0, { C, X }, "local cache has it" },
+	{ PROV_LOCAL, 1, 0, 0, V, 1, { L, X }, "--refresh" },
+	{ PROV_LOCAL, 1, 0, 1, V, 0, { C, X }, "local cache has it" },
+	{ PROV_LOCAL, 1, 0, 1, V, 1, { L, X }, "--refresh" },
+	{ PROV_LOCAL, 1, 1, 0, V, 0, { C, X }, "local cache has it" },
+	{ PROV_LOCAL, 1, 1, 0, V, 1, { L, X }, "--refresh" },
+	{ PROV_LOCAL, 1, 1, 1, V, 0, { C, X }, "local cache has it" },
+	{ PROV_LOCAL, 1, 1, 1, V, 1, { L, X }, "--refresh" },
+	/* pod: the pod's copy, else download in the pod (unverified: provision_tool warns) */
+	{ PROV_POD, 0, 0, 0, V, 0, { X }, "cannot download" },
+	{ PROV_POD, 0, 0, 0, V, 1, { X }, "cannot download" },
+	{ PROV_POD, 0, 0, 1, V, 0, { P, X }, "no valid copy" },
+	{ PROV_POD, 0, 0, 1, V, 1, { P, X }, "--refresh" },
+	{ PROV_POD, 0, 1, 0, 0, 0, { R, X }, "matches its .sum" },
+	{ PROV_POD, 0, 1, 0, 1, 0, { R, X }, "matches the expected sha512" },
+	{ PROV_POD, 0, 1, 0, V, 1, { X }, "cannot download" },
+	{ PROV_POD, 0, 1, 1, 0, 0, { R, X }, "matches its .sum" },
+	{ PROV_POD, 0, 1, 1, 1, 0, { R, X }, "matches the expected sha512" },
+	{ PROV_POD, 0, 1, 1, V, 1, { P, X }, "--refresh" },
+	{ PROV_POD, 1, 0, 0, V, 0, { X }, "cannot download" },
+	{ PROV_POD, 1, 0, 0, V, 1, { X }, "cannot download" },
+	{ PROV_POD, 1, 0, 1, V, 0, { P, X }, "no valid copy" },
+	{ PROV_POD, 1, 0, 1, V, 1, { P, X }, "--refresh" },
+	{ PROV_POD, 1, 1, 0, 0, 0, { R, X }, "matches its .sum" },
+	{ PROV_POD, 1, 1, 0, 1, 0, { R, X }, "matches the expected sha512" },
+	{ PROV_POD, 1, 1, 0, V, 1, { X }, "cannot download" },
+	{ PROV_POD, 1, 1, 1, 0, 0, { R, X }, "matches its .sum" },
+	{ PROV_POD, 1, 1, 1, 1, 0, { R, X }, "matches the expected sha512" },
+	{ PROV_POD, 1, 1, 1, V, 1, { P, X }, "--refresh" },
+	/* auto: cache hit, else a verified pod copy, else a verified download in the pod, else here */
+	{ PROV_AUTO, 0, 0, 0, V, 0, { L, X }, "the pod cannot download" },
+	{ PROV_AUTO, 0, 0, 0, V, 1, { L, X }, "--refresh" },
+	{ PROV_AUTO, 0, 0, 1, 0, 0, { L, X }, "could not be verified: download here" },
+	{ PROV_AUTO, 0, 0, 1, 1, 0, { P, L, X }, "download in the pod (verified by sha512), else here" },
+	{ PROV_AUTO, 0, 0, 1, 0, 1, { L, X }, "--refresh" },
+	{ PROV_AUTO, 0, 0, 1, 1, 1, { P, L, X }, "--refresh" },
+	{ PROV_AUTO, 0, 1, 0, 0, 0, { L, X }, "the pod cannot download" },
+	{ PROV_AUTO, 0, 1, 0, 1, 0, { R, X }, "matches the expected sha512" },
+	{ PROV_AUTO, 0, 1, 0, V, 1, { L, X }, "not reused" },
+	{ PROV_AUTO, 0, 1, 1, 0, 0, { L, X }, "could not be verified" },
+	{ PROV_AUTO, 0, 1, 1, 1, 0, { R, X }, "matches the expected sha512" },
+	{ PROV_AUTO, 0, 1, 1, 0, 1, { L, X }, "not reused" },
+	{ PROV_AUTO, 0, 1, 1, 1, 1, { P, L, X }, "not reused" },
+	{ PROV_AUTO, 1, 0, 0, V, 0, { C, X }, "local cache has it" },
+	{ PROV_AUTO, 1, 0, 0, V, 1, { L, X }, "--refresh" },
+	{ PROV_AUTO, 1, 0, 1, V, 0, { C, X }, "local cache has it" },
+	{ PROV_AUTO, 1, 0, 1, 0, 1, { L, X }, "--refresh" },
+	{ PROV_AUTO, 1, 0, 1, 1, 1, { P, L, X }, "--refresh" },
+	{ PROV_AUTO, 1, 1, 0, V, 0, { C, X }, "local cache has it" },
+	{ PROV_AUTO, 1, 1, 0, V, 1, { L, X }, "--refresh" },
+	{ PROV_AUTO, 1, 1, 1, V, 0, { C, X }, "local cache has it" },
+	{ PROV_AUTO, 1, 1, 1, 0, 1, { L, X }, "--refresh" },
+	{ PROV_AUTO, 1, 1, 1, 1, 1, { P, L, X }, "--refresh" },
 };
 
 #undef C
@@ -129,39 +145,48 @@ static const struct plan_case {
 static void test_plan_every_case(void **state)
 {
 	size_t i, j, n, want;
-	int seen[3][2][2][2][2];
+	int seen[3][2][2][2][2][2], v;
 
 	(void)state;
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < sizeof(plan_cases) / sizeof(plan_cases[0]); i++) {
 		const struct plan_case *c = &plan_cases[i];
-		enum provision_step steps[4];
-		char why[512];
 
-		for (want = 0; want < 4 && c->steps[want] != X; want++)
-			;
-		why[0] = '\0';
-		n = provision_plan(c->s, c->cached, c->pod_ok, c->can, c->refresh, steps, why,
-				   sizeof(why));
-		if (n != want)
-			fail_msg("case %zu: %zu steps, want %zu (%s)", i, n, want, why);
-		for (j = 0; j < n; j++)
-			if ((int)steps[j] != c->steps[j])
-				fail_msg("case %zu: step %zu is %d, want %d", i, j, steps[j], c->steps[j]);
-		if (!strstr(why, c->word))
-			fail_msg("case %zu: why \"%s\" does not say \"%s\"", i, why, c->word);
-		/* NULL why is allowed and gives the same plan */
-		assert_int_equal(provision_plan(c->s, c->cached, c->pod_ok, c->can, c->refresh, steps,
-						NULL, 0), n);
-		seen[c->s][c->cached][c->pod_ok][c->can][c->refresh]++;
+		for (v = 0; v <= 1; v++) {
+			enum provision_step steps[4];
+			char why[512];
+
+			if (c->verify != V && c->verify != v)
+				continue;
+			for (want = 0; want < 4 && c->steps[want] != X; want++)
+				;
+			why[0] = '\0';
+			n = provision_plan(c->s, c->cached, c->pod_ok, c->can, v, c->refresh, steps, why,
+					   sizeof(why));
+			if (n != want)
+				fail_msg("case %zu/%d: %zu steps, want %zu (%s)", i, v, n, want, why);
+			for (j = 0; j < n; j++)
+				if ((int)steps[j] != c->steps[j])
+					fail_msg("case %zu/%d: step %zu is %d, want %d", i, v, j, steps[j],
+						 c->steps[j]);
+			if (!strstr(why, c->word))
+				fail_msg("case %zu/%d: why \"%s\" does not say \"%s\"", i, v, why, c->word);
+			/* NULL why is allowed and gives the same plan */
+			assert_int_equal(provision_plan(c->s, c->cached, c->pod_ok, c->can, v, c->refresh,
+							steps, NULL, 0), n);
+			seen[c->s][c->cached][c->pod_ok][c->can][v][c->refresh]++;
+		}
 	}
-	for (i = 0; i < 3 * 16; i++)
+	for (i = 0; i < 3 * 32; i++)
 		assert_int_equal(((int *)seen)[i], 1); /* every combination exactly once */
 }
 
+#undef V
 #undef X
 
 /* ---- poddl.sh on this host ---- */
+
+#define MAXSIZE "268435456"
 
 static const char *const shells[][3] = {
 	{ "/bin/dash", NULL, NULL },
@@ -203,12 +228,14 @@ static const char fake_wget[] =
 
 /* The host commands the script may use; curl/wget are the fakes. */
 static const char *const host_cmds[] = { "ls", "chmod", "mv", "rm", "wc", "od", "head", "tail",
-					 "cat", "id", "sha256sum", "md5sum", "cksum", "sleep", NULL };
+					 "cat", "id", "sha256sum", "md5sum", "cksum", "sleep", "sha512sum",
+					 NULL };
 
 struct sandbox {
 	char dir[PATH_MAX];
 	char bin_curl[PATH_MAX + 16], bin_wget[PATH_MAX + 16], bin_none[PATH_MAX + 16];
 	char bin_nood[PATH_MAX + 16]; /* curl, and no od: bytes read with head and tail */
+	char bin_nosha[PATH_MAX + 16]; /* curl, and no sha512sum (nor openssl): no SHA-512 */
 	char ws[PATH_MAX + 32];
 	char runid[WS_RUNID_MAX];
 	char log[PATH_MAX + 16];
@@ -314,10 +341,12 @@ static void sandbox_init(struct sandbox *sb, const char *const *sh)
 	snprintf(sb->bin_wget, sizeof(sb->bin_wget), "%s/bin-wget", sb->dir);
 	snprintf(sb->bin_none, sizeof(sb->bin_none), "%s/bin-none", sb->dir);
 	snprintf(sb->bin_nood, sizeof(sb->bin_nood), "%s/bin-nood", sb->dir);
+	snprintf(sb->bin_nosha, sizeof(sb->bin_nosha), "%s/bin-nosha", sb->dir);
 	make_bin(sb->bin_curl, fake_curl, "curl", NULL);
 	make_bin(sb->bin_wget, fake_wget, "wget", NULL);
 	make_bin(sb->bin_none, NULL, NULL, NULL);
 	make_bin(sb->bin_nood, fake_curl, "curl", "od");
+	make_bin(sb->bin_nosha, fake_curl, "curl", "sha512sum");
 	snprintf(sb->log, sizeof(sb->log), "%s/fake.log", sb->dir);
 	snprintf(sb->body_x64, sizeof(sb->body_x64), "%s/x64", sb->dir);
 	snprintf(sb->body_arm64, sizeof(sb->body_arm64), "%s/arm64", sb->dir);
@@ -391,8 +420,8 @@ static void live_download_ok(const struct sandbox *sb, const char *const *sh)
 {
 	const char *url = "http://tools.test/dotnet-trace/linux-x64";
 	const char *const dl[] = { "download", sb->ws, "dotnet-trace", sb->runid, "linux-x64", url,
-				   "sha256sum", "1048576", NULL };
-	const char *const chk[] = { "check", sb->ws, "dotnet-trace", NULL };
+				   "sha256sum", "1048576", "-", MAXSIZE, "900", NULL };
+	const char *const chk[] = { "check", sb->ws, "dotnet-trace", "-", NULL };
 	char tool[PATH_MAX * 2], sum[PATH_MAX * 2], hex[DIGEST_HEX_MAX], line[PATH_MAX * 3];
 	char *text, *manifest, size[32];
 	struct report r;
@@ -414,6 +443,9 @@ static void live_download_ok(const struct sandbox *sb, const char *const *sh)
 	text = read_all(sb->log, NULL);
 	assert_non_null(strstr(text, "-fsSL"));
 	assert_non_null(strstr(text, "--connect-timeout 15 --speed-limit 1024 --speed-time 30"));
+	/* never downgraded to another scheme; bounded in size and time */
+	assert_non_null(strstr(text, "--proto =http,https --proto-redir =http,https --max-filesize "
+				     MAXSIZE " --max-time 900"));
 	assert_non_null(strstr(text, url));
 	free(text);
 
@@ -476,6 +508,7 @@ static void live_failures(const struct sandbox *sb, const char *const *sh, int b
 		{ 0, "ok", "linux-musl-arm64", 2, "", "" }, /* the right machine: ok */
 		{ 0, "ok", "linux-arm", 1, "arch", "arm needs 1 1 40" },
 		{ 0, "ok", "linux-x64", 4, "small", "only 4000 bytes" },
+		{ 0, "ok", "linux-x64", 1, "toobig", "a tool is at most 2000000" },
 		{ 1, "404", "linux-x64", 0, "http", "404 Not Found" },
 		{ 1, "gnu404", "linux-x64", 0, "http", "wget exited with status 8" },
 		{ 1, "timeout", "linux-x64", 0, "timeout", "timed out" },
@@ -496,7 +529,9 @@ static void live_failures(const struct sandbox *sb, const char *const *sh, int b
 	snprintf(tool, sizeof(tool), "%s/tools/dotnet-trace", sb->ws);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *const dl[] = { "download", sb->ws, "dotnet-trace", sb->runid, cases[i].rid,
-					   "http://tools.test/x", "sha256sum", "1048576", NULL };
+					   "http://tools.test/x", "sha256sum", "1048576", "-",
+					   strcmp(cases[i].cat, "toobig") ? MAXSIZE : "2000000",
+					   "900", NULL };
 		const char *const bins[] = { sb->bin_curl, sb->bin_wget, sb->bin_none, sb->bin_nood };
 		const char *bin = bins[cases[i].wget];
 		struct report r;
@@ -527,11 +562,11 @@ static void live_failures(const struct sandbox *sb, const char *const *sh, int b
 static void live_check_tamper(const struct sandbox *sb, const char *const *sh)
 {
 	const char *const dl_md5[] = { "download", sb->ws, "dotnet-trace", sb->runid, "linux-x64",
-				       "http://t/x", "md5sum", "1048576", NULL };
+				       "http://t/x", "md5sum", "1048576", "-", MAXSIZE, "900", NULL };
 	const char *const dl_none[] = { "download", sb->ws, "dotnet-trace", sb->runid, "linux-x64",
-					"http://t/x", "-", "1048576", NULL };
-	const char *const chk[] = { "check", sb->ws, "dotnet-trace", NULL };
-	const char *const bad[] = { "check", sb->ws, "../x", NULL };
+					"http://t/x", "-", "1048576", "-", MAXSIZE, "900", NULL };
+	const char *const chk[] = { "check", sb->ws, "dotnet-trace", "-", NULL };
+	const char *const bad[] = { "check", sb->ws, "../x", "-", NULL };
 	char tool[PATH_MAX * 2], hex[DIGEST_HEX_MAX];
 	struct report r;
 	FILE *f;
@@ -579,6 +614,66 @@ static void live_check_tamper(const struct sandbox *sb, const char *const *sh)
 	assert_string_equal(r.kind, "fail");
 }
 
+/*
+ * With the SHA-512 known here: a download that matches runs (recorded as sha512sum, and a check
+ * with the same value finds it); one that does not is deleted and the good copy stays; without
+ * SHA-512 in the pod, nothing is kept either.
+ */
+static void live_verified(const struct sandbox *sb, const char *const *sh, int busybox)
+{
+	char good[DIGEST_HEX_MAX], bad[DIGEST_HEX_MAX], tool[PATH_MAX * 2], before[DIGEST_HEX_MAX];
+	const char *const dl_good[] = { "download", sb->ws, "dotnet-trace", sb->runid, "linux-x64",
+					"http://t/x", "sha256sum", "1048576", good, MAXSIZE, "900", NULL };
+	const char *const dl_bad[] = { "download", sb->ws, "dotnet-trace", sb->runid, "linux-x64",
+				       "http://t/x", "sha256sum", "1048576", bad, MAXSIZE, "900", NULL };
+	const char *const chk_good[] = { "check", sb->ws, "dotnet-trace", good, NULL };
+	const char *const chk_bad[] = { "check", sb->ws, "dotnet-trace", bad, NULL };
+	const char *const dl_junk[] = { "download", sb->ws, "dotnet-trace", sb->runid, "linux-x64",
+					"http://t/x", "-", "1048576", "XYZ", MAXSIZE, "900", NULL };
+	struct report r;
+
+	file_hex(DIGEST_SHA512, sb->body_x64, good);
+	memcpy(bad, good, sizeof(bad));
+	bad[0] = bad[0] == '0' ? '1' : '0';
+	snprintf(tool, sizeof(tool), "%s/tools/dotnet-trace", sb->ws);
+
+	poddl(sb, sh, sb->bin_curl, "ok", sb->body_x64, dl_good, &r);
+	if (strcmp(r.kind, "ok"))
+		fail_msg("%s: %s", sh[0], r.out);
+	assert_string_equal(r.f[1], good);
+	poddl(sb, sh, sb->bin_none, "ok", NULL, chk_good, &r);
+	assert_string_equal(r.kind, "have");
+	assert_string_equal(r.f[0], "sha512sum");
+	assert_string_equal(r.f[1], good);
+	poddl(sb, sh, sb->bin_none, "ok", NULL, chk_bad, &r);
+	assert_string_equal(r.kind, "none");
+	assert_non_null(strstr(r.f[0], "not the expected one"));
+
+	file_hex(DIGEST_SHA512, tool, before);
+	poddl(sb, sh, sb->bin_curl, "ok", sb->body_arm64 /* another file, same checks */, dl_bad, &r);
+	assert_string_equal(r.kind, "fail");
+	if (strcmp(r.f[0], "arch"))
+		fail_msg("%s: %s", sh[0], r.out);
+	poddl(sb, sh, sb->bin_curl, "ok", sb->body_x64, dl_bad, &r);
+	assert_string_equal(r.kind, "fail");
+	assert_string_equal(r.f[0], "mismatch");
+	assert_string_equal(r.f[1], good); /* what the file had */
+	assert_int_equal(r.status, 3);
+	assert_run_clean(sb); /* deleted */
+	file_hex(DIGEST_SHA512, tool, bad);
+	assert_string_equal(before, bad); /* the good copy is untouched */
+
+	if (!busybox) { /* busybox ash has its own sha512sum applet */
+		poddl(sb, sh, sb->bin_nosha, "ok", sb->body_x64, dl_good, &r);
+		assert_string_equal(r.kind, "fail");
+		assert_string_equal(r.f[0], "nohash");
+		assert_run_clean(sb);
+	}
+	poddl(sb, sh, sb->bin_curl, "ok", sb->body_x64, dl_junk, &r);
+	assert_string_equal(r.kind, "fail");
+	assert_non_null(strstr(r.f[1], "bad expected sha512"));
+}
+
 static void test_poddl_live(void **state)
 {
 	size_t i;
@@ -593,6 +688,7 @@ static void test_poddl_live(void **state)
 		live_download_ok(&sb, shells[i]);
 		live_failures(&sb, shells[i], i == 2);
 		live_check_tamper(&sb, shells[i]);
+		live_verified(&sb, shells[i], i == 2);
 		sandbox_release(&sb);
 	}
 }
@@ -601,6 +697,7 @@ static void test_poddl_live(void **state)
 
 static struct {
 	int cached;                 /* toolcache_lookup answers OK */
+	enum toolcache_status lookup_err; /* else, when set, this */
 	enum toolcache_status get;  /* toolcache_get's answer */
 	int get_calls, lookup_calls;
 	int get_refresh;
@@ -608,6 +705,9 @@ static struct {
 	const char *dl_out;         /* poddl.sh download's stdout */
 	int check_calls, dl_calls;
 	char dl_url[DOWNLOAD_URL_MAX], dl_hashcmd[16];
+	char check_expect[DIGEST_HEX_MAX], dl_expect[DIGEST_HEX_MAX]; /* EXPECT the scripts got */
+	enum toolsums_result sums;  /* toolsums_lookup's answer (SUMS_HEX when found) */
+	int sums_calls;
 	int push_calls, push_reused, push_fail, push_reuse_flag;
 	unsigned push_mode;
 	char push_dest[64], push_local[PATH_MAX];
@@ -624,6 +724,31 @@ enum toolcache_status __wrap_toolcache_lookup(const char *tool, const char *rid,
 enum toolcache_status __wrap_toolcache_get(const char *tool, const char *rid,
 					   const struct toolcache_opts *opts,
 					   struct toolcache_entry *out, struct toolcache_error *err);
+enum toolsums_result __wrap_toolsums_lookup(const char *base_url, const char *tool, const char *rid,
+					    const volatile sig_atomic_t *interrupted, char *hex,
+					    size_t size, char *why, size_t whysize);
+
+#define SUMS_HEX "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a" \
+		 "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+#define CACHE_HEX "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0" \
+		  "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0"
+
+enum toolsums_result __wrap_toolsums_lookup(const char *base_url, const char *tool, const char *rid,
+					    const volatile sig_atomic_t *interrupted, char *hex,
+					    size_t size, char *why, size_t whysize)
+{
+	(void)base_url;
+	(void)tool;
+	(void)rid;
+	(void)interrupted;
+	m.sums_calls++;
+	if (m.sums == TOOLSUMS_FOUND)
+		strlcpy(hex, SUMS_HEX, size);
+	snprintf(why, whysize, "%s", m.sums == TOOLSUMS_FOUND ? "expected sha512 from "
+		 "http://tools.test/SHA512SUMS" : m.sums == TOOLSUMS_NONE ? "the mirror publishes no "
+		 "http://tools.test/SHA512SUMS" : "/etc/sums lists no sha512 for dotnet-trace linux-x64");
+	return m.sums;
+}
 
 int __wrap_podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
 			  const char *const *args, struct proc *p)
@@ -635,6 +760,7 @@ int __wrap_podexec_script(struct kube *k, const struct target_pod *pod, const ch
 	assert_non_null(strstr(script, "poddl.sh"));
 	if (!strcmp(args[0], "check")) {
 		m.check_calls++;
+		strlcpy(m.check_expect, args[3], sizeof(m.check_expect));
 		out = m.check_out;
 	} else {
 		assert_string_equal(args[0], "download");
@@ -642,6 +768,8 @@ int __wrap_podexec_script(struct kube *k, const struct target_pod *pod, const ch
 		m.dl_calls++;
 		strlcpy(m.dl_url, args[5], sizeof(m.dl_url));
 		strlcpy(m.dl_hashcmd, args[6], sizeof(m.dl_hashcmd));
+		strlcpy(m.dl_expect, args[8], sizeof(m.dl_expect));
+		assert_string_equal(args[9], "268435456");
 		out = m.dl_out;
 	}
 	p->out_buf = strdup(out);
@@ -682,12 +810,22 @@ enum toolcache_status __wrap_toolcache_lookup(const char *tool, const char *rid,
 	(void)tool;
 	(void)rid;
 	(void)expected_sha512;
-	(void)err;
 	m.lookup_calls++;
+	if (m.lookup_err) {
+		memset(err, 0, sizeof(*err));
+		err->status = m.lookup_err;
+		snprintf(err->what, sizeof(err->what), "cannot use the tool cache /c");
+		snprintf(err->why, sizeof(err->why), "/c/tools: it is writable by others (mode 0777)");
+		snprintf(err->hint, sizeof(err->hint), "chmod go-w /c/tools");
+		return m.lookup_err;
+	}
 	if (!m.cached)
 		return TOOLCACHE_NOT_CACHED;
 	memset(out, 0, sizeof(*out));
 	strlcpy(out->path, "/cache/tools/linux-x64/dotnet-trace", sizeof(out->path));
+	strlcpy(out->sha512, CACHE_HEX, sizeof(out->sha512));
+	strlcpy(out->date, "2026-12-01T10:00:00Z", sizeof(out->date));
+	strlcpy(out->source_url, "https://aka.ms/dotnet-trace/linux-x64", sizeof(out->source_url));
 	return TOOLCACHE_OK;
 }
 
@@ -734,10 +872,11 @@ static void env_init(struct env *e, unsigned cmds, enum provision_strategy s, in
 	memset(&m, 0, sizeof(m));
 	m.check_out = "none\tno copy of dotnet-trace in the pod\n";
 	m.dl_out = "ok\tcurl\tfeed\t5000000\n";
+	m.sums = TOOLSUMS_FOUND;
 	e->pod.name = name;
 	e->pod.namespace = ns;
 	e->pod.container = ctr;
-	e->pr.cmds = cmds | PCMD_SHA256SUM;
+	e->pr.cmds = cmds | PCMD_SHA256SUM | PCMD_SHA512SUM;
 	e->ws.path = wsp;
 	strlcpy(e->ws.runid, "RUN1", sizeof(e->ws.runid));
 	e->o.strategy = s;
@@ -820,13 +959,16 @@ static void test_tool_reuse_pod(void **state)
 
 	(void)state;
 	env_init(&e, PCMD_CURL, PROV_AUTO, 0);
-	m.check_out = "have\tsha256sum\tfeed\t5000000\n";
+	m.check_out = "have\tsha512sum\t" SUMS_HEX "\t5000000\n";
 	env_run(&e);
 	assert_int_equal(e.rc, 0);
 	assert_int_equal(e.r.step, PSTEP_REUSE_POD);
 	ASSERT_CALLS(1, 0, 0, 0);
+	assert_string_equal(m.check_expect, SUMS_HEX); /* checked against the mirror's value */
 	assert_int_equal(e.r.uploaded + e.r.downloaded_here + e.r.downloaded_in_pod, 0);
-	ASSERT_LOG(&e, "reused the copy in the pod (sha256 feed, 5000000 bytes");
+	ASSERT_LOG(&e, "reused the copy in the pod (sha512 " SUMS_HEX ", 5000000 bytes, as expected by "
+		       "expected sha512 from http://tools.test/SHA512SUMS)");
+	assert_null(strstr(e.log, "NOT verified"));
 	env_release(&e);
 
 	env_init(&e, PCMD_CURL, PROV_POD, 1); /* --refresh: not even checked */
@@ -850,8 +992,12 @@ static void test_tool_pod_download(void **state)
 	assert_int_equal(e.r.downloaded_in_pod, 1);
 	ASSERT_CALLS(1, 1, 0, 0);
 	assert_string_equal(m.dl_url, "http://tools.test/dotnet-trace/linux-x64");
-	assert_string_equal(m.dl_hashcmd, "sha256sum");
+	assert_string_equal(m.dl_hashcmd, "sha512sum");
+	assert_string_equal(m.dl_expect, SUMS_HEX);
 	ASSERT_LOG(&e, "downloaded in the pod with curl from http://tools.test/dotnet-trace/linux-x64");
+	ASSERT_LOG(&e, "sha512 verified");
+	ASSERT_LOG(&e, "warning: downloading dotnet-trace linux-x64 from a plain http URL "
+		       "(http://tools.test/dotnet-trace/linux-x64): nothing authenticates it");
 	env_release(&e);
 }
 
@@ -893,6 +1039,80 @@ static void test_tool_pod_fails_then_local(void **state)
 	env_release(&e);
 }
 
+/* What the pod has or fetches runs only when its SHA-512 matches a value known here. */
+static void test_tool_verification(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_init(&e, PCMD_CURL, PROV_AUTO, 0); /* nothing known here: download here and push */
+	m.sums = TOOLSUMS_NONE;
+	env_run(&e);
+	assert_int_equal(e.rc, 0);
+	assert_int_equal(e.r.step, PSTEP_LOCAL_DOWNLOAD);
+	ASSERT_CALLS(0, 0, 1, 1);
+	ASSERT_LOG(&e, "a download in the pod could not be verified: download here and push");
+	env_release(&e);
+
+	env_init(&e, PCMD_CURL, PROV_AUTO, 0); /* a value, but no SHA-512 in the pod: the same */
+	e.pr.cmds &= ~(unsigned)PCMD_SHA512SUM;
+	env_run(&e);
+	assert_int_equal(e.rc, 0);
+	ASSERT_CALLS(0, 0, 1, 1);
+	env_release(&e);
+
+	env_init(&e, PCMD_CURL, PROV_AUTO, 0); /* a mismatch is final: nothing else is tried */
+	m.dl_out = "fail\tmismatch\t" CACHE_HEX "\n";
+	env_run(&e);
+	assert_int_equal(e.rc, -DPX_BADTOOL);
+	ASSERT_CALLS(1, 1, 0, 0);
+	ASSERT_LOG(&e, "kubectl-dotnetprof: the copy of dotnet-trace linux-x64 downloaded in pod "
+		       "\"sample-app\" from http://tools.test/dotnet-trace/linux-x64 does not match its "
+		       "SHA-512: sha512 " CACHE_HEX ", expected " SUMS_HEX " (expected sha512 from "
+		       "http://tools.test/SHA512SUMS); the file was deleted from the pod and nothing ran");
+	ASSERT_LOG(&e, "hint: something between the pod and");
+	env_release(&e);
+
+	env_init(&e, PCMD_CURL, PROV_POD, 0); /* --download pod, nothing known: loudly unverified */
+	m.sums = TOOLSUMS_NONE;
+	env_run(&e);
+	assert_int_equal(e.rc, 0);
+	ASSERT_CALLS(1, 1, 0, 0);
+	assert_string_equal(m.dl_expect, "-");
+	assert_string_equal(m.check_expect, "-");
+	ASSERT_LOG(&e, "warning: the copy of dotnet-trace linux-x64 in pod \"sample-app\" is NOT "
+		       "verified: nothing here says what its SHA-512 must be");
+	ASSERT_LOG(&e, "hint: pin it: put the line \"SHA512  linux-x64/dotnet-trace\"");
+	ASSERT_LOG(&e, "DOTNETPROF_TOOLS_SHA512SUMS=FILE");
+	ASSERT_LOG(&e, "NOT verified\n");
+	env_release(&e);
+
+	env_init(&e, PCMD_CURL, PROV_POD, 0); /* ... but the local cache's record is a value */
+	m.sums = TOOLSUMS_NONE;
+	m.cached = 1;
+	env_run(&e);
+	assert_int_equal(e.rc, 0);
+	assert_string_equal(m.dl_expect, CACHE_HEX);
+	assert_null(strstr(e.log, "NOT verified"));
+	env_release(&e);
+
+	env_init(&e, PCMD_CURL, PROV_AUTO, 0); /* an explicit sums file without the tool */
+	m.sums = TOOLSUMS_MISSING;
+	env_run(&e);
+	assert_int_equal(e.rc, -DPX_BADTOOL);
+	ASSERT_CALLS(0, 0, 0, 0);
+	ASSERT_LOG(&e, "cannot verify dotnet-trace linux-x64: /etc/sums lists no sha512");
+	env_release(&e);
+
+	env_init(&e, PCMD_CURL, PROV_AUTO, 0); /* a cache others may write is refused */
+	m.lookup_err = TOOLCACHE_ERR_UNSAFE;
+	env_run(&e);
+	assert_int_equal(e.rc, -DPX_ERROR);
+	ASSERT_CALLS(0, 0, 0, 0);
+	ASSERT_LOG(&e, "hint: chmod go-w /c/tools");
+	env_release(&e);
+}
+
 static void test_tool_pod_strategy_errors(void **state)
 {
 	static const struct {
@@ -907,6 +1127,10 @@ static void test_tool_pod_strategy_errors(void **state)
 		{ "fail\tnotelf\tthe server sent a text page\n", DPX_BADTOOL, "not the tool" },
 		{ "fail\tarch\tanother machine\n", DPX_BADTOOL, "not the tool for this pod" },
 		{ "fail\tsmall\tonly 10 bytes\n", DPX_BADTOOL, "too small" },
+		{ "fail\ttoobig\tsent 300000000 bytes\n", DPX_BADTOOL, "larger than any tool" },
+		{ "fail\tinsecure\tcurl: (1) Protocol \"http\" not supported\n", DPX_DOWNLOAD,
+		  "redirected https to a plain http URL" },
+		{ "fail\tnohash\tno sha512sum\n", DPX_DOWNLOAD, "cannot compute SHA-512" },
 		{ "fail\tspace\tcannot write\n", DPX_NOSPACE, "no space" },
 		{ "fail\tother\tworkspace refused\n", DPX_ERROR, "workspace refused" },
 		{ "garbage\n", DPX_ERROR, "ended without a report" },
@@ -921,7 +1145,7 @@ static void test_tool_pod_strategy_errors(void **state)
 		m.dl_out = cases[i].out;
 		env_run(&e);
 		assert_int_equal(e.rc, -(cases[i].code));
-		assert_int_equal(m.get_calls + m.push_calls + m.lookup_calls, 0);
+		assert_int_equal(m.get_calls + m.push_calls, 0);
 		ASSERT_LOG(&e, "cannot download dotnet-trace for linux-x64 in pod \"sample-app\" from "
 			       "http://tools.test/dotnet-trace/linux-x64: ");
 		ASSERT_LOG(&e, cases[i].msg);
@@ -1017,6 +1241,7 @@ int main(void)
 		cmocka_unit_test(test_tool_reuse_pod),
 		cmocka_unit_test(test_tool_pod_download),
 		cmocka_unit_test(test_tool_pod_fails_then_local),
+		cmocka_unit_test(test_tool_verification),
 		cmocka_unit_test(test_tool_pod_strategy_errors),
 		cmocka_unit_test(test_tool_nothing_works),
 		cmocka_unit_test(test_tool_local_and_refresh),

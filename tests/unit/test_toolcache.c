@@ -774,47 +774,85 @@ static int run(const char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* HTTPS is verified: a self-signed server is refused until its certificate is trusted. */
-static void test_https_verified(void **st)
+/*
+ * A small server for the cases toolserver.py has no fault for: argv port, cert and key ("-": plain
+ * http), mode, arg. file: serve the file `arg`; redirect: 302 to `arg` + the path; endless: 200
+ * without Content-Length, zeros until the client goes; huge: 200 announcing `arg` bytes of zeros.
+ */
+static const char server_py[] =
+	"import http.server, ssl, sys\n"
+	"port, cert, key, mode, arg = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]\n"
+	"class H(http.server.BaseHTTPRequestHandler):\n"
+	"    def do_GET(self):\n"
+	"        if mode == 'redirect':\n"
+	"            self.send_response(302)\n"
+	"            self.send_header('Location', arg + self.path)\n"
+	"            self.end_headers()\n"
+	"            return\n"
+	"        data = open(arg, 'rb').read() if mode == 'file' else bytes(1 << 20)\n"
+	"        self.send_response(200)\n"
+	"        if mode != 'endless':\n"
+	"            self.send_header('Content-Length', str(len(data) if mode == 'file' else int(arg)))\n"
+	"        self.end_headers()\n"
+	"        try:\n"
+	"            self.wfile.write(data)\n"
+	"            while mode != 'file':\n"
+	"                self.wfile.write(data)\n"
+	"        except OSError:\n"
+	"            pass\n"
+	"    def log_message(self, *a):\n"
+	"        pass\n"
+	"s = http.server.HTTPServer(('127.0.0.1', port), H)\n"
+	"if cert != '-':\n"
+	"    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+	"    ctx.load_cert_chain(cert, key)\n"
+	"    s.socket = ctx.wrap_socket(s.socket, server_side=True)\n"
+	"s.serve_forever()\n";
+
+/* A self-signed certificate for 127.0.0.1 in the test's root. */
+static void make_cert(char *cert, size_t csize, char *key, size_t ksize)
 {
-	static const char server_py[] =
-		"import http.server, ssl, sys\n"
-		"port, cert, key, path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]\n"
-		"class H(http.server.BaseHTTPRequestHandler):\n"
-		"    def do_GET(self):\n"
-		"        data = open(path, 'rb').read()\n"
-		"        self.send_response(200)\n"
-		"        self.send_header('Content-Length', str(len(data)))\n"
-		"        self.end_headers()\n"
-		"        self.wfile.write(data)\n"
-		"    def log_message(self, *a):\n"
-		"        pass\n"
-		"s = http.server.HTTPServer(('127.0.0.1', port), H)\n"
-		"ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
-		"ctx.load_cert_chain(cert, key)\n"
-		"s.socket = ctx.wrap_socket(s.socket, server_side=True)\n"
-		"s.serve_forever()\n";
-	char cert[PATH_MAX], key[PATH_MAX], tool[PATH_MAX], abs_tool[PATH_MAX], portstr[16], url[64];
-	const char *const gen[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-			"-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", NULL };
-	const char *const srv[] = { "python3", "-c", server_py, portstr, cert, key, abs_tool, NULL };
-	struct toolcache_opts o;
-	struct toolcache_entry e;
-	struct toolcache_error err;
+	const char *const gen[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+				    cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+				    "subjectAltName=IP:127.0.0.1", NULL };
+
+	assert_true(snprintf(cert, csize, "%s/cert.pem", root) < (int)csize);
+	assert_true(snprintf(key, ksize, "%s/key.pem", root) < (int)ksize);
+	if (access(cert, R_OK) != 0 && run(gen) != 0)
+		fail_msg("openssl req failed: is openssl installed?");
+}
+
+/* Start server_py in `mode` with `arg` (https when cert is given); its base URL into url. */
+static pid_t start_py(const char *cert, const char *key, const char *mode, const char *arg, char *url,
+		      size_t urlsize)
+{
+	char portstr[16];
+	const char *const srv[] = { "python3", "-c", server_py, portstr, cert ? cert : "-", key ? key : "-", mode,
+				    arg, NULL };
 	int port = free_port(0, NULL);
 	pid_t pid;
 
-	(void)st;
-	PATHF(cert, "%s/cert.pem", root);
-	PATHF(key, "%s/key.pem", root);
-	PATHF(tool, "%s/linux-musl-x64/dotnet-stack", real_tools());
-	assert_non_null(realpath(tool, abs_tool));
-	if (run(gen) != 0)
-		fail_msg("openssl req failed: is openssl installed?");
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	pid = spawn_server(srv, port);
 	assert_true(pid > 0);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
+	snprintf(url, urlsize, "%s://127.0.0.1:%d", cert ? "https" : "http", port);
+	return pid;
+}
+
+/* HTTPS is verified: a self-signed server is refused until its certificate is trusted. */
+static void test_https_verified(void **st)
+{
+	char cert[PATH_MAX], key[PATH_MAX], tool[PATH_MAX], abs_tool[PATH_MAX], url[64];
+	struct toolcache_opts o;
+	struct toolcache_entry e;
+	struct toolcache_error err;
+	pid_t pid;
+
+	(void)st;
+	PATHF(tool, "%s/linux-musl-x64/dotnet-stack", real_tools());
+	assert_non_null(realpath(tool, abs_tool));
+	make_cert(cert, sizeof(cert), key, sizeof(key));
+	pid = start_py(cert, key, "file", abs_tool, url, sizeof(url));
 	uncache("linux-musl-x64", "dotnet-stack");
 	opts_init(&o);
 	o.base_url = url;
@@ -838,6 +876,82 @@ static void test_https_verified(void **st)
 	assert_string_equal(e.filename, "");  /* no Content-Disposition: nothing to compare */
 }
 
+/*
+ * No downgrade: an https mirror that redirects to http (the toolserver, which would serve the real
+ * tool) is refused; an http base the user names is followed as before (the stand-in's own 302).
+ */
+static void test_https_redirect_to_http_refused(void **st)
+{
+	char cert[PATH_MAX], key[PATH_MAX], url[64];
+	struct toolcache_opts o;
+	struct toolcache_entry e;
+	struct toolcache_error err;
+	enum toolcache_status got;
+	pid_t pid;
+
+	(void)st;
+	make_cert(cert, sizeof(cert), key, sizeof(key));
+	pid = start_py(cert, key, "redirect", base, url, sizeof(url));
+	uncache("linux-musl-x64", "dotnet-stack");
+	opts_init(&o);
+	o.base_url = url;
+	setenv("CURL_CA_BUNDLE", cert, 1);
+	got = get("stack", "linux-musl-x64", &o, &e, &err);
+	unsetenv("CURL_CA_BUNDLE");
+	stop_server(&pid);
+	assert_int_equal(got, TOOLCACHE_ERR_HTTP);
+	assert_contains(err.why, "redirected (HTTP 302) to a URL that is not https: http://127.0.0.1:");
+	assert_contains(err.hint, "http://");
+	assert_int_equal(cached_files("linux-musl-x64", "dotnet-stack"), 0);
+	opts_init(&o);
+	assert_int_equal(get("stack", "linux-musl-x64", &o, &e, &err), TOOLCACHE_OK);
+}
+
+/* A body over TOOLCACHE_MAX_SIZE is cut: announced (refused at once) or not (cut as it comes). */
+static void test_size_cap(void **st)
+{
+	static const char *const modes[] = { "huge", "endless" };
+	char url[64], big[32];
+	struct toolcache_opts o;
+	struct toolcache_entry e;
+	struct toolcache_error err;
+	enum toolcache_status got;
+	size_t i;
+	pid_t pid;
+
+	(void)st;
+	snprintf(big, sizeof(big), "%llu", (unsigned long long)TOOLCACHE_MAX_SIZE + 1);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		pid = start_py(NULL, NULL, modes[i], big, url, sizeof(url));
+		uncache("linux-musl-x64", "dotnet-stack");
+		opts_init(&o);
+		o.base_url = url;
+		got = get("stack", "linux-musl-x64", &o, &e, &err);
+		stop_server(&pid);
+		assert_int_equal(got, TOOLCACHE_ERR_INVALID);
+		assert_contains(err.why, "the file is larger than the limit of 256 MiB");
+		assert_int_equal(cached_files("linux-musl-x64", "dotnet-stack"), 0);
+	}
+}
+
+/* A trickle above the low-speed limit ends at the overall limit ($DOTNETPROF_DOWNLOAD_TIMEOUT). */
+static void test_time_limit(void **st)
+{
+	struct timespec t0, t1;
+
+	(void)st;
+	setenv(TOOLCACHE_TIMEOUT_ENV, "2", 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	faulty("slow", TOOLCACHE_ERR_NETWORK, "not complete within the time limit of 2 s",
+	       "DOTNETPROF_DOWNLOAD_TIMEOUT=SECONDS", NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	unsetenv(TOOLCACHE_TIMEOUT_ENV);
+	assert_true(t1.tv_sec - t0.tv_sec < 10);
+	setenv(TOOLCACHE_TIMEOUT_ENV, "soon", 1);
+	assert_int_equal(toolcache_max_time(), TOOLCACHE_MAX_TIME);
+	unsetenv(TOOLCACHE_TIMEOUT_ENV);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -856,6 +970,9 @@ int main(void)
 		cmocka_unit_test_setup(test_xdg_and_urls, setup),
 		cmocka_unit_test_setup(test_interrupted, setup),
 		cmocka_unit_test_setup(test_https_verified, setup),
+		cmocka_unit_test_setup(test_https_redirect_to_http_refused, setup),
+		cmocka_unit_test_setup(test_size_cap, setup),
+		cmocka_unit_test_setup(test_time_limit, setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

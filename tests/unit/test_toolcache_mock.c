@@ -216,6 +216,34 @@ static void test_cache_dir_unusable(void **st)
 	setenv("XDG_CACHE_HOME", cache, 1);
 }
 
+/* A cache others may write is refused, before any download, with the command that fixes it. */
+static void test_cache_dir_not_private(void **st)
+{
+	struct toolcache_opts o;
+	struct toolcache_entry e;
+	struct toolcache_error err;
+	char dir[PATH_MAX];
+
+	(void)st;
+	memset(&o, 0, sizeof(o));
+	mock.body_file = tool_file;
+	mock.filename = NULL;
+	mock.calls = 0;
+	assert_true(snprintf(dir, sizeof(dir), "%s/kubectl-dotnetprof/tools", cache) < (int)sizeof(dir));
+	assert_int_equal(toolcache_get("stack", "linux-x64", &o, &e, &err), TOOLCACHE_OK);
+	mock.calls = 0;
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(toolcache_lookup("stack", "linux-x64", NULL, &e, &err), TOOLCACHE_ERR_UNSAFE);
+	assert_int_equal(toolcache_get("stack", "linux-x64", &o, &e, &err), TOOLCACHE_ERR_UNSAFE);
+	assert_non_null(strstr(err.what, "cannot use the tool cache"));
+	assert_non_null(strstr(err.why, "tools: it is writable by others (mode 0777)"));
+	assert_non_null(strstr(err.hint, "chmod go-w "));
+	assert_non_null(strstr(err.hint, "/kubectl-dotnetprof/tools"));
+	assert_int_equal(mock.calls, 0);
+	assert_int_equal(chmod(dir, 0700), 0);
+	assert_int_equal(toolcache_lookup("stack", "linux-x64", NULL, &e, &err), TOOLCACHE_OK);
+}
+
 static void make_temp(const char *name, time_t age, char *path, size_t size)
 {
 	struct timespec ts[2];
@@ -297,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_stale_temp_swept),
 		cmocka_unit_test(test_write_failure),
 		cmocka_unit_test(test_cache_dir_unusable),
+		cmocka_unit_test(test_cache_dir_not_private),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

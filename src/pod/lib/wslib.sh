@@ -26,7 +26,7 @@ me_uid() {
 me_uid
 
 # @include rec.sh
-# @include sha256.sh
+# @include sha.sh
 
 # ws_check DIR: is DIR a workspace we may use and clean: a real directory (not a symlink), owned by
 # us, mode 0700? Else WHY says what is wrong.
@@ -71,7 +71,8 @@ ws_rel_ok() {
 	done
 }
 
-# hash_of CMD FILE: H = what CMD prints for FILE ("-" for size only). Only our hash commands run.
+# hash_of CMD FILE: H = what CMD prints for FILE ("-" for size only). Only our hash commands run;
+# sha256sum and sha512sum stand for the algorithm (openssl computes it where it is faster).
 hash_of() {
 	H=-
 	case $1 in
@@ -79,6 +80,11 @@ hash_of() {
 	sha256sum)
 		[ -n "${SHA256_TOOL+x}" ] || sha256_pick
 		_h=$(sha256_stdin <"$2") || return 1
+		;;
+	sha512sum)
+		[ -n "${SHA512_TOOL+x}" ] || sha512_pick
+		[ -n "$SHA512_TOOL" ] || return 1
+		_h=$(sha_stdin 512 "$SHA512_TOOL" <"$2") || return 1
 		;;
 	md5sum | cksum) _h=$("$1" <"$2") || return 1 ;;
 	*) return 1 ;;
