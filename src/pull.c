@@ -337,9 +337,21 @@ static int on_err(void *ctx, const char *buf, size_t n)
 		if (pl->errline_len < sizeof(pl->errline) &&
 		    pull_stat_is_record(pl->errline, pl->errline_len) &&
 		    pl->stat_len + pl->errline_len + 1 < sizeof(pl->stat_buf)) {
+			size_t before = pl->stat_len;
+
 			memcpy(pl->stat_buf + pl->stat_len, pl->errline, pl->errline_len);
 			pl->stat_len += pl->errline_len;
 			pl->stat_buf[pl->stat_len++] = '\n';
+			/*
+			 * A record kubectl's own words ran into (the connection was cut mid-line) is
+			 * dropped: a missing hash is asked for again, a missing "ready" ends the
+			 * exec without a report.
+			 */
+			if (pull_stat_parse(pl->stat_buf, pl->stat_len, &pl->cur, err, sizeof(err)) < 0) {
+				log_verbose("ignored a garbled record from pod \"%s\": %s", pl->pod->name,
+					    err);
+				pl->stat_len = before;
+			}
 		}
 		pl->errline_len = 0;
 	}

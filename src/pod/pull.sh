@@ -47,8 +47,9 @@ hash_records() {
 		sha256sum) [ -n "$SHA256_TOOL" ] || continue; run=sha256_stdin ;;
 		*) have "$h" || continue; run=$h ;;
 		esac
-		printf 'hash\t%s\t' "$h"
-		"$run" <"$f" || printf '\n'
+		# one write when it is known: a cut mid-hash leaves no half record for kubectl to end
+		_out=$("$run" <"$f") || _out=
+		[ -n "$_out" ] && printf 'hash\t%s\t%s\n' "$h" "$_out"
 		break
 	done
 	say size2 "$(size)"
