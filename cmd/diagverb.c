@@ -160,6 +160,22 @@ const char *diagverb_dport(const struct diagverb *v, char *buf, size_t size)
 	return buf;
 }
 
+/* The tool ran out of space in the pod: say where, how much there was, and what helps. */
+static int out_of_space(const struct diagverb *v)
+{
+	long long free_kb = diag_ws_free_kb(&v->s);
+	char room[64] = "";
+
+	if (free_kb >= 0)
+		snprintf(room, sizeof(room), " (%lld MiB were free when it started)", free_kb / 1024);
+	log_error("%s ran out of space in pod \"%s\" while writing in %s%s; nothing was copied",
+		  v->tool, v->s.pod->name, v->s.ws.path, room);
+	log_hint("free space there (a file of the app, or kubectl dotnetprof clean %s), use a smaller "
+		 "output (dump --type mini or triage, a shorter trace), or give the pod more room "
+		 "there (a larger emptyDir)", v->s.pod->name);
+	return -DPX_NOSPACE;
+}
+
 int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io, int stdout_fd,
 		 struct diagrun_result *r)
 {
@@ -192,6 +208,8 @@ int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io
 		log_error("%s: %s was stopped before it finished its output", interrupt_what(), v->tool);
 		return interrupt_status();
 	}
+	if (diag_out_of_space(r->err_tail) || diag_out_of_space(r->out))
+		return out_of_space(v);
 	diag_last_line(r->err_tail[0] ? r->err_tail : r->out, words, sizeof(words));
 	log_error("%s failed in pod \"%s\" (exit status %d)%s%s", v->tool, v->s.pod->name, r->status,
 		  words[0] ? ": " : "", words);

@@ -125,6 +125,15 @@ int diag_socket_safe(const struct probe *pr, const struct probe_proc *proc, stru
  */
 uint64_t diag_dump_estimate(enum diag_dump_type type, long long rss_kb);
 
+/* Free space (KiB) the probe saw in the directory that holds the session's workspace; -1 unknown. */
+long long diag_ws_free_kb(const struct diag_session *s);
+
+/*
+ * 1 when a tool's output says it ran out of space ("No space left on device", as createdump and .NET
+ * print ENOSPC, or a quota): the verb then fails with DPX_NOSPACE, not as a tool failure.
+ */
+int diag_out_of_space(const char *text);
+
 /* "full", "heap", "mini", "triage" -> type; -1 for anything else. And back ("Full"... as the tool). */
 int diag_dump_type_parse(const char *s, enum diag_dump_type *out);
 const char *diag_dump_type_tool_name(enum diag_dump_type t);

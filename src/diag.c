@@ -538,6 +538,17 @@ static long long ws_free_kb(const struct probe *pr, const struct workspace *ws)
 	return -1;
 }
 
+long long diag_ws_free_kb(const struct diag_session *s)
+{
+	return ws_free_kb(&s->probe, &s->ws);
+}
+
+int diag_out_of_space(const char *text)
+{
+	return text && (strstr(text, "No space left on device") || strstr(text, "ENOSPC") ||
+			strstr(text, "Disk quota exceeded"));
+}
+
 /* Preflight step 6: room for the dump. */
 static int check_space(const struct diag_target *t, struct diag_session *s)
 {

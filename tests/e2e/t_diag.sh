@@ -287,6 +287,13 @@ check "a heap dump that cannot fit in the pod's 64 MiB /tmp is DPX_NOSPACE" "$(e
 assert "... no dump file here" test ! -e small.core
 run kubectl exec sample-smalltmp -- sh -c 'df -k /tmp | tail -n 1'
 check "... and nothing big is left in sample-smalltmp's /tmp" 0 '^tmpfs +65536 +[0-9]{1,5} ' ''
+# --force past the estimate: createdump runs out of space; that is said as such (DPX_NOSPACE), not
+# as a tool failure, and nothing is left behind
+run kubectl dotnetprof dump sample-smalltmp --type heap -o forced.core --force
+check "a forced heap dump that runs out of space in the pod is DPX_NOSPACE, said as such" "$(ex NOSPACE)" '' 'ran out of space in pod "sample-smalltmp"'
+assert "... no dump file here" test ! -e forced.core -a ! -e forced.core.part
+run kubectl exec sample-smalltmp -- sh -c 'df -k /tmp | tail -n 1'
+check "... and nothing big is left in sample-smalltmp's /tmp" 0 '^tmpfs +65536 +[0-9]{1,5} ' ''
 
 run kubectl dotnetprof trace sample-app --profile no-such-profile --duration 2s -o badprofile.nettrace
 if [ "$RC" != 0 ] && printf '%s\n' "$ERR" | grep -q 'no-such-profile'; then
