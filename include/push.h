@@ -26,6 +26,7 @@
  * cannot be tested against it.)
  * Encodings: raw by default (exec without a tty is binary-safe); base64 (needs base64 in the pod)
  * for setups that mangle a byte stream: the local side encodes, the pod runs `head -c N | base64 -d`.
+ * A raw push that does not verify is sent again in base64 once, when the pod has base64.
  * Memory: constant (64 KiB buffers), whatever the size. Progress: progress.h on a terminal, and one
  * summary line (log_info) at the end.
  *

@@ -261,6 +261,8 @@ static const char *hash_cmd(enum digest_kind h)
 struct push_plan {
 	const struct push_opts *o;
 	const char *label;
+	enum push_encoding enc;       /* this attempt's: raw first, base64 when raw did not verify */
+	int base64_next;              /* a raw push that does not verify is sent again in base64 */
 	int fd;                       /* the local file, open */
 	char size[24], inlen[24], perm[8];
 	char mline[8192];             /* DEST's manifest line */
@@ -298,6 +300,8 @@ static int prepare(struct push_plan *pp, unsigned cmds, const struct workspace *
 		log_error("cannot push to \"%s\": not a plain path inside the workspace", o->dest);
 		return -DPX_ERROR;
 	}
+	pp->enc = o->encoding;
+	pp->base64_next = o->encoding == PUSH_ENC_RAW && (cmds & PCMD_BASE64);
 	enc_len = o->encoding == PUSH_ENC_BASE64 ? BASE64_ENCODED_LEN(r->size) : r->size;
 	/* numbers always fit these buffers */
 	snprintf(pp->size, sizeof(pp->size), "%llu", (unsigned long long)r->size);
@@ -346,18 +350,33 @@ static int already_there(struct kube *k, const struct target_pod *pod, const str
 	return ret;
 }
 
-/* The script's report after a push that did not say "ok": why. Returns -DPX_*. */
+/*
+ * The script's report after a push that did not say "ok": why. Returns -DPX_*, or 1 when a raw push
+ * that did not verify is to be sent again in base64.
+ */
 static int push_refused(const struct target_pod *pod, const struct workspace *ws,
 			const struct push_plan *pp, const struct push_result *r, const char *kind,
 			const char *f1, const char *f2, const struct proc *p)
 {
 	char sz[32];
 
+	if (!strcmp(kind, "bad") && pp->base64_next && pp->enc == PUSH_ENC_RAW) {
+		log_info("pushing %s into pod \"%s\" did not verify (%s differs): sending it again in "
+			 "base64", pp->label, pod->name, f1 ? f1 : "?");
+		return 1;
+	}
 	if (!strcmp(kind, "bad")) {
-		log_error("pushing %s into pod \"%s\" did not verify: %s in the pod is %s, expected %s",
-			  pp->label, pod->name, f1 ? f1 : "?", f2 ? f2 : "?",
-			  f1 && !strcmp(f1, "size") ? pp->size : r->hash_hex);
-		log_hint("the stream was altered on the way; try again, or with base64 encoding");
+		if (f1 && !strcmp(f1, "base64"))
+			log_error("pushing %s into pod \"%s\" did not verify: what arrived is not "
+				  "valid base64", pp->label, pod->name);
+		else
+			log_error("pushing %s into pod \"%s\" did not verify: %s in the pod is %s, "
+				  "expected %s", pp->label, pod->name, f1 ? f1 : "?", f2 ? f2 : "?",
+				  f1 && !strcmp(f1, "size") ? pp->size : r->hash_hex);
+		log_hint("the bytes were altered on the way%s: something between here and the pod "
+			 "changes them (a proxy?); try again, or from another network",
+			 pp->enc == PUSH_ENC_BASE64 && pp->o->encoding == PUSH_ENC_RAW
+				 ? ", raw and in base64" : "");
 		return -DPX_TRANSFER;
 	}
 	if (p->err_buf && strstr(p->err_buf, "No space left on device")) {
@@ -376,7 +395,7 @@ static int send_file(struct kube *k, const struct target_pod *pod, const struct 
 {
 	const struct push_opts *o = pp->o;
 	const char *const args[] = { ws->path, ws->runid,
-				     o->encoding == PUSH_ENC_BASE64 ? "base64" : "raw", pp->size,
+				     pp->enc == PUSH_ENC_BASE64 ? "base64" : "raw", pp->size,
 				     pp->inlen, hash_cmd(r->hash), r->hash_hex, o->dest, pp->perm,
 				     pp->mline, NULL };
 	char want[DIGEST_HEX_MAX], dest[8192], sz[32], *f1, *f2, *f3;
@@ -392,7 +411,7 @@ static int send_file(struct kube *k, const struct target_pod *pod, const struct 
 	proc_init(&p, NULL);
 	s->fd = pp->fd;
 	s->size = r->size;
-	s->enc = o->encoding;
+	s->enc = pp->enc;
 	digest_init(&s->d, r->hash);
 	progress_start(&s->pg, pp->label, r->size, 0);
 	ret = run_push(k, pod, args, s, &p);
@@ -446,6 +465,17 @@ int push_file(struct kube *k, const struct target_pod *pod, unsigned cmds,
 	if ((ret = prepare(&pp, cmds, ws, r)) < 0 || (ret = already_there(k, pod, ws, &pp, r)) != 0)
 		goto out;
 	ret = send_file(k, pod, ws, &pp, r);
+	if (ret == 1) {
+		pp.enc = PUSH_ENC_BASE64;
+		snprintf(pp.inlen, sizeof(pp.inlen), "%llu",
+			 (unsigned long long)BASE64_ENCODED_LEN(r->size)); /* fits */
+		if (lseek(pp.fd, 0, SEEK_SET) < 0) {
+			log_error("cannot read \"%s\" again: %s", o->local_path, strerror(errno));
+			ret = -DPX_ERROR;
+			goto out;
+		}
+		ret = send_file(k, pod, ws, &pp, r);
+	}
 out:
 	if (pp.fd >= 0)
 		close(pp.fd);

@@ -65,7 +65,11 @@ case $MODE in
 raw) reader >>"$tmp" || fail "writing $tmp failed" ;;
 base64)
 	command -v base64 >/dev/null || fail "base64 is not available in the container"
-	reader | base64 -d >>"$tmp" || fail "decoding into $tmp failed"
+	# what arrived is not base64: altered on the way, as a hash that differs
+	if ! reader | base64 -d >>"$tmp"; then
+		rec bad base64 -
+		exit 3
+	fi
 	;;
 *) fail "unknown mode $MODE" ;;
 esac

@@ -601,7 +601,8 @@ class Faults:
     """Exec faults and the ephemeral containers' 403: per pod from the spec, per pod from the admin
     API, or for the next K requests of their kind (execs; PATCH/PUT of pods/ephemeralcontainers)."""
 
-    KEYS = ("cutAfterBytes", "flipByteAt", "delayMs", "forbidExec", "rateBytesPerSec", "forbidEphemeral")
+    KEYS = ("cutAfterBytes", "flipByteAt", "flipStdinByteAt", "delayMs", "forbidExec", "rateBytesPerSec",
+            "forbidEphemeral")
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -631,13 +632,14 @@ class Faults:
             self.persistent.pop((namespace or "default", pod), None)
             self.counted = [c for c in self.counted if (c["namespace"], c["pod"]) != (namespace or "default", pod)]
 
-    def take(self, pod, consume=True, kind="exec"):
+    def take(self, pod, consume=True, kind="exec", stdin=True):
         """The faults for one request of KIND ("exec" or "ephemeral") to pod; consumes one use of a
-        counted fault of that kind (unless told not to)."""
+        counted fault of that kind (unless told not to). A counted flipStdinByteAt is only for an
+        exec with stdin: the others pass it by."""
         with self.lock:
             for c in self.counted:
                 if (c["namespace"], c["pod"]) == (pod.namespace, pod.name) and c["count"] > 0 and \
-                        c.get("kind", "exec") == kind:
+                        c.get("kind", "exec") == kind and (stdin or "flipStdinByteAt" not in c):
                     c["count"] -= 1 if consume else 0
                     self.counted = [x for x in self.counted if x["count"] > 0]
                     return {k: c[k] for k in self.KEYS if k in c}
@@ -810,6 +812,7 @@ class ExecSession:
         self.stdout_count = 0
         self.count_lock = threading.Lock()
         self.stdin_pace = Pacer(faults.get("rateBytesPerSec"))  # the link paces both ways
+        self.stdin_count = 0
 
     # ---- spawning
     def spawn(self):
@@ -945,6 +948,11 @@ class ExecSession:
         fd = self.stdin_fd
         if fd is None:
             return
+        flip = self.faults.get("flipStdinByteAt")
+        if flip is not None and self.stdin_count <= int(flip) < self.stdin_count + len(data):
+            data = bytearray(data)
+            data[int(flip) - self.stdin_count] ^= 0xFF
+        self.stdin_count += len(data)
         view = memoryview(data)
         try:
             while view:
@@ -1370,7 +1378,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         session = self.headers.get("Kubectl-Session", "")
         key = (session, pod.namespace, pod.name)
         if self.headers.get("Upgrade", "").lower() == "websocket":
-            faults = SERVER.faults.take(pod)
+            faults = SERVER.faults.take(pod, stdin=self.query.get("stdin", [""])[0] in ("true", "1"))
             if session:
                 SERVER.remember_faults(key, faults)
             return faults

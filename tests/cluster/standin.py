@@ -646,6 +646,7 @@ def cmd_fault(args):
         fail("fault: --pod is required (or --clear)")
     body = {"namespace": args.namespace, "pod": args.pod}
     for key, val in (("cutAfterBytes", args.cut_after_bytes), ("flipByteAt", args.flip_byte_at),
+                     ("flipStdinByteAt", args.flip_stdin_byte_at),
                      ("delayMs", args.delay_ms), ("count", args.count),
                      ("rateBytesPerSec", args.rate_bytes_per_sec)):
         if val is not None:
@@ -695,6 +696,7 @@ def parser():
     f.add_argument("-n", "--namespace", default="default")
     f.add_argument("--cut-after-bytes", type=int)
     f.add_argument("--flip-byte-at", type=int)
+    f.add_argument("--flip-stdin-byte-at", type=int, help="invert byte N of what the exec reads on stdin")
     f.add_argument("--delay-ms", type=int)
     f.add_argument("--rate-bytes-per-sec", type=int,
                    help="pace every exec's stdout and stdin to N bytes/s (a link slower than loopback)")

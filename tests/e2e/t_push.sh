@@ -98,3 +98,19 @@ assert "the failed push left no temp file" test -z "$(kubectl exec sample-app --
 rm -f "$huge"
 run kubectl dotnetprof clean sample-app
 check "clean after the failed push" 0 'removed /tmp/\.dotnetprof' ''
+
+# The bytes altered on the way in: a raw push that does not verify is sent again in base64 once;
+# altered both times, it fails (DPX_TRANSFER) and says that something between changes them.
+python3 "$E2E_TOP/tests/cluster/standin.py" fault --pod sample-app --flip-stdin-byte-at 5000 --count 1 >/dev/null
+run "$drv" sample-app - "$small" --artifact flipped -v
+check "a raw push altered on the way is sent again in base64, and verifies" 0 '^path=' \
+	'did not verify .*: sending it again in base64'
+assert "the copy that verified has the right sha256" \
+	test "$(pod_sum sample-app app "$(field path)")" = "$small_sum"
+python3 "$E2E_TOP/tests/cluster/standin.py" fault --pod sample-app --flip-stdin-byte-at 5000 >/dev/null
+run "$drv" sample-app - "$small" --artifact flipped2
+python3 "$E2E_TOP/tests/cluster/standin.py" fault --clear >/dev/null
+check "altered raw and in base64: DPX_TRANSFER, and the hint says so" "$(ex TRANSFER)" '' \
+	'altered on the way, raw and in base64'
+run kubectl dotnetprof clean sample-app
+check "clean after the altered pushes" 0 'removed /tmp/\.dotnetprof' ''
