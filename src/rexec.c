@@ -13,6 +13,7 @@
 
 #include "kube.h"
 #include "podexec.h"
+#include "tailbuf.h"
 #include "target.h"
 
 void rexec_init(struct rexec *x)
@@ -35,24 +36,6 @@ int rexec_start(struct kube *k, const struct target_pod *pod, const char *script
 	return 0;
 }
 
-/* Keep the last REXEC_ERR_KEEP - 1 bytes of stderr. */
-static void keep_err(struct rexec *x, const char *buf, size_t n)
-{
-	if (n > REXEC_ERR_KEEP - 1) {
-		buf += n - (REXEC_ERR_KEEP - 1);
-		n = REXEC_ERR_KEEP - 1;
-	}
-	if (x->err_len + n > REXEC_ERR_KEEP - 1) {
-		size_t drop = x->err_len + n - (REXEC_ERR_KEEP - 1);
-
-		memmove(x->err, x->err + drop, x->err_len - drop);
-		x->err_len -= drop;
-	}
-	memcpy(x->err + x->err_len, buf, n);
-	x->err_len += n;
-	x->err[x->err_len] = '\0';
-}
-
 /* Read what stderr has now (non-blocking). Closes the fd at EOF. */
 void rexec_drain_err(struct rexec *x)
 {
@@ -62,7 +45,7 @@ void rexec_drain_err(struct rexec *x)
 	while (x->c.p.err_fd >= 0) {
 		r = read(x->c.p.err_fd, buf, sizeof(buf));
 		if (r > 0) {
-			keep_err(x, buf, (size_t)r);
+			tailbuf_add(x->err, sizeof(x->err), &x->err_len, buf, (size_t)r);
 			continue;
 		}
 		if (r < 0 && (errno == EINTR))
