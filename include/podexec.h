@@ -53,4 +53,11 @@ int podexec_start(struct kube *k, const struct target_pod *pod, unsigned flags, 
 int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
 		   const char *const *args, struct proc *p);
 
+/*
+ * For a script the caller ran itself (podexec_start): p->status and p->err_buf (kubectl's stderr)
+ * as podexec_script would have them. 0 when the script ran (whatever its status), -DPX_* with the
+ * message printed when the exec failed (no shell, forbidden, not running...).
+ */
+int podexec_failed(struct kube *k, const struct target_pod *pod, const struct proc *p);
+
 #endif
