@@ -111,8 +111,12 @@ int diag_preflight_access(const struct probe *pr, const struct probe_proc *proc,
  */
 uint64_t diag_dump_estimate(enum diag_dump_type type, long long rss_kb);
 
-/* "full", "heap", "mini", "triage" -> type; -1 for anything else. And back ("Full"... as the tool). */
+/*
+ * "full", "heap", "mini", "triage" -> type; -1 for anything else. And back: as written ("full"),
+ * and as dotnet-dump takes it ("Full"); NULL for DIAG_DUMP_NONE.
+ */
 int diag_dump_type_parse(const char *s, enum diag_dump_type *out);
+const char *diag_dump_type_name(enum diag_dump_type t);
 const char *diag_dump_type_tool_name(enum diag_dump_type t);
 
 /* DOTNET_ROOT from a runtime dir ".../shared/Microsoft.NETCore.App/X.Y.Z": newly allocated, or NULL. */

@@ -256,6 +256,11 @@ int diag_dump_type_parse(const char *s, enum diag_dump_type *out)
 	return -1;
 }
 
+const char *diag_dump_type_name(enum diag_dump_type t)
+{
+	return t >= DIAG_DUMP_FULL && t <= DIAG_DUMP_TRIAGE ? dump_names[t] : NULL;
+}
+
 const char *diag_dump_type_tool_name(enum diag_dump_type t)
 {
 	return t >= DIAG_DUMP_FULL && t <= DIAG_DUMP_TRIAGE ? dump_tool_names[t] : NULL;

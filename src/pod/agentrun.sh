@@ -11,6 +11,10 @@
 # sh -c "$agentrun_sh" dotnetprof WS NAME SHA256 signal PID INT|TERM
 #   Sends the signal to PID if it runs WS/tools/NAME (pid_ours); prints
 #   "kill<TAB>sent|gone|foreign|failed<TAB>PID" (exit 0), or "kill<TAB>refused<TAB>WHY" (exit 3).
+# sh -c "$agentrun_sh" dotnetprof WS NAME SHA256 rm PATH
+#   Removes a dump the agent wrote outside the workspace (its default: the app's TMPDIR): only a
+#   regular file, not a symbolic link, named dotnetprof-core-PID-TIME as the agent names it; prints
+#   "rm<TAB>removed|gone|refused|failed<TAB>PATH" (exit 0).
 
 # @include lib/wslib.sh
 # @include lib/agentsum.sh
@@ -36,6 +40,24 @@ if [ "$MODE" = signal ]; then
 	pid_alive "$P" || { rec kill gone "$P"; exit 0; }
 	pid_ours "$P" || { rec kill foreign "$P"; exit 0; }
 	kill_rec "$2" "$P"
+	exit 0
+fi
+
+if [ "$MODE" = rm ]; then
+	case ${1##*/} in
+	dotnetprof-core-[0-9]*-[0-9]*) ;;
+	*) rec rm refused "$1" && exit 0 ;;
+	esac
+	case ${1##*/} in *[!0-9A-Za-z-]*) rec rm refused "$1" && exit 0 ;; esac
+	if [ -L "$1" ] || { [ -e "$1" ] && [ ! -f "$1" ]; }; then
+		rec rm refused "$1"
+	elif [ ! -e "$1" ]; then
+		rec rm gone "$1"
+	elif rm -f -- "$1"; then
+		rec rm removed "$1"
+	else
+		rec rm failed "$1"
+	fi
 	exit 0
 fi
 
