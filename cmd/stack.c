@@ -8,10 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agentbin.h"
-#include "agentrun.h"
-#include "agenttrace.h"
-#include "diagverb.h"
+#include "agentverb.h"
 #include "exitcodes.h"
 #include "log.h"
 #include "profile.h"
@@ -87,27 +84,12 @@ static int print_stacks(struct cli_ctx *ctx, const struct agenttrace_result *r)
 static int stack_agent(struct diagverb *v, struct cli_ctx *ctx)
 {
 	const char *const args[] = { "stack", NULL };
-	struct agentrun_opts run;
-	struct agenttrace_opts ao;
+	struct agentverb av;
 	struct agenttrace_result r;
 	int rc;
 
-	memset(&run, 0, sizeof(run));
-	run.probe_first = 1;
-	run.name = DIAG_AGENT_NAME;
-	run.args = args;
-	run.stdin_pipe = 1;
-	run.quiet = ctx->verbosity < 0;
-	run.what = "stack";
-	if ((rc = diagverb_begin_agent(v, ctx, DIAG_DUMP_NONE, &run)) < 0)
-		return rc;
-	memset(&ao, 0, sizeof(ao));
-	ao.run = &run;
-	ao.started = &v->a.run;
-	ao.ws = v->a.ws;
-	ao.sha256 = v->a.bin->sha256;
-	ao.pid = (long)v->s.proc->pid;
-	if ((rc = agenttrace_collect(&ctx->kube, v->s.pod, &ao, &r)) < 0)
+	if ((rc = agentverb_begin(v, ctx, args, "stack", &av)) < 0 ||
+	    (rc = agentverb_collect(v, &av, NULL, &r)) < 0)
 		return rc;
 	log_verbose("the stacks' session: %llu bytes in %.2f s", (unsigned long long)r.bytes, r.seconds);
 	rc = print_stacks(ctx, &r);

@@ -8,10 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agentbin.h"
-#include "agentrun.h"
-#include "agenttrace.h"
-#include "diagverb.h"
+#include "agentverb.h"
 #include "duration.h"
 #include "exitcodes.h"
 #include "progress.h"
@@ -175,8 +172,7 @@ static int trace_tools(struct diagverb *v, struct cli_ctx *ctx, const struct tra
 /* dotnetprof-agent streams the trace here. 0 or -DPX_*. */
 static int trace_agent(struct diagverb *v, struct cli_ctx *ctx, const struct trace_opts *o)
 {
-	struct agentrun_opts run;
-	struct agenttrace_opts ao;
+	struct agentverb av;
 	struct agenttrace_result r;
 	const char *args[20];
 	char dur[32], name[512], size[32];
@@ -189,29 +185,14 @@ static int trace_agent(struct diagverb *v, struct cli_ctx *ctx, const struct tra
 	args[n++] = dur;
 	n = add_providers(o, args, n);
 	args[n] = NULL;
-	memset(&run, 0, sizeof(run));
-	run.probe_first = 1;
-	run.name = DIAG_AGENT_NAME;
-	run.args = args;
-	run.stdin_pipe = 1;
-	run.quiet = ctx->verbosity < 0;
-	run.what = "trace";
-	if ((rc = diagverb_begin_agent(v, ctx, DIAG_DUMP_NONE, &run)) < 0)
+	if ((rc = agentverb_begin(v, ctx, args, "trace", &av)) < 0)
 		return rc;
 	diagverb_default_name(v, "", ".nettrace", name, sizeof(name));
 	if ((rc = diagverb_local(v, name)) < 0 || (rc = tracereport_check(ctx, v->local, o->formats)) < 0)
 		return rc;
-	memset(&ao, 0, sizeof(ao));
-	ao.run = &run;
-	ao.started = &v->a.run;
-	ao.ws = v->a.ws;
-	ao.sha256 = v->a.bin->sha256;
-	ao.pid = (long)v->s.proc->pid;
-	ao.local = v->local;
-	ao.force = ctx->common.force;
 	log_info("tracing process %ld in pod %s for %lld s (Ctrl-C stops early and keeps the trace)",
 		 (long)v->s.proc->pid, v->s.pod->name, o->seconds);
-	if ((rc = agenttrace_collect(&ctx->kube, v->s.pod, &ao, &r)) < 0)
+	if ((rc = agentverb_collect(v, &av, v->local, &r)) < 0)
 		return rc;
 	if (r.interrupted)
 		log_info("stopped early by Ctrl-C: the trace is complete");
