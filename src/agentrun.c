@@ -651,7 +651,10 @@ int agentrun_explain(const struct target_pod *pod, const char *what, const struc
 			log_error("the %s failed in pod \"%s\": the agent exited with status %d%s%s",
 				  what, pod->name, r->status, words[0] ? ": " : "", words);
 	}
-	if (hint)
+	if (r->status == AGENT_EX_USAGE)
+		log_hint("--profile, --providers and --clrevents take what dotnet-trace takes: "
+			 "`kubectl dotnetprof %s --help`", what);
+	else if (hint)
 		log_hint("%s", hint);
 	else
 		log_hint("run with -v to see the commands; --engine tools uses Microsoft's tools instead");
