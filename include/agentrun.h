@@ -128,6 +128,12 @@ int agentrun_start(struct kube *k, const struct target_pod *pod, const struct ag
 int agentrun_probe(struct agentrun *x, const char **text, size_t *len, int *status);
 
 /*
+ * The pod the run's messages name from now on (a run started on a pod named by the user, before
+ * its resolve finished: diagagent.h). It must outlive the run.
+ */
+void agentrun_set_pod(struct agentrun *x, const struct target_pod *pod);
+
+/*
  * probe_first: run the agent the probe found in the workspace `ws`, whose SHA-256 must be `sha256`,
  * against `pid` ("go PID SHA256"), its stdout to `sink` (NULL: kept). The strings must outlive the
  * run. 0, or -DPX_ERROR (kubectl is gone).

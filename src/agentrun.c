@@ -530,6 +530,11 @@ int agentrun_probe(struct agentrun *x, const char **text, size_t *len, int *stat
 	return rc < 0 ? rc : 0;
 }
 
+void agentrun_set_pod(struct agentrun *x, const struct target_pod *pod)
+{
+	x->pod = pod;
+}
+
 int agentrun_go(struct agentrun *x, long pid, const char *ws, const char *sha256, agentrun_sink sink,
 		void *sink_arg)
 {

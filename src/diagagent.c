@@ -91,7 +91,26 @@ const char *diag_agent_dump_dir(const struct diag_session *s, const char **dir)
 	return NULL;
 }
 
-/* The probe, in the exec that may then run the agent. 0 or -DPX_*. */
+/*
+ * A pod named by the user (TARGET POD or pod/POD): the exec that probes starts at once, side by side
+ * with the resolve (kubectl takes the same namespace, and the same container: -c, else the
+ * default-container annotation, else the only one; any other case fails the resolve, which then
+ * stops this exec). That saves a kubectl start and an API round trip on a warm run. 0 or -DPX_*.
+ */
+static int start_early(struct kube *k, const struct diag_target *t, const struct agentrun_opts *go,
+		       struct diag_agent *a)
+{
+	struct target_pod named;
+
+	memset(&named, 0, sizeof(named));
+	named.name = t->spec->name;
+	named.container = t->container;
+	if (t->spec->kind != TARGET_POD || !named.name)
+		return 0;
+	return agentrun_start(k, &named, go, &a->run);
+}
+
+/* The probe, in the exec that may then run the agent (started early, or now). 0 or -DPX_*. */
 static int probe_first(struct kube *k, const struct agentrun_opts *go, struct diag_session *s,
 		       struct diag_agent *a)
 {
@@ -99,7 +118,9 @@ static int probe_first(struct kube *k, const struct agentrun_opts *go, struct di
 	size_t len;
 	int status, rc;
 
-	if ((rc = agentrun_start(k, s->pod, go, &a->run)) < 0)
+	if (a->run)
+		agentrun_set_pod(a->run, s->pod);
+	else if ((rc = agentrun_start(k, s->pod, go, &a->run)) < 0)
 		return rc;
 	if ((rc = agentrun_probe(a->run, &text, &len, &status)) < 0 ||
 	    (rc = diag_probe_take(s->pod, status, "", text, len, &s->probe, s->rid,
@@ -119,8 +140,13 @@ int diag_open_agent(struct kube *k, const struct diag_target *t, const struct ag
 	memset(s, 0, sizeof(*s));
 	memset(a, 0, sizeof(*a));
 	probe_init(&s->probe);
-	if ((rc = target_resolve_one(k, t->spec, t->container, &s->set, &s->pod)) < 0)
+	if (go && (rc = start_early(k, t, go, a)) < 0)
 		return rc;
+	if ((rc = target_resolve_one(k, t->spec, t->container, &s->set, &s->pod)) < 0) {
+		agentrun_abort(a->run);
+		a->run = NULL;
+		return rc;
+	}
 	rc = go ? probe_first(k, go, s, a) :
 		  diag_probe_pod_agent(k, s->pod, DIAG_AGENT_NAME, &s->probe, s->rid, sizeof(s->rid));
 	if (rc < 0)

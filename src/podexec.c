@@ -21,8 +21,9 @@ int podexec_argv(const struct target_pod *pod, unsigned flags, const char *scrip
 {
 	if (strvec_push(out, "exec") < 0 || ((flags & PODEXEC_STDIN) && strvec_push(out, "-i") < 0) ||
 	    ((flags & PODEXEC_TTY) && strvec_push(out, "-t") < 0) ||
-	    strvec_push(out, pod->name) < 0 || strvec_push(out, "-c") < 0 ||
-	    strvec_push(out, pod->container) < 0 || strvec_push(out, "--") < 0 ||
+	    strvec_push(out, pod->name) < 0 ||
+	    (pod->container && (strvec_push(out, "-c") < 0 || strvec_push(out, pod->container) < 0)) ||
+	    strvec_push(out, "--") < 0 ||
 	    strvec_push(out, "sh") < 0 || strvec_push(out, "-c") < 0 ||
 	    strvec_push(out, script) < 0 || strvec_push(out, SCRIPT_NAME) < 0 ||
 	    strvec_pushv(out, args) < 0)
