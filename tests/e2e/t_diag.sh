@@ -353,6 +353,23 @@ else
 	_result "not ok" "agent: trace sample-arm64 needs qemu-aarch64 in binfmt_misc (scripts/ensure-deps.sh test)"
 fi
 
+# stack in dotnet-stack's layout: the idle main thread's block is the one dotnet-stack prints.
+main_block() { printf '%s\n' "$1" | awk '/^Thread \(0x1\):$/ { on = 1 } on && /^$/ { exit } on'; }
+run kubectl dotnetprof stack sample-agent-h5x2k --engine tools
+tools_main=$(main_block "$OUT")
+run kubectl dotnetprof stack sample-agent-h5x2k
+check "agent: stack sample-agent-h5x2k" 0 '^Thread \(0x1\):$' ''
+assert "agent: ... its main thread reads as dotnet-stack's, line for line ($(printf '%s\n' "$tools_main" | wc -l) lines)" \
+	test -n "$tools_main" -a "$(main_block "$OUT")" = "$tools_main"
+
+# musl and busybox: the static agent runs there (musl-box runs no .NET: the probe says so).
+run kubectl dotnetprof trace musl-box --duration 1s -o musl.nettrace
+check "agent: musl-box (busybox, musl, no .NET): the probe runs and says no .NET process" "$(ex NODOTNET)" '' \
+	'no \.NET process found.*linux-musl-x64'
+run sh -c 'kubectl exec -i musl-box -- sh -c "cat >/tmp/agent && chmod 700 /tmp/agent && /tmp/agent version; rm -f /tmp/agent" <"$1"' \
+	sh "$E2E_TOP/build/agent/x64/dotnetprof-agent"
+check "agent: the x64 agent runs in the busybox/musl container" 0 '^agent	.*arch=x64	libc=musl' ''
+
 # What trace writes beside the trace, here.
 hot 30080 10
 run kubectl dotnetprof trace sample-app --duration 3s -o side.nettrace --report flamegraph --report folded --format speedscope
