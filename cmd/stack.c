@@ -72,6 +72,12 @@ static int print_stacks(struct cli_ctx *ctx, const struct agenttrace_result *r)
 			  nettrace_status_name(res.status));
 		return -DPX_ERROR;
 	}
+	if (!p->samples) {
+		log_error("the sampling session caught no thread's stack (%.1f ms of trace)", p->end_ms);
+		log_hint("the process may be too busy or the machine too loaded for 10 ms: try again");
+		profile_free(p);
+		return -DPX_ERROR;
+	}
 	if (render_stacks(ctx->out, p, NULL) < 0) {
 		log_error("cannot print the stacks: out of memory");
 		rc = -DPX_ERROR;

@@ -4,8 +4,9 @@
  * first, each indented by two spaces, topped by "CPU_TIME" when the thread was running managed code
  * and "[Native Frames]" when it was not (TraceEvent's UNMANAGED_CODE_TIME), then an empty line. Like
  * dotnet-stack, a thread is shown from its first interval (TraceEvent's thread time needs a second
- * event to close it), so a thread sampled once is left out, and an address no method covers is
- * "?!?". See render.h.
+ * event to close it), and an address no method covers is "?!?". A thread sampled only once (a
+ * loaded machine can leave the 10 ms session one sample per thread) is shown from that sample,
+ * where dotnet-stack would leave it out. See render.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,12 +26,14 @@ int render_stacks(FILE *out, const struct profile *p, const struct render_opts *
 		return -1;
 	for (i = 0; i < p->nthreads; i++) {
 		const struct profile_thread *t = &p->threads[i];
+		uint32_t stack = t->nruns ? t->runs[0].stack : t->last_stack;
+		int running = t->nruns ? t->runs[0].running : t->last_running;
 
-		if (!t->nruns)
+		if (stack == PROFILE_NONE)
 			continue;
 		fprintf(out, "Thread (0x%llX):\n", (unsigned long long)t->tid);
-		fprintf(out, "  %s\n", t->runs[0].running ? "CPU_TIME" : "[Native Frames]");
-		depth = profile_stack_frames(p, t->runs[0].stack, frames, MAX_DEPTH);
+		fprintf(out, "  %s\n", running ? "CPU_TIME" : "[Native Frames]");
+		depth = profile_stack_frames(p, stack, frames, MAX_DEPTH);
 		for (j = 0; j < depth && j < MAX_DEPTH; j++) {
 			const struct profile_frame *f = &p->frames[frames[j]];
 

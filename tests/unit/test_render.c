@@ -163,13 +163,14 @@ static void test_stacks(void **state)
 
 	(void)state;
 	for (i = 0; i < prof->nthreads; i++)
-		threads += prof->threads[i].nruns > 0;
+		threads += prof->threads[i].nruns > 0 || prof->threads[i].last_stack != PROFILE_NONE;
 	assert_true(threads > 2);
 	for (rest = t; (line = next_line(&rest));) {
 		if (!in_block) {
 			assert_int_equal(strncmp(line, "Thread (0x", 10), 0);
 			assert_string_equal(line + strlen(line) - 2, "):");
-			while (shown < prof->nthreads && !prof->threads[shown].nruns)
+			while (shown < prof->nthreads && !prof->threads[shown].nruns &&
+			       prof->threads[shown].last_stack == PROFILE_NONE)
 				shown++;
 			snprintf(want, sizeof(want), "Thread (0x%llX):",
 				 (unsigned long long)prof->threads[shown++].tid);
@@ -195,6 +196,28 @@ static void test_stacks(void **state)
 	}
 	assert_false(in_block);
 	assert_true(spin_running);
+	free(t);
+}
+
+/* A thread sampled once (no interval: nruns 0) is shown from its one sample, not left out. */
+static void test_stacks_one_sample(void **state)
+{
+	struct profile_thread *th = NULL;
+	size_t i, nruns;
+	char *t, want[64];
+
+	(void)state;
+	for (i = 0; i < prof->nthreads && !th; i++)
+		if (prof->threads[i].nruns && prof->threads[i].last_stack != PROFILE_NONE)
+			th = &prof->threads[i];
+	assert_non_null(th);
+	nruns = th->nruns;
+	th->nruns = 0;
+	t = render(render_stacks, PROFILE_CPU, 0, 0);
+	th->nruns = nruns;
+	snprintf(want, sizeof(want), "Thread (0x%llX):\n  %s\n", (unsigned long long)th->tid,
+		 th->last_running ? "CPU_TIME" : "[Native Frames]");
+	assert_non_null(strstr(t, want));
 	free(t);
 }
 
@@ -361,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_stacks),
+		cmocka_unit_test(test_stacks_one_sample),
 		cmocka_unit_test(test_speedscope),
 		cmocka_unit_test(test_chromium),
 		cmocka_unit_test(test_flamegraph),
