@@ -8,6 +8,7 @@
 #                           missing Debian packages first when run as root (make deps)
 #   make unit               unit tests only (build/tests/test_*, cmocka)
 #   make e2e                end-to-end suite only, against the stand-in cluster
+#   make e2e-matrix         the diagnostics verbs on every pod shape with both engines (agent, tools)
 #   make valgrind           unit tests under valgrind
 #   make fuzz               libFuzzer targets tests/fuzz/fuzz_*.c, FUZZ_SECONDS each (clang)
 #   make install            $(DESTDIR)$(PREFIX)/bin/kubectl-dotnetprof and kubectl_complete-dotnetprof,
@@ -108,7 +109,7 @@ STAMP     := $(B)/build-flags
 .DEFAULT_GOAL := all
 include agent/agent.mk
 
-.PHONY: all check deps demo tools fixtures unit e2e valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
+.PHONY: all check deps demo tools fixtures unit e2e e2e-matrix valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
 	dist krew-manifest FORCE
 .DELETE_ON_ERROR:
 # keep intermediate objects (test and fuzz objects are built through pattern chains)
@@ -205,6 +206,11 @@ valgrind:
 e2e: $(BIN) $(DRIVER_BINS)
 	@test -f tests/e2e/run.sh || { echo "e2e: tests/e2e/run.sh is missing" >&2; exit 1; }
 	DOTNETPROF_BIN=$(abspath $(BIN)) bash tests/e2e/run.sh
+
+# t_diag.sh with every pod shape traced by both engines (the default e2e run covers every shape
+# with the agent and a representative few with Microsoft's tools)
+e2e-matrix: $(BIN)
+	DOTNETPROF_BIN=$(abspath $(BIN)) E2E_DIAG_MATRIX=full bash tests/e2e/run.sh t_diag
 
 check: deps
 	@$(MAKE) --no-print-directory unit

@@ -48,6 +48,14 @@ const struct cli_opt cli_opts_tools[] = {
 	{ 0, 0, NULL, CLI_NOARG, NULL, NULL },
 };
 
+const struct cli_opt cli_opts_engine[] = {
+	{ CLI_ID_ENGINE, 0, "engine", CLI_ARG, "agent|tools",
+	  "what runs in the pod: agent (default, or $DOTNETPROF_ENGINE) = dotnetprof-agent, about "
+	  "100 KB of static C this plugin carries, which needs no .NET in the container; tools = "
+	  "Microsoft's dotnet-trace, dotnet-dump or dotnet-stack (see Tool flags)" },
+	{ 0, 0, NULL, CLI_NOARG, NULL, NULL },
+};
+
 static const struct cli_opt global_opts[] = {
 	{ CLI_ID_VERBOSE, 'v', "verbose", CLI_NOARG, NULL,
 	  "print every kubectl command before it runs (-vv: and what it returned)" },
@@ -314,6 +322,9 @@ static int apply(struct cli_ctx *ctx, const struct match *m, const char *value,
 	case CLI_ID_TOOLS_URL:
 		c->tools_url = value;
 		return 0;
+	case CLI_ID_ENGINE:
+		c->engine = value;
+		return cli_check_choice(ctx, "--engine", value, "agent|tools");
 	default:
 		break;
 	}

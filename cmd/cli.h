@@ -34,7 +34,7 @@ enum cli_id {
 	CLI_ID_HELP, CLI_ID_VERBOSE, CLI_ID_QUIET,
 	/* shared groups, stored in struct cli_common */
 	CLI_ID_CONTAINER, CLI_ID_SELECTOR, CLI_ID_PID, CLI_ID_PROCESS_NAME, CLI_ID_OUTPUT,
-	CLI_ID_FORCE, CLI_ID_KEEP, CLI_ID_DOWNLOAD, CLI_ID_TOOLS_URL, CLI_ID_REFRESH,
+	CLI_ID_FORCE, CLI_ID_KEEP, CLI_ID_DOWNLOAD, CLI_ID_TOOLS_URL, CLI_ID_REFRESH, CLI_ID_ENGINE,
 	/* verbs number their own options from here */
 	CLI_ID_VERB = 100,
 };
@@ -80,6 +80,7 @@ struct cli_common {
 	int force, keep, refresh;
 	const char *download;      /* --download auto|local|pod (NULL: auto) */
 	const char *tools_url;     /* --tools-url */
+	const char *engine;        /* --engine agent|tools (NULL: $DOTNETPROF_ENGINE, else agent) */
 };
 
 struct cli_ctx {
@@ -98,6 +99,7 @@ extern const struct cli_opt cli_opts_target[];   /* -c, -l */
 extern const struct cli_opt cli_opts_process[];  /* -p, --process-name */
 extern const struct cli_opt cli_opts_output[];   /* -o, --force, --keep */
 extern const struct cli_opt cli_opts_tools[];    /* --download, --tools-url, --refresh */
+extern const struct cli_opt cli_opts_engine[];   /* --engine (trace, dump, stack) */
 
 /* "kubectl dotnetprof" for an argv[0] whose basename is kubectl-dotnetprof; else the basename. */
 const char *cli_prog_name(const char *argv0, char *buf, size_t bufsize);

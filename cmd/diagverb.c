@@ -39,6 +39,55 @@ static int output_taken(struct diagverb *v, const char *local)
 	return -DPX_EXISTS;
 }
 
+int diagverb_engine_agent(struct cli_ctx *ctx)
+{
+	const char *e = ctx->common.engine;
+
+	if (!e && (e = getenv("DOTNETPROF_ENGINE")) && *e && strcmp(e, "agent") && strcmp(e, "tools")) {
+		cli_usage_error(ctx, "invalid DOTNETPROF_ENGINE \"%s\" (use agent or tools)", e);
+		return -1;
+	}
+	return !e || !*e || !strcmp(e, "agent");
+}
+
+/* What both engines do first: TARGET, -o, and the session's target. 0 or -DPX_*. */
+static int begin_target(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_type dump,
+			struct diag_target *t)
+{
+	struct cli_common *c = &ctx->common;
+	int rc;
+
+	if (cli_target(ctx, &v->spec, 0, NULL) < 0)
+		return -ctx->exit_code;
+	v->have_spec = 1;
+	if ((rc = output_taken(v, c->output)) < 0)
+		return rc;
+	memset(t, 0, sizeof(*t));
+	t->spec = &v->spec;
+	t->container = c->container;
+	t->pid = c->pid;
+	t->process_name = c->process_name;
+	t->dump = dump;
+	t->force = c->force;
+	return 0;
+}
+
+int diagverb_begin_agent(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_type dump,
+			 const struct agentrun_opts *go)
+{
+	struct diag_target t;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	v->ctx = ctx;
+	v->tool = DIAG_AGENT_NAME;
+	v->agent = 1;
+	if ((rc = begin_target(v, ctx, dump, &t)) < 0)
+		return rc;
+	v->opened = 1;
+	return diag_open_agent(&ctx->kube, &t, go, &v->s, &v->a);
+}
+
 int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
 		   enum diag_dump_type dump)
 {
@@ -50,23 +99,13 @@ int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
 	memset(v, 0, sizeof(*v));
 	v->ctx = ctx;
 	v->tool = tool;
-	if (cli_target(ctx, &v->spec, 0, NULL) < 0)
-		return -ctx->exit_code;
-	v->have_spec = 1;
-	if ((rc = output_taken(v, c->output)) < 0)
+	if ((rc = begin_target(v, ctx, dump, &t)) < 0)
 		return rc;
 	memset(&po, 0, sizeof(po));
 	if (provision_parse_strategy(c->download, &po.strategy) < 0) {
 		cli_usage_error(ctx, "invalid --download \"%s\" (use auto, local or pod)", c->download);
 		return -DPX_USAGE;
 	}
-	memset(&t, 0, sizeof(t));
-	t.spec = &v->spec;
-	t.container = c->container;
-	t.pid = c->pid;
-	t.process_name = c->process_name;
-	t.dump = dump;
-	t.force = c->force;
 	t.tool = tool;
 	v->opened = 1;
 	if ((rc = diag_open(&ctx->kube, &t, &v->s)) < 0)
@@ -123,18 +162,43 @@ out:
 	return ret;
 }
 
-int diagverb_artifact(struct diagverb *v, const char *prefix, const char *ext, const char *fetch_ext)
+void diagverb_default_name(const struct diagverb *v, const char *prefix, const char *ext, char *buf,
+			   size_t size)
 {
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	size_t len;
-	int rc;
 
 	if (!localtime_r(&now, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%d_%H%M%S", &tm))
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
-	v->artifact_rel = strfmt("runs/%s/%s%s_%s%s", v->s.ws.runid, prefix, v->s.pod->name, stamp,
-				 ext);
+	/* a pod name is at most 253 bytes: callers give room for it */
+	snprintf(buf, size, "%s%s_%s%s", prefix, v->s.pod->name, stamp, ext);
+}
+
+int diagverb_local(struct diagverb *v, const char *name)
+{
+	int rc;
+
+	free(v->local);
+	v->local = localout_resolve(v->ctx->common.output, name);
+	if (!v->local) {
+		if (errno == ENOMEM)
+			return fail_oom(v);
+		log_error("cannot name the local file after \"%s\"", name);
+		return -DPX_USAGE;
+	}
+	if ((rc = output_taken(v, v->local)) < 0)
+		return rc;
+	return local_dir_ready(v, v->local);
+}
+
+int diagverb_artifact(struct diagverb *v, const char *prefix, const char *ext, const char *fetch_ext)
+{
+	char name[512];
+	size_t len;
+
+	diagverb_default_name(v, prefix, ext, name, sizeof(name));
+	v->artifact_rel = strfmt("runs/%s/%s", v->s.ws.runid, name);
 	v->artifact_abs = v->artifact_rel ? workspace_path(&v->s.ws, v->artifact_rel) : NULL;
 	if (!v->artifact_abs)
 		return fail_oom(v);
@@ -142,16 +206,7 @@ int diagverb_artifact(struct diagverb *v, const char *prefix, const char *ext, c
 	v->fetch_abs = strfmt("%.*s%s", (int)len, v->artifact_abs, fetch_ext ? fetch_ext : ext);
 	if (!v->fetch_abs)
 		return fail_oom(v);
-	v->local = localout_resolve(v->ctx->common.output, strrchr(v->fetch_abs, '/') + 1);
-	if (!v->local) {
-		if (errno == ENOMEM)
-			return fail_oom(v);
-		log_error("cannot name the local file after \"%s\"", v->fetch_abs);
-		return -DPX_USAGE;
-	}
-	if ((rc = output_taken(v, v->local)) < 0)
-		return rc;
-	return local_dir_ready(v, v->local);
+	return diagverb_local(v, strrchr(v->fetch_abs, '/') + 1);
 }
 
 const char *diagverb_dport(const struct diagverb *v, char *buf, size_t size)
@@ -296,7 +351,9 @@ int diagverb_end(struct diagverb *v, int rc)
 		else if (kept)
 			fetch_later_hint(v, "was not copied: it stays in the pod, recorded as uncollected");
 	}
-	if (v->opened)
+	if (v->opened && v->agent)
+		diag_agent_close(&v->s, &v->a);
+	else if (v->opened)
 		diag_close(&v->s);
 	if (v->have_spec)
 		target_spec_release(&v->spec);

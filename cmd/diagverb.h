@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "diag.h"
+#include "diagagent.h"
 #include "diagrun.h"
 #include "provision.h"
 #include "target.h"
@@ -41,7 +42,15 @@ struct diagverb {
 	int copy_started;              /* diagverb_fetch began the copy */
 	int copy_hinted;               /* the copy failed and said how to resume it */
 	int fetched;                   /* the artifact is verified here (so the pod copy may go) */
+	int agent;                     /* --engine agent: diag_open_agent opened s, into `a` */
+	struct diag_agent a;
 };
+
+/*
+ * The engine of a verb that has both: --engine, else $DOTNETPROF_ENGINE, else agent. 1 for the
+ * agent, 0 for the tools, -1 after a usage error (a bad $DOTNETPROF_ENGINE; ctx->exit_code set).
+ */
+int diagverb_engine_agent(struct cli_ctx *ctx);
 
 /*
  * Parse TARGET (cli_target), open the session and provision `tool` ("dotnet-trace"). `dump`: the
@@ -49,6 +58,25 @@ struct diagverb {
  */
 int diagverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *tool,
 		   enum diag_dump_type dump);
+
+/*
+ * The same for a run of dotnetprof-agent (diagagent.h: diag_open_agent, which pushes the agent
+ * when the pod lacks it; `go`: the run, probe first, left in v->a.run when the agent was there);
+ * v->agent is set and v->a says where the agent is. 0 or -DPX_*.
+ */
+int diagverb_begin_agent(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_type dump,
+			 const struct agentrun_opts *go);
+
+/*
+ * Where a file named `name` lands here (v->local): -o (a file, or an existing directory / one
+ * ending in '/'), else the current directory; an existing file without --force is DPX_EXISTS now,
+ * before anything runs in the pod; -o's directory is created when it ends in '/'. 0 or -DPX_*.
+ */
+int diagverb_local(struct diagverb *v, const char *name);
+
+/* "PREFIX<pod>_<local time>EXT" into buf (the default name of what a run writes). */
+void diagverb_default_name(const struct diagverb *v, const char *prefix, const char *ext, char *buf,
+			   size_t size);
 
 /*
  * Name this run's artifact and where it lands here. In the pod: runs/RUNID/PREFIX<pod>_<local

@@ -1,17 +1,14 @@
 /*
  * report.c - `kubectl dotnetprof report FILE`: where the time goes in a .nettrace, offline (no
  * kubectl, no .NET): read the trace (nettrace.h, profile.h), then print or write one rendering of it
- * (render.h): the top methods as text or JSON, folded stacks, a flame graph page, a speedscope or a
- * chromium file.
+ * (render.h, by name through reportfmt.h): the top methods as text or JSON, folded stacks, a flame
+ * graph page, a speedscope or a chromium file.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
@@ -20,6 +17,7 @@
 #include "profile.h"
 #include "progress.h"
 #include "render.h"
+#include "reportfmt.h"
 #include "verbs.h"
 
 enum { OPT_VIEW = CLI_ID_VERB, OPT_TOP, OPT_INCLUSIVE, OPT_FORMAT };
@@ -67,30 +65,9 @@ const struct cli_help report_help = {
 		    "report t.nettrace --format folded | flamegraph.pl > t.svg",
 };
 
-enum format { FMT_TEXT, FMT_FLAMEGRAPH, FMT_SPEEDSCOPE, FMT_FOLDED, FMT_JSON, FMT_CHROMIUM };
-
-static const struct {
-	const char *name;
-	render_fn fn;
-	const char *suffix;    /* of the default file name */
-	const char *what;      /* for the line saying where it went */
-	int is_file;           /* a file format: never dumped on a terminal */
-} formats[] = {
-	[FMT_TEXT] = { "text", render_text, ".txt", "report", 0 },
-	[FMT_FLAMEGRAPH] = { "flamegraph", render_flamegraph, ".flamegraph.html",
-			     "flame graph: open it in a browser", 1 },
-	[FMT_SPEEDSCOPE] = { "speedscope", render_speedscope, ".speedscope.json",
-			     "speedscope file: open it at https://www.speedscope.app", 1 },
-	[FMT_FOLDED] = { "folded", render_folded, ".folded", "folded stacks", 0 },
-	[FMT_JSON] = { "json", render_json, ".json", "json report", 0 },
-	[FMT_CHROMIUM] = { "chromium", render_chromium, ".chromium.json",
-			   "chromium trace: open it in Chrome's or Edge's DevTools (Performance, Load profile)",
-			   1 },
-};
-
 struct report_opts {
 	struct render_opts r;
-	enum format format;
+	enum reportfmt format;
 	int view_given;
 };
 
@@ -98,7 +75,6 @@ static int report_opt(struct cli_ctx *ctx, int id, const char *value, void *data
 {
 	struct report_opts *o = data;
 	const char *errstr;
-	size_t i;
 
 	switch (id) {
 	case OPT_VIEW:
@@ -119,46 +95,10 @@ static int report_opt(struct cli_ctx *ctx, int id, const char *value, void *data
 		if (cli_check_choice(ctx, "--format", value,
 				     "text|flamegraph|speedscope|folded|json|chromium") < 0)
 			return -1;
-		for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-			if (!strcmp(value, formats[i].name))
-				o->format = (enum format)i;
+		reportfmt_find(value, &o->format); /* cli_check_choice vouched for it */
 		return 0;
 	}
 	return 0;
-}
-
-/* The terminal's width for the text table: the tty's, else $COLUMNS; 0 (no limit) for a pipe. */
-static int text_width(void)
-{
-	struct winsize ws;
-	const char *cols = getenv("COLUMNS"), *errstr;
-	long long n;
-
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	if (cols) {
-		n = strtonum(cols, 20, 10000, &errstr);
-		if (!errstr)
-			return (int)n;
-	}
-	return 0;
-}
-
-/* The trace's file name without its directory and ".nettrace": the stem of default output names. */
-static void trace_stem(const char *path, char *buf, size_t size)
-{
-	const char *base = strrchr(path, '/');
-	size_t n;
-
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	if (n > 9 && !strcmp(base + n - 9, ".nettrace"))
-		n -= 9;
-	if (!n) {
-		base = "trace";
-		n = 5;
-	}
-	snprintf(buf, size, "%.*s", (int)n, base);
 }
 
 /*
@@ -174,14 +114,14 @@ static char *output_path(struct cli_ctx *ctx, const struct report_opts *o, const
 	*err = 0;
 	if (out && !strcmp(out, "-"))
 		return NULL;
-	if (!out && !(formats[o->format].is_file && isatty(STDOUT_FILENO)))
+	if (!out && !(reportfmt_info(o->format)->is_file && isatty(STDOUT_FILENO)))
 		return NULL;
-	trace_stem(trace, name, sizeof(name));
-	if (strlen(name) + strlen(formats[o->format].suffix) + 1 > sizeof(name)) {
+	reportfmt_stem(trace, name, sizeof(name));
+	if (strlen(name) + strlen(reportfmt_info(o->format)->suffix) + 1 > sizeof(name)) {
 		*err = ENAMETOOLONG;
 		return NULL;
 	}
-	strlcat(name, formats[o->format].suffix, sizeof(name));
+	strlcat(name, reportfmt_info(o->format)->suffix, sizeof(name));
 	path = localout_resolve(out, name);
 	if (!path)
 		*err = errno ? errno : ENOMEM;
@@ -200,70 +140,6 @@ static int output_taken(struct cli_ctx *ctx, const char *path)
 	return 1;
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Read and digest the trace; on failure say why and return the exit code (else DPX_OK). */
-static int load(const char *file, const struct report_opts *o, struct profile **p)
-{
-	struct profile_options po = { 0 };
-	struct nettrace_result res;
-	struct stat st;
-	double t0;
-	int fd, rc;
-
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		log_error("cannot read %s: %s", file, fd < 0 ? strerror(errno) : "it is a directory");
-		if (fd >= 0)
-			close(fd);
-		return DPX_ERROR;
-	}
-	po.keep_timeline = o->format == FMT_SPEEDSCOPE || o->format == FMT_CHROMIUM;
-	t0 = now_seconds();
-	rc = profile_read_fd(fd, &po, p, &res);
-	close(fd);
-	if (rc < 0) {
-		switch (res.status) {
-		case NETTRACE_CORRUPT:
-		case NETTRACE_UNSUPPORTED:
-			if (res.offset)
-				log_error("cannot read %s: %s at byte %llu: %s", file,
-					  nettrace_status_name(res.status), (unsigned long long)res.offset,
-					  res.message);
-			else
-				log_error("cannot read %s: %s", file, res.message);
-			log_hint(res.status == NETTRACE_CORRUPT ?
-				 "give the .nettrace file as written by trace or dotnet-trace (not a converted "
-				 "or damaged copy)" :
-				 "the reader knows the NetTrace format of .NET Core 3.0 and later (versions 4 to 6)");
-			return DPX_BADTRACE;
-		case NETTRACE_IO:
-			log_error("cannot read %s: %s", file, strerror(res.err_errno));
-			return DPX_ERROR;
-		case NETTRACE_OK:
-		case NETTRACE_TRUNCATED:
-		case NETTRACE_NOMEM:
-		case NETTRACE_STOPPED:
-			break;
-		}
-		log_error("cannot read %s: out of memory", file);
-		return DPX_ERROR;
-	}
-	log_verbose("read %s: %.1f MB in %.3f s, %llu events, %zu threads, %zu stacks, %zu methods named",
-		    file, (double)res.offset / 1e6, now_seconds() - t0, (unsigned long long)res.events,
-		    (*p)->nthreads, (*p)->nstacks, (*p)->methods);
-	if ((*p)->partial)
-		log_warn("%s is cut short (%s at byte %llu): this report is partial", file, res.message,
-			 (unsigned long long)res.offset);
-	return DPX_OK;
-}
-
 int cmd_report(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct report_opts o;
@@ -280,7 +156,7 @@ int cmd_report(int argc, char **argv, struct cli_ctx *ctx)
 		return ctx->exit_code;
 	if (cli_check_operands(ctx, 1, 1, "FILE") < 0)
 		return ctx->exit_code;
-	if (!o.view_given && (o.format == FMT_SPEEDSCOPE || o.format == FMT_CHROMIUM))
+	if (!o.view_given && reportfmt_info(o.format)->timeline)
 		o.r.view = PROFILE_THREAD_TIME;
 	file = ctx->operands.v[0];
 	path = output_path(ctx, &o, file, &err);
@@ -292,19 +168,19 @@ int cmd_report(int argc, char **argv, struct cli_ctx *ctx)
 		free(path);
 		return DPX_EXISTS;
 	}
-	rc = load(file, &o, &p);
+	rc = reportfmt_load(file, reportfmt_info(o.format)->timeline, &p);
 	if (rc != DPX_OK)
 		goto out;
 	o.r.name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	if (!path) {
-		o.r.width = o.format == FMT_TEXT ? text_width() : 0;
-		if (formats[o.format].fn(ctx->out, p, &o.r) < 0) {
+		o.r.width = o.format == RFMT_TEXT ? reportfmt_text_width() : 0;
+		if (reportfmt_info(o.format)->fn(ctx->out, p, &o.r) < 0) {
 			log_error("report: out of memory");
 			rc = DPX_ERROR;
 		}
 		goto out;
 	}
-	if (render_to_file(path, ctx->common.force, formats[o.format].fn, p, &o.r, &bytes) < 0) {
+	if (render_to_file(path, ctx->common.force, reportfmt_info(o.format)->fn, p, &o.r, &bytes) < 0) {
 		if (errno == EEXIST) {
 			log_error("%s (or %s.part) exists: not overwritten", path, path);
 			log_hint("choose another name with -o, or pass --force to replace it");
@@ -315,7 +191,7 @@ int cmd_report(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		goto out;
 	}
-	fprintf(ctx->out, "%s: %s (%s)\n", path, formats[o.format].what,
+	fprintf(ctx->out, "%s: %s (%s)\n", path, reportfmt_info(o.format)->what,
 		progress_fmt_size(bytes, size, sizeof(size)));
 out:
 	profile_free(p);

@@ -120,6 +120,14 @@ int diag_runtime_safe(const struct probe *pr, const struct probe_proc *proc,
 int diag_socket_safe(const struct probe *pr, const struct probe_proc *proc, struct diag_problem *pb);
 
 /*
+ * Steps 3 and 4 alone (what a run of dotnetprof-agent needs: no shared runtime); without
+ * `need_socket` a socket the probe did not find is no problem (the agent finds a name the runtime
+ * cut, diagagent.h). 0 when fine, -1 with `pb` filled.
+ */
+int diag_preflight_access(const struct probe *pr, const struct probe_proc *proc, int need_socket,
+			  struct diag_problem *pb);
+
+/*
  * Bytes a dump of `type` of a process with `rss_kb` resident memory needs (an estimate, with margin):
  * full and heap RSS + 25 %, mini and triage 64 MiB. rss_kb < 0: 0 (unknown: no check).
  */
@@ -134,8 +142,12 @@ long long diag_ws_free_kb(const struct diag_session *s);
  */
 int diag_out_of_space(const char *text);
 
-/* "full", "heap", "mini", "triage" -> type; -1 for anything else. And back ("Full"... as the tool). */
+/*
+ * "full", "heap", "mini", "triage" -> type; -1 for anything else. And back: as written ("full"),
+ * and as dotnet-dump takes it ("Full"); NULL for DIAG_DUMP_NONE.
+ */
 int diag_dump_type_parse(const char *s, enum diag_dump_type *out);
+const char *diag_dump_type_name(enum diag_dump_type t);
 const char *diag_dump_type_tool_name(enum diag_dump_type t);
 
 /* DOTNET_ROOT from a runtime dir ".../shared/Microsoft.NETCore.App/X.Y.Z": newly allocated, or NULL. */
@@ -151,6 +163,32 @@ int diag_probe_run(struct kube *k, const struct target_pod *pod, struct probe *p
 /* diag_probe_run, and at least one .NET process is required (DPX_NODOTNET otherwise). Used by ps. */
 int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
 		   size_t ridsize);
+
+/*
+ * The probe's output `out` (len bytes; the script's exit status and stderr text) into `pr`
+ * (initialised here) and `rid`, as diag_probe_run reads it, for a caller that ran the probe itself
+ * (agentrun.h: probe first). 0 or -DPX_ERROR (message printed).
+ */
+int diag_probe_take(const struct target_pod *pod, int status, const char *errtext, const char *out,
+		    size_t len, struct probe *pr, char *rid, size_t ridsize);
+
+/* At least one .NET process in the probe: else DPX_NODOTNET, with the message diag_probe_pod prints. */
+int diag_probe_require(const struct target_pod *pod, const struct probe *pr, const char *rid);
+
+/* The same, the probe also looking for the agent's file `agent` (probe.h: the `agent` record). */
+int diag_probe_run_agent(struct kube *k, const struct target_pod *pod, const char *agent,
+			 struct probe *pr, char *rid, size_t ridsize);
+int diag_probe_pod_agent(struct kube *k, const struct target_pod *pod, const char *agent,
+			 struct probe *pr, char *rid, size_t ridsize);
+
+/*
+ * Preflight step 6 for a dump written in `dir` of the pod (is_ws: `dir` is a workspace, and the
+ * free space is that of the directory holding it): DPX_NOSPACE (message printed) when the probe
+ * saw less free space there than diag_dump_estimate() of t->dump (a warning with t->force).
+ * Unknown free space is no problem. 0 or -DPX_NOSPACE.
+ */
+int diag_check_dump_space(const struct diag_target *t, const struct diag_session *s,
+			  const char *dir, int is_ws);
 
 /* The whole first half (above). `s` is filled; release it with diag_close even after a failure. */
 int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *s);

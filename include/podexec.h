@@ -24,8 +24,10 @@ struct target_pod;
  * Append kubectl's arguments for running `script` in pod->container with `args` (NULL or a
  * NULL-terminated list) to `out`:
  *     exec [-i] [-t] POD -c CONTAINER -- sh -c SCRIPT dotnetprof ARGS...
- * (no global flags or namespace: kube_run and kube_build_argv add them, with pod->namespace). For
- * callers that drive the exec's pipes themselves; podexec_script uses it too. 0 or -1 (ENOMEM).
+ * (no global flags or namespace: kube_run and kube_build_argv add them, with pod->namespace). A
+ * pod->container of NULL leaves -c out: kubectl then takes the pod's default container (its
+ * kubectl.kubernetes.io/default-container annotation, else the first). For callers that drive the
+ * exec's pipes themselves; podexec_script uses it too. 0 or -1 (ENOMEM).
  */
 int podexec_argv(const struct target_pod *pod, unsigned flags, const char *script,
 		 const char *const *args, struct strvec *out);
@@ -52,5 +54,12 @@ int podexec_start(struct kube *k, const struct target_pod *pod, unsigned flags, 
  */
 int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
 		   const char *const *args, struct proc *p);
+
+/*
+ * For a script the caller ran itself (podexec_start): p->status and p->err_buf (kubectl's stderr)
+ * as podexec_script would have them. 0 when the script ran (whatever its status), -DPX_* with the
+ * message printed when the exec failed (no shell, forbidden, not running...).
+ */
+int podexec_failed(struct kube *k, const struct target_pod *pod, const struct proc *p);
 
 #endif

@@ -41,7 +41,18 @@
  *                                                 (space-separated uids, at most 8) of its entries
  *                                                 that are not symbolic links, and 1 when one of them
  *                                                 is writable by group or others
+ *   agent<TAB>WS<TAB>SIZE<TAB>SHA256              only when run with an AGENT argument (below): the
+ *                                                 first workspace WS (DIR/.dotnetprof of a candidate
+ *                                                 dir that allows exec) holding tools/AGENT, its size
+ *                                                 (-1 unknown) and SHA-256 ("-" when none could be
+ *                                                 taken: no openssl or sha256sum, and the agent
+ *                                                 itself did not answer)
  *   end                                           last line: a probe cut short has no "end"
+ *
+ * Run as `sh -c "$probe_sh" dotnetprof-probe AGENT` it also looks for the agent (agentcli.h) in
+ * the workspace of each candidate directory that allows exec, in probe order (one `agent` record at
+ * most; the workspace's owner and mode are checked where the agent runs, by agentrun.sh): a trace
+ * with the agent then needs no exec of its own to know whether the agent must be pushed.
  *
  * Unknown record types are ignored (forward compatibility); malformed known records are errors.
  * Records other than the first and "end" may come in any order (libc comes late: it is taken from the
@@ -176,6 +187,9 @@ struct probe {
 	size_t nperms;
 	struct probe_permdir *permdirs;
 	size_t npermdirs;
+	char *agent_ws;        /* the `agent` record: the workspace holding the agent, or NULL */
+	long long agent_size;  /* -1 unknown */
+	char *agent_sha256;    /* 64 lowercase hex digits, or NULL when the pod could not tell */
 };
 
 /* Zero-initialise / free everything a probe owns (safe on a zeroed struct; leaves it zeroed). */

@@ -47,13 +47,16 @@ struct workspace;
 enum push_encoding { PUSH_ENC_RAW = 0, PUSH_ENC_BASE64 };
 
 struct push_opts {
-	const char *local_path;
+	const char *local_path;      /* the file to send; NULL: the bytes below */
+	const void *data;            /* with local_path NULL: these bytes (e.g. an embedded program, */
+	size_t data_size;            /*   agentbin.h), not copied: they must outlive the push */
 	const char *dest;            /* relative to the workspace: "tools/dotnet-trace", "runs/ID/x" */
 	const char *kind;            /* manifest kind: "tool", "data" (workspace.h) */
 	unsigned mode;               /* permissions of DEST: 0755 for tools, 0600 for data */
 	enum push_encoding encoding;
 	int reuse;                   /* skip the copy when DEST already has this size and hash */
-	const char *label;           /* for progress and messages; NULL: the local path */
+	const char *label;           /* for progress and messages; NULL: the local path (required
+	                                with data) */
 };
 
 struct push_result {
@@ -66,7 +69,7 @@ struct push_result {
 };
 
 /*
- * Copy o->local_path into WS/o->dest in pod->container (chosen) of `pod`, where `ws` was opened by
+ * Copy o->local_path (or o->data) into WS/o->dest in pod->container (chosen) of `pod`, where `ws` was opened by
  * workspace_open() for this run and `cmds` are the probe's command bits. 0 when DEST holds the
  * verified file (or was reused), -DPX_* otherwise.
  */

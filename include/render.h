@@ -8,9 +8,11 @@
  *                      zoom, search, hover for the numbers; no network (render_flame.c)
  *   render_speedscope  speedscope's file format: one evented profile per thread (render_speedscope.c)
  *   render_chromium    Chrome's trace event format (render_chromium.c)
+ *   render_stacks      every thread's stack as `dotnet-stack report` prints it (render_stack.c)
  *
  * render_speedscope and render_chromium write what `dotnet-trace convert --format speedscope|chromium`
- * writes (TraceEvent's exporters): they need the profile's runs (profile_options.keep_timeline).
+ * writes (TraceEvent's exporters): they need the profile's runs (profile_options.keep_timeline), as
+ * render_stacks does (a thread's first interval is its stack there).
  * Every renderer writes to `out` and returns 0, or -1 (ENOMEM; a write error shows in ferror(out)).
  */
 #ifndef DOTNETPROF_RENDER_H
@@ -35,6 +37,7 @@ int render_folded(FILE *out, const struct profile *p, const struct render_opts *
 int render_flamegraph(FILE *out, const struct profile *p, const struct render_opts *o);
 int render_speedscope(FILE *out, const struct profile *p, const struct render_opts *o);
 int render_chromium(FILE *out, const struct profile *p, const struct render_opts *o);
+int render_stacks(FILE *out, const struct profile *p, const struct render_opts *o);
 
 typedef int (*render_fn)(FILE *out, const struct profile *p, const struct render_opts *o);
 

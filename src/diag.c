@@ -352,6 +352,12 @@ int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct
 			       (long)proc->pid, proc->runtime_version, MIN_RUNTIME_MAJOR);
 	if (diag_runtime_safe(pr, proc, pb) < 0)
 		return -1;
+	return diag_preflight_access(pr, proc, 1, pb);
+}
+
+int diag_preflight_access(const struct probe *pr, const struct probe_proc *proc, int need_socket,
+			  struct diag_problem *pb)
+{
 	switch (probe_proc_diag(pr, proc)) {
 	case PDIAG_DISABLED:
 		return problem(pb, DPX_NODOTNET,
@@ -369,6 +375,8 @@ int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct
 			       (long)proc->pid, proc->user ? proc->user : "another user",
 			       (unsigned long)proc->uid, (unsigned long)pr->uid);
 	case PDIAG_NO_SOCKET:
+		if (!need_socket)
+			break;
 		return problem(pb, DPX_NODOTNET,
 			       "if the app has just started, try again in a few seconds; a read-only "
 			       "or unshared TMPDIR of the app prevents the socket",
@@ -402,6 +410,11 @@ int diag_dump_type_parse(const char *s, enum diag_dump_type *out)
 			return 0;
 		}
 	return -1;
+}
+
+const char *diag_dump_type_name(enum diag_dump_type t)
+{
+	return t >= DIAG_DUMP_FULL && t <= DIAG_DUMP_TRIAGE ? dump_names[t] : NULL;
 }
 
 const char *diag_dump_type_tool_name(enum diag_dump_type t)
@@ -472,34 +485,47 @@ static void report_uncollected(const struct target_pod *pod, const struct probe 
 int diag_probe_run(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
 		   size_t ridsize)
 {
+	return diag_probe_run_agent(k, pod, NULL, pr, rid, ridsize);
+}
+
+int diag_probe_take(const struct target_pod *pod, int status, const char *errtext, const char *out,
+		    size_t len, struct probe *pr, char *rid, size_t ridsize)
+{
 	char err[512];
+
+	probe_init(pr);
+	rid[0] = '\0';
+	if (status != 0) {
+		diag_last_line(errtext, err, sizeof(err));
+		log_error("the probe failed in container \"%s\" of pod \"%s\" (namespace \"%s\"): "
+			  "exit status %d%s%s", pod->container, pod->name, pod->namespace, status,
+			  *err ? ": " : "", err);
+		log_hint("run with -vv to see everything it printed");
+		return -DPX_ERROR;
+	}
+	if (probe_parse(out, len, pr, err, sizeof(err)) < 0) {
+		log_error("cannot read the probe's report from pod \"%s\": %s", pod->name, err);
+		log_hint("run with -vv to see what it printed");
+		return -DPX_ERROR;
+	}
+	if (rid_from_uname(pr->arch, pr->libc, rid, ridsize) < 0)
+		rid[0] = '\0';
+	report_uncollected(pod, pr);
+	return 0;
+}
+
+int diag_probe_run_agent(struct kube *k, const struct target_pod *pod, const char *agent,
+			 struct probe *pr, char *rid, size_t ridsize)
+{
+	const char *const args[] = { agent, NULL };
 	struct proc p;
 	int ret;
 
 	probe_init(pr);
 	rid[0] = '\0';
 	proc_init(&p, NULL);
-	if ((ret = podexec_script(k, pod, probe_sh, NULL, &p)) < 0)
-		goto out;
-	ret = -DPX_ERROR;
-	if (p.status != 0) {
-		diag_last_line(p.err_buf, err, sizeof(err));
-		log_error("the probe failed in container \"%s\" of pod \"%s\" (namespace \"%s\"): "
-			  "exit status %d%s%s", pod->container, pod->name, pod->namespace, p.status,
-			  *err ? ": " : "", err);
-		log_hint("run with -vv to see everything it printed");
-		goto out;
-	}
-	if (probe_parse(p.out_buf, p.out_len, pr, err, sizeof(err)) < 0) {
-		log_error("cannot read the probe's report from pod \"%s\": %s", pod->name, err);
-		log_hint("run with -vv to see what it printed");
-		goto out;
-	}
-	if (rid_from_uname(pr->arch, pr->libc, rid, ridsize) < 0)
-		rid[0] = '\0';
-	report_uncollected(pod, pr);
-	ret = 0;
-out:
+	if ((ret = podexec_script(k, pod, probe_sh, agent ? args : NULL, &p)) == 0)
+		ret = diag_probe_take(pod, p.status, p.err_buf, p.out_buf, p.out_len, pr, rid, ridsize);
 	proc_release(&p);
 	return ret;
 }
@@ -507,23 +533,36 @@ out:
 int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
 		   size_t ridsize)
 {
-	int ret;
-
-	if ((ret = diag_probe_run(k, pod, pr, rid, ridsize)) < 0)
-		return ret;
-	if (!pr->nprocs) {
-		log_error("no .NET process found in container \"%s\" of pod \"%s\" (namespace \"%s\"; "
-			  "platform %s, probe ran as uid %lu)", pod->container, pod->name, pod->namespace,
-			  rid[0] ? rid : (pr->arch[0] ? pr->arch : "unknown"), (unsigned long)pr->uid);
-		log_hint("is the app running in this container? pick another with -c; a process run "
-			 "by another user may be invisible when the container runs as non-root");
-		return -DPX_NODOTNET;
-	}
-	return 0;
+	return diag_probe_pod_agent(k, pod, NULL, pr, rid, ridsize);
 }
 
-/* Free space (KiB) of the probe's candidate dir that holds the workspace; -1 unknown. */
-static long long ws_free_kb(const struct probe *pr, const struct workspace *ws)
+int diag_probe_pod_agent(struct kube *k, const struct target_pod *pod, const char *agent,
+			 struct probe *pr, char *rid, size_t ridsize)
+{
+	int ret;
+
+	if ((ret = diag_probe_run_agent(k, pod, agent, pr, rid, ridsize)) < 0)
+		return ret;
+	return diag_probe_require(pod, pr, rid);
+}
+
+int diag_probe_require(const struct target_pod *pod, const struct probe *pr, const char *rid)
+{
+	if (pr->nprocs)
+		return 0;
+	log_error("no .NET process found in container \"%s\" of pod \"%s\" (namespace \"%s\"; "
+		  "platform %s, probe ran as uid %lu)", pod->container, pod->name, pod->namespace,
+		  rid[0] ? rid : (pr->arch[0] ? pr->arch : "unknown"), (unsigned long)pr->uid);
+	log_hint("is the app running in this container? pick another with -c; a process run "
+		 "by another user may be invisible when the container runs as non-root");
+	return -DPX_NODOTNET;
+}
+
+/*
+ * Free space (KiB) of the probe's candidate dir `dir`, or with `in_ws` of the one whose workspace
+ * `dir` is; -1 unknown.
+ */
+static long long dir_free_kb(const struct probe *pr, const char *dir, int in_ws)
 {
 	size_t i, n;
 
@@ -531,8 +570,10 @@ static long long ws_free_kb(const struct probe *pr, const struct workspace *ws)
 		n = strlen(pr->dirs[i].path);
 		while (n > 1 && pr->dirs[i].path[n - 1] == '/')
 			n--;
-		if (!strncmp(ws->path, pr->dirs[i].path, n) && ws->path[n] == '/' &&
-		    !strcmp(ws->path + n + 1, WS_DIRNAME))
+		if (strncmp(dir, pr->dirs[i].path, n))
+			continue;
+		if (in_ws ? dir[n] == '/' && !strcmp(dir + n + 1, WS_DIRNAME) :
+			    !dir[n] || (dir[n] == '/' && !dir[n + strspn(dir + n, "/")]))
 			return pr->dirs[i].free_kb;
 	}
 	return -1;
@@ -540,7 +581,7 @@ static long long ws_free_kb(const struct probe *pr, const struct workspace *ws)
 
 long long diag_ws_free_kb(const struct diag_session *s)
 {
-	return ws_free_kb(&s->probe, &s->ws);
+	return dir_free_kb(&s->probe, s->ws.path, 1);
 }
 
 int diag_out_of_space(const char *text)
@@ -549,22 +590,28 @@ int diag_out_of_space(const char *text)
 			strstr(text, "Disk quota exceeded"));
 }
 
-/* Preflight step 6: room for the dump. */
+/* Preflight step 6: room for the dump in the workspace. */
 static int check_space(const struct diag_target *t, struct diag_session *s)
 {
+	return diag_check_dump_space(t, s, s->ws.path, 1);
+}
+
+int diag_check_dump_space(const struct diag_target *t, const struct diag_session *s,
+			  const char *dir, int is_ws)
+{
 	uint64_t need = diag_dump_estimate(t->dump, s->proc->rss_kb);
-	long long free_kb = ws_free_kb(&s->probe, &s->ws);
+	long long free_kb = dir_free_kb(&s->probe, dir, is_ws);
 
 	if (!need || free_kb < 0 || (uint64_t)free_kb * 1024u >= need)
 		return 0;
 	if (t->force) {
 		log_warn("only %lld MiB free in %s for a dump of about %llu MiB: going on (--force)",
-			 free_kb / 1024, s->ws.path, (unsigned long long)(need >> 20));
+			 free_kb / 1024, dir, (unsigned long long)(need >> 20));
 		return 0;
 	}
 	log_error("not enough space for the dump in pod \"%s\": %lld MiB free in %s, a %s dump of "
 		  "process %ld (%lld MiB resident) needs about %llu MiB", s->pod->name, free_kb / 1024,
-		  s->ws.path, dump_names[t->dump], (long)s->proc->pid, s->proc->rss_kb / 1024,
+		  dir, dump_names[t->dump], (long)s->proc->pid, s->proc->rss_kb / 1024,
 		  (unsigned long long)(need >> 20));
 	log_hint("free space in the pod (kubectl dotnetprof clean %s), use --type mini or triage, "
 		 "or give the pod a larger emptyDir; --force tries anyway", s->pod->name);

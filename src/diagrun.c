@@ -22,6 +22,7 @@
 #include "proc.h"
 #include "sanitize.h"
 #include "strvec.h"
+#include "tailbuf.h"
 #include "target.h"
 #include "workspace.h"
 
@@ -187,25 +188,7 @@ static long long now_ms(void)
 /* Keep the last DIAGRUN_ERR_TAIL - 1 bytes of what was shown of stderr. */
 static void tail_add(struct run *x, const char *buf, size_t n)
 {
-	char *t = x->r->err_tail;
-	const size_t max = DIAGRUN_ERR_TAIL - 1;
-
-	if (!n)
-		return;
-	if (n >= max) {
-		memcpy(t, buf + n - max, max);
-		x->tail_len = max;
-	} else {
-		if (x->tail_len + n > max) {
-			size_t drop = x->tail_len + n - max;
-
-			memmove(t, t + drop, x->tail_len - drop);
-			x->tail_len -= drop;
-		}
-		memcpy(t + x->tail_len, buf, n);
-		x->tail_len += n;
-	}
-	t[x->tail_len] = '\0';
+	tailbuf_add(x->r->err_tail, sizeof(x->r->err_tail), &x->tail_len, buf, n);
 }
 
 /* write(2) all of it; a reader that went away (EPIPE) drops the rest of the output. */

@@ -21,8 +21,9 @@ int podexec_argv(const struct target_pod *pod, unsigned flags, const char *scrip
 {
 	if (strvec_push(out, "exec") < 0 || ((flags & PODEXEC_STDIN) && strvec_push(out, "-i") < 0) ||
 	    ((flags & PODEXEC_TTY) && strvec_push(out, "-t") < 0) ||
-	    strvec_push(out, pod->name) < 0 || strvec_push(out, "-c") < 0 ||
-	    strvec_push(out, pod->container) < 0 || strvec_push(out, "--") < 0 ||
+	    strvec_push(out, pod->name) < 0 ||
+	    (pod->container && (strvec_push(out, "-c") < 0 || strvec_push(out, pod->container) < 0)) ||
+	    strvec_push(out, "--") < 0 ||
 	    strvec_push(out, "sh") < 0 || strvec_push(out, "-c") < 0 ||
 	    strvec_push(out, script) < 0 || strvec_push(out, SCRIPT_NAME) < 0 ||
 	    strvec_pushv(out, args) < 0)
@@ -45,39 +46,43 @@ int podexec_start(struct kube *k, const struct target_pod *pod, unsigned flags, 
 	return ret;
 }
 
+int podexec_failed(struct kube *k, const struct target_pod *pod, const struct proc *p)
+{
+	char what[512], why[512];
+
+	if (p->status == 0)
+		return 0;
+	snprintf(what, sizeof(what), "cannot exec into container \"%s\" of pod \"%s\" (namespace \"%s\")",
+		 pod->container, pod->name, pod->namespace);
+	if (kube_classify(p->err_buf, why, sizeof(why), NULL, 0, NULL, 0) == KERR_NOSHELL) {
+		log_error("%s: the container has no shell (sh), so nothing can run in it; "
+			  "distroless images are built that way", what);
+		log_hint("an ephemeral debug container is the way in (kubectl debug -it %s -n %s "
+			 "--target=%s --image=busybox); this build cannot drive one yet",
+			 pod->name, pod->namespace, pod->container);
+		return -DPX_NOSHELL;
+	}
+	/*
+	 * kubectl passes the remote status through and says so: the script ran and failed. Checked
+	 * before classifying, as the script's own stderr may contain anything.
+	 */
+	if (strstr(p->err_buf ? p->err_buf : "", "command terminated with exit code"))
+		return 0;
+	return kube_fail(k, p, what);
+}
+
 int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
 		   const char *const *args, struct proc *p)
 {
 	struct strvec argv = STRVEC_INIT;
-	char what[512], why[512];
-	enum kube_err e;
 	int ret = -DPX_ERROR;
 
 	if (podexec_argv(pod, p->in != PROC_IO_NULL ? PODEXEC_STDIN : 0, script, args, &argv) < 0) {
 		log_error("cannot exec into pod \"%s\": out of memory", pod->name);
 		goto out;
 	}
-	if ((ret = kube_run(k, pod->namespace, strvec_argv(&argv), p)) < 0 || p->status == 0)
-		goto out;
-	snprintf(what, sizeof(what), "cannot exec into container \"%s\" of pod \"%s\" (namespace \"%s\")",
-		 pod->container, pod->name, pod->namespace);
-	e = kube_classify(p->err_buf, why, sizeof(why), NULL, 0, NULL, 0);
-	if (e == KERR_NOSHELL) {
-		ret = -DPX_NOSHELL;
-		log_error("%s: the container has no shell (sh), so nothing can run in it; "
-			  "distroless images are built that way", what);
-		log_hint("an ephemeral debug container is the way in (kubectl debug -it %s -n %s "
-			 "--target=%s --image=busybox); this build cannot drive one yet",
-			 pod->name, pod->namespace, pod->container);
-		goto out;
-	}
-	/*
-	 * kubectl passes the remote status through and says so: the script ran and failed. Checked
-	 * before classifying, as the script's own stderr may contain anything.
-	 */
-	if (strstr(p->err_buf, "command terminated with exit code"))
-		goto out;
-	ret = kube_fail(k, p, what);
+	if ((ret = kube_run(k, pod->namespace, strvec_argv(&argv), p)) == 0)
+		ret = podexec_failed(k, pod, p);
 out:
 	strvec_clear(&argv);
 	return ret;

@@ -90,6 +90,8 @@ void probe_release(struct probe *p)
 	free(p->arch);
 	free(p->user);
 	free(p->tmpdir);
+	free(p->agent_ws);
+	free(p->agent_sha256);
 	for (i = 0; i < p->ndirs; i++)
 		free(p->dirs[i].path);
 	free(p->dirs);
@@ -174,7 +176,7 @@ struct parser {
 	int saw_header;
 	int saw_end;
 	/* scalar records seen, to reject duplicates */
-	int saw_arch, saw_libc, saw_uid, saw_gid, saw_user, saw_tmpdir;
+	int saw_arch, saw_libc, saw_uid, saw_gid, saw_user, saw_tmpdir, saw_agent;
 	size_t dircap, proccap, uncap, permcap, permdircap;
 };
 
@@ -400,6 +402,25 @@ static int rec_uncollected(struct parser *ps, char **f, size_t nf)
 	return 0;
 }
 
+/* agent WS SIZE SHA256: SHA256 is 64 lowercase hex digits or "-" (kept as NULL). */
+static int rec_agent(struct parser *ps, char **f, size_t nf)
+{
+	struct probe *p = ps->p;
+	size_t n;
+
+	if (nf < 4 || f[1][0] != '/' || parse_ll(f[2], -1, LLONG_MAX, &p->agent_size) < 0)
+		return fail(ps, "bad 'agent' record");
+	n = strspn(f[3], "0123456789abcdef");
+	if (strcmp(f[3], "-") && (n != 64 || f[3][n]))
+		return fail(ps, "bad 'agent' record");
+	if (ps->saw_agent)
+		return fail(ps, "second 'agent' record");
+	ps->saw_agent = 1;
+	if (set_str(&p->agent_ws, f[1]) < 0 || (strcmp(f[3], "-") && set_str(&p->agent_sha256, f[3]) < 0))
+		return oom(ps);
+	return 0;
+}
+
 static int rec_proc(struct parser *ps, char **f, size_t nf)
 {
 	struct probe *p = ps->p;
@@ -594,6 +615,8 @@ static int rec_line(struct parser *ps, char **f, size_t nf)
 		return rec_perm(ps, f, nf);
 	if (strcmp(t, "permdir") == 0)
 		return rec_permdir(ps, f, nf);
+	if (strcmp(t, "agent") == 0)
+		return rec_agent(ps, f, nf);
 	for (i = 0; i < sizeof(pattrs) / sizeof(pattrs[0]); i++) {
 		if (strcmp(t, pattrs[i].type) == 0)
 			return rec_pattr(ps, i, f, nf);

@@ -58,7 +58,8 @@ int push_parse_report(char *text, const char **kind, char **f1, char **f2, char 
 
 /* What one streaming exec needs. */
 struct stream {
-	int fd;                   /* the local file */
+	int fd;                   /* the local file; -1: the bytes at mem */
+	const unsigned char *mem;
 	uint64_t size, sent;      /* file bytes read and handed to kubectl */
 	enum push_encoding enc;
 	struct digest d;          /* of the bytes actually sent */
@@ -78,9 +79,14 @@ static int refill(struct stream *s)
 	if (s->sent >= s->size)
 		return 0;
 	want = s->size - s->sent < PUSH_CHUNK ? (size_t)(s->size - s->sent) : PUSH_CHUNK;
-	do
-		n = read(s->fd, s->raw, want);
-	while (n < 0 && errno == EINTR);
+	if (s->mem) {
+		memcpy(s->raw, s->mem + s->sent, want);
+		n = (ssize_t)want;
+	} else {
+		do
+			n = read(s->fd, s->raw, want);
+		while (n < 0 && errno == EINTR);
+	}
 	if (n <= 0) {
 		s->read_error = n < 0 ? errno : -1;
 		return -1;
@@ -263,24 +269,17 @@ struct push_plan {
 	const char *label;
 	enum push_encoding enc;       /* this attempt's: raw first, base64 when raw did not verify */
 	int base64_next;              /* a raw push that does not verify is sent again in base64 */
-	int fd;                       /* the local file, open */
+	int fd;                       /* the local file, open; -1 for o->data */
 	char size[24], inlen[24], perm[8];
 	char mline[8192];             /* DEST's manifest line */
 };
 
-/* Open and hash the local file, and make the script's arguments. 0 or -DPX_*. */
-static int prepare(struct push_plan *pp, unsigned cmds, const struct workspace *ws,
-		   struct push_result *r)
+/* Open the local file, and hash it. 0 or -DPX_*. */
+static int hash_local(struct push_plan *pp, struct push_result *r)
 {
 	const struct push_opts *o = pp->o;
 	struct stat st;
-	uint64_t enc_len;
 
-	r->hash = probe_best_hash(cmds); /* the same choice as a pull's */
-	if (o->encoding == PUSH_ENC_BASE64 && !(cmds & PCMD_BASE64)) {
-		log_error("cannot push %s in base64: the container has no base64 command", pp->label);
-		return -DPX_ERROR;
-	}
 	pp->fd = open(o->local_path, O_RDONLY | O_CLOEXEC);
 	if (pp->fd < 0 || fstat(pp->fd, &st) < 0) {
 		log_error("cannot push \"%s\": %s", o->local_path, strerror(errno));
@@ -294,6 +293,32 @@ static int prepare(struct push_plan *pp, unsigned cmds, const struct workspace *
 	if (digest_file(r->hash, o->local_path, r->hash_hex, sizeof(r->hash_hex)) < 0) {
 		log_error("cannot read \"%s\": %s", o->local_path, strerror(errno));
 		return -DPX_ERROR;
+	}
+	return 0;
+}
+
+/* Open and hash the local file (or the bytes), and make the script's arguments. 0 or -DPX_*. */
+static int prepare(struct push_plan *pp, unsigned cmds, const struct workspace *ws,
+		   struct push_result *r)
+{
+	const struct push_opts *o = pp->o;
+	uint64_t enc_len;
+	int ret;
+
+	r->hash = probe_best_hash(cmds); /* the same choice as a pull's */
+	if (o->encoding == PUSH_ENC_BASE64 && !(cmds & PCMD_BASE64)) {
+		log_error("cannot push %s in base64: the container has no base64 command", pp->label);
+		return -DPX_ERROR;
+	}
+	if (!o->local_path) {
+		struct digest d;
+
+		r->size = o->data_size;
+		digest_init(&d, r->hash);
+		digest_update(&d, o->data, o->data_size);
+		digest_final(&d, r->hash_hex, sizeof(r->hash_hex)); /* the buffer fits every kind */
+	} else if ((ret = hash_local(pp, r)) < 0) {
+		return ret;
 	}
 	if (workspace_manifest_line(ws->runid, o->kind, o->dest, r->size, pp->mline,
 				    sizeof(pp->mline)) < 0) {
@@ -410,6 +435,7 @@ static int send_file(struct kube *k, const struct target_pod *pod, const struct 
 	}
 	proc_init(&p, NULL);
 	s->fd = pp->fd;
+	s->mem = o->local_path ? NULL : o->data;
 	s->size = r->size;
 	s->enc = pp->enc;
 	digest_init(&s->d, r->hash);
@@ -435,7 +461,7 @@ static int send_file(struct kube *k, const struct target_pod *pod, const struct 
 	}
 	if (digest_final(&s->d, want, sizeof(want)) < 0 || strcmp(want, r->hash_hex)) {
 		log_error("\"%s\" changed while it was being pushed: the copy in the pod is the file "
-			  "as it was first read", o->local_path);
+			  "as it was first read", pp->label);
 		ret = -DPX_TRANSFER;
 		goto out;
 	}
@@ -469,7 +495,7 @@ int push_file(struct kube *k, const struct target_pod *pod, unsigned cmds,
 		pp.enc = PUSH_ENC_BASE64;
 		snprintf(pp.inlen, sizeof(pp.inlen), "%llu",
 			 (unsigned long long)BASE64_ENCODED_LEN(r->size)); /* fits */
-		if (lseek(pp.fd, 0, SEEK_SET) < 0) {
+		if (pp.fd >= 0 && lseek(pp.fd, 0, SEEK_SET) < 0) {
 			log_error("cannot read \"%s\" again: %s", o->local_path, strerror(errno));
 			ret = -DPX_ERROR;
 			goto out;

@@ -13,6 +13,7 @@
 
 #include "kube.h"
 #include "podexec.h"
+#include "tailbuf.h"
 #include "target.h"
 
 void rexec_init(struct rexec *x)
@@ -35,24 +36,6 @@ int rexec_start(struct kube *k, const struct target_pod *pod, const char *script
 	return 0;
 }
 
-/* Keep the last REXEC_ERR_KEEP - 1 bytes of stderr. */
-static void keep_err(struct rexec *x, const char *buf, size_t n)
-{
-	if (n > REXEC_ERR_KEEP - 1) {
-		buf += n - (REXEC_ERR_KEEP - 1);
-		n = REXEC_ERR_KEEP - 1;
-	}
-	if (x->err_len + n > REXEC_ERR_KEEP - 1) {
-		size_t drop = x->err_len + n - (REXEC_ERR_KEEP - 1);
-
-		memmove(x->err, x->err + drop, x->err_len - drop);
-		x->err_len -= drop;
-	}
-	memcpy(x->err + x->err_len, buf, n);
-	x->err_len += n;
-	x->err[x->err_len] = '\0';
-}
-
 ssize_t rexec_read_err(struct rexec *x, char *buf, size_t size)
 {
 	ssize_t r;
@@ -60,7 +43,7 @@ ssize_t rexec_read_err(struct rexec *x, char *buf, size_t size)
 	while (x->c.p.err_fd >= 0) {
 		r = read(x->c.p.err_fd, buf, size);
 		if (r > 0) {
-			keep_err(x, buf, (size_t)r);
+			tailbuf_add(x->err, sizeof(x->err), &x->err_len, buf, (size_t)r);
 			return r;
 		}
 		if (r < 0 && errno == EINTR)

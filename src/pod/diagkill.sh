@@ -32,11 +32,5 @@ while :; do
 	fi
 	sleep "$STEP"
 done
-if kill -s "$SIG" "$P" 2>/dev/null; then
-	rec kill sent "$P"
-elif pid_alive "$P"; then
-	rec kill failed "$P"
-else
-	rec kill gone "$P"
-fi
+kill_rec "$SIG" "$P"
 exit 0

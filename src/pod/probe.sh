@@ -1,12 +1,14 @@
 # probe.sh - runs inside the container (POSIX sh: dash, bash, busybox ash) and reports in one exec what
 # kubectl-dotnetprof needs to plan: arch, libc, user, commands, usable directories and every .NET
-# process. Output format: include/probe.h. Run as `sh -c "$probe_sh" probe`; takes no arguments.
+# process. Output format: include/probe.h. Run as `sh -c "$probe_sh" probe [AGENT]`: AGENT, when
+# given, is the file name of dotnetprof-agent in a workspace's tools/, reported if present.
 #
 # Rules: no bashisms; builtins first, external commands only after `command -v` and only where a
 # builtin cannot do it (uname, chmod, rm, df, grep, tr, head); no value is printed unescaped; nothing
 # is left behind (the one temp file per directory is removed, also on HUP/INT/TERM/PIPE).
 
 exec 2>/dev/null
+AGENT_NAME=${1-}
 LC_ALL=C
 export LC_ALL
 PATH=${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}
@@ -49,6 +51,7 @@ have() {
 }
 
 # @include lib/rec.sh
+# @include lib/agentsum.sh
 
 # user_of UID: U = the user name of UID from /etc/passwd, or empty.
 user_of() {
@@ -420,6 +423,13 @@ for d in $DIRS; do
 	[ -d "$WS" ] && [ ! -L "$WS" ] && each_artifact "$WS" uncollected
 done
 IFS=" $TAB$NL"
+# ---- our agent, in a workspace of a directory that allows exec ----
+if [ -n "$AGENT_NAME" ] && [ "$X_OK_DIRS" != "$NL" ]; then
+	IFS=$NL
+	set -- $X_OK_DIRS
+	IFS=" $TAB$NL"
+	agent_find "$AGENT_NAME" "$@"
+fi
 
 # ---- .NET processes ----
 # libc_of_line LINE: L = musl|glibc when LINE maps a dynamic loader.

@@ -332,6 +332,23 @@ test_selfcontained() {
     curl -sf -m 5 "http://127.0.0.1:$(pod_port sample-selfcontained)/healthz" | grep -qx ok
 }
 
+# the runtime cut its socket's name: TMPDIR/dotnet-diagnostic-1-KEY-socket would exceed 107 bytes
+test_longtmp() {
+    local out
+    out=$(k exec sample-longtmp -- sh -c 'for f in "$TMPDIR"/dotnet-diagnostic-*; do [ -S "$f" ] && echo "$f"; done')
+    [ "$(printf '%s' "$out" | wc -c)" = 107 ] && ! echo "$out" | grep -q -- '-socket$' ||
+        { echo "got: $out" >&2; return 1; }
+    curl -sf -m 5 http://127.0.0.1:30120/healthz | grep -qx ok
+}
+
+# the exec is root, the app uid 1000
+test_rootexec() {
+    local out
+    out=$(k exec sample-rootexec -- sh -c 'id -u; while read -r k v rest; do [ "$k" = Uid: ] && echo "$v"; done </proc/1/status')
+    [ "$out" = "$(printf '0\n1000')" ] || { echo "got: $out" >&2; return 1; }
+    curl -sf -m 5 http://127.0.0.1:30121/healthz | grep -qx ok
+}
+
 test_twoproc_names() {
     local out
     out=$(k exec sample-twoproc -- sh -c 'for p in 2 3; do tr "\0" " " < /proc/$p/cmdline; echo; done')
@@ -449,6 +466,8 @@ main() {
     check "pods: sample-endless: cat and gzip of a big file never end; gzip=bomb ends, 1 MB expanding to 1 GiB" test_endless
     run_debug_once "${minors[-1]}"
     debug_cleanup
+    check "pods: sample-longtmp's runtime cut its socket's name (a TMPDIR of 86 characters)" test_longtmp
+    check "pods: sample-rootexec's exec runs as root, its app as uid 1000" test_rootexec
     admin POST /_standin/version "{\"minor\": \"${minors[-1]}\"}" || true
     echo "$PASSED passed, $FAILED failed (${SECONDS} s)"
     [ "$FAILED" -eq 0 ]

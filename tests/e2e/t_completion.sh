@@ -76,6 +76,11 @@ comp_bash trace sample-app --format = sp
 check "bash: --format=sp<TAB> (bash splits at =) completes speedscope" 0 '^speedscope$' ''
 comp_bash dump sample-app --type ''
 check "bash: dump --type <TAB> offers heap" 0 '^heap$' ''
+comp_bash stack sample-app --engine ''
+check "bash: stack --engine <TAB> offers agent and tools" 0 '^agent$' ''
+assert "bash: ... exactly those two" test "$OUT" = "$(printf 'agent\ntools')"
+comp_bash trace sample-app --report ''
+check "bash: trace --report <TAB> offers flamegraph" 0 '^flamegraph$' ''
 comp_bash ps sample-no
 check "bash: ps sample-no<TAB> completes pod names from the cluster" 0 '^sample-nonroot$' ''
 assert "bash: only pods starting with sample-no are offered" \

@@ -415,6 +415,13 @@ static void test_malformed(void **state)
 		{ H "permdir\t/x\t0  1\t0\nend\n", "bad 'permdir'" },
 		{ H "permdir\t/x\t1 2 3 4 5 6 7 8 9\t0\nend\n", "bad 'permdir'" },
 		{ H "permdir\t/x\t0\t2\nend\n", "bad 'permdir'" },
+		{ H "agent\t/tmp/.dotnetprof\t5\nend\n", "bad 'agent'" },
+		{ H "agent\ttmp/.dotnetprof\t5\t-\nend\n", "bad 'agent'" },
+		{ H "agent\t/w\t-2\t-\nend\n", "bad 'agent'" },
+		{ H "agent\t/w\t5\tabc\nend\n", "bad 'agent'" },
+		{ H "agent\t/w\t5\t" "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\nend\n",
+		  "bad 'agent'" },
+		{ H "agent\t/w\t5\t-\nagent\t/v\t5\t-\nend\n", "second 'agent'" },
 	};
 	size_t i;
 
@@ -431,6 +438,31 @@ static void test_malformed(void **state)
 			fail_msg("case %zu: error \"%s\" lacks \"%s\"", i, err, cases[i].msg);
 		assert_true(is_zeroed(&p));
 	}
+}
+
+/* The agent a probe run with an AGENT argument found: its workspace, size, and SHA-256 or none. */
+static void test_agent_record(void **state)
+{
+	static const char sum[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	char text[512], err[256];
+	struct probe p;
+
+	(void)state;
+	assert_int_equal(parse_str(H "end\n", &p, err, sizeof(err)), 0);
+	assert_null(p.agent_ws);
+	assert_null(p.agent_sha256);
+	probe_release(&p);
+	snprintf(text, sizeof(text), H "agent\t/tmp/a\\tb/.dotnetprof\t104080\t%s\tnew\nend\n", sum);
+	assert_int_equal(parse_str(text, &p, err, sizeof(err)), 0);
+	assert_str(p.agent_ws, "/tmp/a\tb/.dotnetprof");
+	assert_int_equal(p.agent_size, 104080);
+	assert_str(p.agent_sha256, sum);
+	probe_release(&p);
+	assert_int_equal(parse_str(H "agent\t/w\t-1\t-\nend\n", &p, err, sizeof(err)), 0);
+	assert_str(p.agent_ws, "/w");
+	assert_int_equal(p.agent_size, -1);
+	assert_null(p.agent_sha256);
+	probe_release(&p);
 }
 
 static void test_accepted_edges(void **state)
@@ -1262,6 +1294,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_records),
 		cmocka_unit_test(test_bad_fixtures),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_agent_record),
 		cmocka_unit_test(test_accepted_edges),
 		cmocka_unit_test(test_perms),
 		cmocka_unit_test(test_nul_and_sizes),

@@ -2,8 +2,8 @@
  * test_render.c - the renderers on a real trace (the sample app under /high-cpu, .NET 10): each
  * output parsed back (JSON with cJSON, folded lines by hand) and checked for what the format
  * promises: the top method, balanced open/close events in time order, speedscope's schema fields,
- * a flame graph page without any reference outside itself, width-fitted text; and the file writer's
- * no-clobber rule.
+ * a flame graph page without any reference outside itself, width-fitted text, dotnet-stack's layout
+ * for the stacks; and the file writer's no-clobber rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,6 +147,77 @@ static void test_folded(void **state)
 	}
 	assert_int_equal(total, prof->total_samples[PROFILE_CPU]);
 	assert_true(spin > total / 2);
+	free(t);
+}
+
+/*
+ * dotnet-stack report's layout: per thread with a first interval, "Thread (0xTID):", CPU_TIME or
+ * [Native Frames], its frames ("?!?" for an address no method names) indented by two spaces, an
+ * empty line; the thread in SpinForProfiler is shown running it.
+ */
+static void test_stacks(void **state)
+{
+	char *t = render(render_stacks, PROFILE_CPU, 0, 0), *line, *rest, want[64];
+	size_t threads = 0, shown = 0, i;
+	int in_block = 0, top = 0, spin_running = 0, running = 0;
+
+	(void)state;
+	for (i = 0; i < prof->nthreads; i++)
+		threads += prof->threads[i].nruns > 0 || prof->threads[i].last_stack != PROFILE_NONE;
+	assert_true(threads > 2);
+	for (rest = t; (line = next_line(&rest));) {
+		if (!in_block) {
+			assert_int_equal(strncmp(line, "Thread (0x", 10), 0);
+			assert_string_equal(line + strlen(line) - 2, "):");
+			while (shown < prof->nthreads && !prof->threads[shown].nruns &&
+			       prof->threads[shown].last_stack == PROFILE_NONE)
+				shown++;
+			snprintf(want, sizeof(want), "Thread (0x%llX):",
+				 (unsigned long long)prof->threads[shown++].tid);
+			assert_string_equal(line, want);
+			in_block = top = 1;
+			continue;
+		}
+		if (!*line) {
+			in_block = 0;
+			continue;
+		}
+		assert_int_equal(strncmp(line, "  ", 2), 0);
+		assert_true(line[2] != ' ');
+		if (top) {
+			assert_true(!strcmp(line, "  CPU_TIME") || !strcmp(line, "  [Native Frames]"));
+			running = !strcmp(line, "  CPU_TIME");
+			top = 0;
+			continue;
+		}
+		assert_null(strstr(line, "?!0x"));
+		if (strstr(line, "SampleApp.HotPath.SpinForProfiler"))
+			spin_running |= running;
+	}
+	assert_false(in_block);
+	assert_true(spin_running);
+	free(t);
+}
+
+/* A thread sampled once (no interval: nruns 0) is shown from its one sample, not left out. */
+static void test_stacks_one_sample(void **state)
+{
+	struct profile_thread *th = NULL;
+	size_t i, nruns;
+	char *t, want[64];
+
+	(void)state;
+	for (i = 0; i < prof->nthreads && !th; i++)
+		if (prof->threads[i].nruns && prof->threads[i].last_stack != PROFILE_NONE)
+			th = &prof->threads[i];
+	assert_non_null(th);
+	nruns = th->nruns;
+	th->nruns = 0;
+	t = render(render_stacks, PROFILE_CPU, 0, 0);
+	th->nruns = nruns;
+	snprintf(want, sizeof(want), "Thread (0x%llX):\n  %s\n", (unsigned long long)th->tid,
+		 th->last_running ? "CPU_TIME" : "[Native Frames]");
+	assert_non_null(strstr(t, want));
 	free(t);
 }
 
@@ -312,6 +383,8 @@ int main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_folded),
+		cmocka_unit_test(test_stacks),
+		cmocka_unit_test(test_stacks_one_sample),
 		cmocka_unit_test(test_speedscope),
 		cmocka_unit_test(test_chromium),
 		cmocka_unit_test(test_flamegraph),

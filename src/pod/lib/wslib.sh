@@ -227,3 +227,14 @@ ws_manifest_drop() {
 	done
 	rm -f -- "$_t"
 }
+
+# kill_rec SIG PID: send SIG to PID and print "kill<TAB>sent|failed|gone<TAB>PID".
+kill_rec() {
+	if kill -s "$1" "$2" 2>/dev/null; then
+		rec kill sent "$2"
+	elif pid_alive "$2"; then
+		rec kill failed "$2"
+	else
+		rec kill gone "$2"
+	fi
+}

@@ -1,0 +1,202 @@
+/*
+ * diagagent.c - from TARGET to one .NET process and dotnetprof-agent in its container (diagagent.h):
+ * the probe that also finds the agent, the agent's preflight, the push of the embedded agent.
+ */
+#include "diagagent.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agentbin.h"
+#include "agentrun.h"
+#include "diagrun.h"
+#include "exitcodes.h"
+#include "log.h"
+#include "push.h"
+#include "rid.h"
+#include "target.h"
+#include "workspace.h"
+
+static int fail_oom(void)
+{
+	log_error("out of memory");
+	return -DPX_ERROR;
+}
+
+/* The embedded agent for the pod's platform, or DPX_NODOTNET with a message. */
+static int pick_agent(const struct diag_session *s, struct diag_agent *a)
+{
+	a->bin = s->rid[0] ? agentbin_for_rid(s->rid) : NULL;
+	if (a->bin)
+		return 0;
+	if (!agentbin_count()) {
+		log_error("this build of kubectl-dotnetprof carries no dotnetprof-agent");
+		log_hint("use --engine tools (Microsoft's diagnostics tools), or a Linux build of the "
+			 "plugin, which embeds the agent");
+		return -DPX_NODOTNET;
+	}
+	log_error("no dotnetprof-agent for this platform (%s, %s) of pod \"%s\"",
+		  s->probe.arch[0] ? s->probe.arch : "unknown architecture",
+		  libc_kind_name(s->probe.libc), s->pod->name);
+	log_hint("the agent is built for x64, arm64 and arm; --engine tools uses Microsoft's tools");
+	return -DPX_NODOTNET;
+}
+
+/* The agent into the open workspace s->ws, from the embedded bytes (verified in the pod). */
+static int push_agent(struct kube *k, struct diag_session *s, struct diag_agent *a)
+{
+	struct push_opts po;
+	struct push_result pr;
+	char dest[64];
+	int rc;
+
+	if (s->probe.agent_ws && !strcmp(s->probe.agent_ws, s->ws.path))
+		log_verbose("agent: the copy in %s is not this plugin's (sha256 %s, want %s): replaced",
+			    s->ws.path, s->probe.agent_sha256 ? s->probe.agent_sha256 : "unknown",
+			    a->bin->sha256);
+	snprintf(dest, sizeof(dest), "tools/%s", DIAG_AGENT_NAME);
+	memset(&po, 0, sizeof(po));
+	po.data = a->bin->data;
+	po.data_size = a->bin->size;
+	po.dest = dest;
+	po.kind = "tool";
+	po.mode = 0700;
+	po.label = DIAG_AGENT_NAME;
+	if ((rc = push_file(k, s->pod, s->probe.cmds, &s->ws, &po, &pr)) < 0)
+		return rc;
+	a->pushed = !pr.reused;
+	a->pushed_bytes = pr.reused ? 0 : pr.size;
+	return 0;
+}
+
+/* Is the agent the probe found ours? Then use its workspace as it is. */
+static int agent_is_current(const struct diag_session *s, const struct diag_agent *a)
+{
+	const struct probe *pr = &s->probe;
+
+	return pr->agent_ws && pr->agent_sha256 && !strcmp(pr->agent_sha256, a->bin->sha256) &&
+	       (pr->agent_size < 0 || (unsigned long long)pr->agent_size == a->bin->size);
+}
+
+const char *diag_agent_dump_dir(const struct diag_session *s, const char **dir)
+{
+	const char *tmp = s->proc->tmpdir && *s->proc->tmpdir ? s->proc->tmpdir : "/tmp";
+
+	if (s->ws_open && s->ws.run_dir && s->proc->uid == s->probe.uid) {
+		*dir = s->ws.run_dir;
+		return s->ws.run_dir;
+	}
+	*dir = tmp;
+	return NULL;
+}
+
+/*
+ * A pod named by the user (TARGET POD or pod/POD): the exec that probes starts at once, side by side
+ * with the resolve (kubectl takes the same namespace, and the same container: -c, else the
+ * default-container annotation, else the only one; any other case fails the resolve, which then
+ * stops this exec). That saves a kubectl start and an API round trip on a warm run. 0 or -DPX_*.
+ */
+static int start_early(struct kube *k, const struct diag_target *t, const struct agentrun_opts *go,
+		       struct diag_agent *a)
+{
+	struct target_pod named;
+
+	memset(&named, 0, sizeof(named));
+	named.name = t->spec->name;
+	named.container = t->container;
+	if (t->spec->kind != TARGET_POD || !named.name)
+		return 0;
+	return agentrun_start(k, &named, go, &a->run);
+}
+
+/* The probe, in the exec that may then run the agent (started early, or now). 0 or -DPX_*. */
+static int probe_first(struct kube *k, const struct agentrun_opts *go, struct diag_session *s,
+		       struct diag_agent *a)
+{
+	const char *text;
+	size_t len;
+	int status, rc;
+
+	if (a->run)
+		agentrun_set_pod(a->run, s->pod);
+	else if ((rc = agentrun_start(k, s->pod, go, &a->run)) < 0)
+		return rc;
+	if ((rc = agentrun_probe(a->run, &text, &len, &status)) < 0 ||
+	    (rc = diag_probe_take(s->pod, status, "", text, len, &s->probe, s->rid,
+				  sizeof(s->rid))) < 0)
+		return rc;
+	return diag_probe_require(s->pod, &s->probe, s->rid);
+}
+
+int diag_open_agent(struct kube *k, const struct diag_target *t, const struct agentrun_opts *go,
+		    struct diag_session *s, struct diag_agent *a)
+{
+	struct diag_problem pb;
+	const char *dir;
+	long idx;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	memset(a, 0, sizeof(*a));
+	probe_init(&s->probe);
+	if (go && (rc = start_early(k, t, go, a)) < 0)
+		return rc;
+	if ((rc = target_resolve_one(k, t->spec, t->container, &s->set, &s->pod)) < 0) {
+		agentrun_abort(a->run);
+		a->run = NULL;
+		return rc;
+	}
+	rc = go ? probe_first(k, go, s, a) :
+		  diag_probe_pod_agent(k, s->pod, DIAG_AGENT_NAME, &s->probe, s->rid, sizeof(s->rid));
+	if (rc < 0)
+		return rc;
+	idx = diag_pick_process(&s->probe, t->pid, t->process_name, &pb);
+	if (idx < 0)
+		return diag_fail(&pb);
+	s->proc = &s->probe.procs[idx];
+	if (diag_preflight_access(&s->probe, s->proc, 0, &pb) < 0)
+		return diag_fail(&pb);
+	if ((rc = pick_agent(s, a)) < 0)
+		return rc;
+	if (agent_is_current(s, a) && !t->dump) {
+		if (!(a->ws = strdup(s->probe.agent_ws)))
+			return fail_oom();
+		log_verbose("agent: %s/tools/%s is this plugin's (sha256 %s): nothing to push", a->ws,
+			    DIAG_AGENT_NAME, a->bin->sha256);
+	} else {
+		agentrun_abort(a->run); /* the agent must be pushed first: that exec runs nothing */
+		a->run = NULL;
+		if ((rc = workspace_open(k, s->pod, &s->probe, 1, &s->ws)) < 0)
+			return rc;
+		s->ws_open = 1;
+		if (!(a->ws = strdup(s->ws.path)))
+			return fail_oom();
+		if ((!agent_is_current(s, a) || strcmp(s->ws.path, s->probe.agent_ws)) &&
+		    (rc = push_agent(k, s, a)) < 0)
+			return rc;
+		if (!t->dump) { /* the run's directory served the push only */
+			diagrun_finish(k, s->pod, &s->ws, NULL, 0, NULL);
+			workspace_release(&s->ws);
+			s->ws_open = 0;
+		}
+	}
+	log_verbose("target: pod %s/%s container %s, process %ld (%s, .NET %s), %s, agent in %s",
+		    s->pod->namespace, s->pod->name, s->pod->container, (long)s->proc->pid,
+		    s->proc->name ? s->proc->name : "?",
+		    s->proc->runtime_version ? s->proc->runtime_version : "self-contained or unknown",
+		    s->rid, a->ws);
+	if (t->dump == DIAG_DUMP_NONE)
+		return 0;
+	if (diag_agent_dump_dir(s, &dir))
+		return diag_check_dump_space(t, s, s->ws.path, 1);
+	return diag_check_dump_space(t, s, dir, 0);
+}
+
+void diag_agent_close(struct diag_session *s, struct diag_agent *a)
+{
+	agentrun_abort(a->run);
+	diag_close(s);
+	free(a->ws);
+	memset(a, 0, sizeof(*a));
+}
