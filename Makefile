@@ -203,9 +203,11 @@ valgrind:
 		else echo "FAIL $$t"; fail=1; fi; \
 	done; exit $$fail
 
+# E2E: the scenarios to run (names of tests/e2e/t_*.sh, e.g. E2E="t_fetch t_push"); empty: all.
+E2E ?=
 e2e: $(BIN) $(DRIVER_BINS)
 	@test -f tests/e2e/run.sh || { echo "e2e: tests/e2e/run.sh is missing" >&2; exit 1; }
-	DOTNETPROF_BIN=$(abspath $(BIN)) bash tests/e2e/run.sh
+	DOTNETPROF_BIN=$(abspath $(BIN)) bash tests/e2e/run.sh $(E2E)
 
 # t_diag.sh with every pod shape traced by both engines (the default e2e run covers every shape
 # with the agent and a representative few with Microsoft's tools)

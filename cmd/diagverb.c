@@ -216,15 +216,15 @@ const char *diagverb_dport(const struct diagverb *v, char *buf, size_t size)
 }
 
 /* The tool ran out of space in the pod: say where, how much there was, and what helps. */
-static int out_of_space(const struct diagverb *v)
+int diagverb_out_of_space(const struct diagverb *v, const char *who, const char *dir)
 {
-	long long free_kb = diag_ws_free_kb(&v->s);
+	long long free_kb = diag_ws_free_kb(&v->s, v->s.ws.path);
 	char room[64] = "";
 
-	if (free_kb >= 0)
+	if (free_kb >= 0 && !strcmp(dir, v->s.ws.path))
 		snprintf(room, sizeof(room), " (%lld MiB were free when it started)", free_kb / 1024);
 	log_error("%s ran out of space in pod \"%s\" while writing in %s%s; nothing was copied",
-		  v->tool, v->s.pod->name, v->s.ws.path, room);
+		  who, v->s.pod->name, dir, room);
 	log_hint("free space there (a file of the app, or kubectl dotnetprof clean %s), use a smaller "
 		 "output (dump --type mini or triage, a shorter trace), or give the pod more room "
 		 "there (a larger emptyDir)", v->s.pod->name);
@@ -264,7 +264,7 @@ int diagverb_run(struct diagverb *v, const char *const *args, enum diagrun_io io
 		return interrupt_status();
 	}
 	if (diag_out_of_space(r->err_tail) || diag_out_of_space(r->out))
-		return out_of_space(v);
+		return diagverb_out_of_space(v, v->tool, v->s.ws.path);
 	diag_last_line(r->err_tail[0] ? r->err_tail : r->out, words, sizeof(words));
 	log_error("%s failed in pod \"%s\" (exit status %d)%s%s", v->tool, v->s.pod->name, r->status,
 		  words[0] ? ": " : "", words);
@@ -338,7 +338,7 @@ int diagverb_end(struct diagverb *v, int rc)
 		/* nothing is deleted from a pod before it is safely copied (and --keep keeps it) */
 		if (v->artifact_rel && (v->ctx->common.keep || !v->fetched)) {
 			keep[0] = v->artifact_rel;
-			if (strcmp(v->fetch_abs, v->artifact_abs))
+			if (v->fetch_abs && strcmp(v->fetch_abs, v->artifact_abs))
 				keep[1] = fetch_rel = strfmt("runs/%s/%s", v->s.ws.runid,
 							     strrchr(v->fetch_abs, '/') + 1);
 		}

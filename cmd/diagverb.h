@@ -47,6 +47,12 @@ struct diagverb {
 };
 
 /*
+ * A tool (`who`: "dotnet-dump", "the runtime") ran out of space in the pod while writing in `dir`:
+ * said so, with the room the probe saw there and the fixes. Returns -DPX_NOSPACE.
+ */
+int diagverb_out_of_space(const struct diagverb *v, const char *who, const char *dir);
+
+/*
  * The engine of a verb that has both: --engine, else $DOTNETPROF_ENGINE, else agent. 1 for the
  * agent, 0 for the tools, -1 after a usage error (a bad $DOTNETPROF_ENGINE; ctx->exit_code set).
  */

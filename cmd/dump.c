@@ -143,7 +143,8 @@ static int dump_agent(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_ty
 	if (diag_agent_dump_dir(&v->s, &dir)) {
 		v->artifact_rel = strfmt("runs/%s/%s", v->s.ws.runid, name);
 		v->artifact_abs = v->artifact_rel ? workspace_path(&v->s.ws, v->artifact_rel) : NULL;
-		if (!v->artifact_abs) {
+		v->fetch_abs = v->artifact_abs ? strdup(v->artifact_abs) : NULL;
+		if (!v->fetch_abs) {
 			log_error("out of memory");
 			return -DPX_ERROR;
 		}
@@ -163,7 +164,10 @@ static int dump_agent(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_ty
 	log_info("the runtime of process %ld writes a %s dump in %s", (long)v->s.proc->pid,
 		 args[2], v->artifact_abs ? v->artifact_abs : dir);
 	rc = agentrun_run(&ctx->kube, v->s.pod, &o, &ar);
-	if (rc == 0 && ar.status != 0)
+	if (rc == 0 && ar.status != 0 && ar.have_error &&
+	    diag_out_of_space(agentrec_get(&ar.error, "message")))
+		rc = diagverb_out_of_space(v, "the runtime's dump", v->artifact_abs ? v->artifact_abs : dir);
+	else if (rc == 0 && ar.status != 0)
 		rc = agentrun_explain(v->s.pod, "dump", &ar);
 	if (rc == 0 && (rc = dump_record(v, &ar)) == 0)
 		v->run_started = 1; /* the dump exists: it is named if it is not copied */

@@ -327,6 +327,14 @@ int diag_preflight(const struct probe *pr, const struct probe_proc *proc, struct
 	long major;
 
 	if (!proc->runtime_version || !*proc->runtime_version) {
+		if (!proc->accessible && pr->uid == 0)
+			return problem(pb, DPX_FORBIDDEN,
+				       "use --engine agent (the default), which runs as the app's user, or "
+				       "give the container the SYS_PTRACE capability",
+				       "process %ld (%s) runs as uid %lu, and root without CAP_SYS_PTRACE "
+				       "(a container's default) cannot read its memory maps to find its "
+				       "runtime", (long)proc->pid, proc->name ? proc->name : "?",
+				       (unsigned long)proc->uid);
 		if (!proc->accessible)
 			return problem(pb, DPX_FORBIDDEN,
 				       "exec as the app's user, or as root, to profile it",
@@ -579,9 +587,9 @@ static long long dir_free_kb(const struct probe *pr, const char *dir, int in_ws)
 	return -1;
 }
 
-long long diag_ws_free_kb(const struct diag_session *s)
+long long diag_ws_free_kb(const struct diag_session *s, const char *ws_path)
 {
-	return dir_free_kb(&s->probe, s->ws.path, 1);
+	return dir_free_kb(&s->probe, ws_path, 1);
 }
 
 int diag_out_of_space(const char *text)

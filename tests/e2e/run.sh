@@ -53,8 +53,10 @@ fi
 for t in "$@"; do
 	t=${t%.sh}.sh
 	echo "# ${t##*/}"
+	t0=$SECONDS
 	# Each scenario runs in its own shell so one cannot change another's environment.
 	bash -c '. tests/e2e/lib.sh; . "$1"' _ "$t" || echo "not ok $t aborted" >>"$E2E_RESULTS"
+	echo "# ${t##*/}: $((SECONDS - t0)) s"
 done
 
 passed=$(grep -c '^ok ' "$E2E_RESULTS" || true)

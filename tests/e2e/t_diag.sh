@@ -176,10 +176,19 @@ diag_engine() {
 	check_not "[$E] no trace, run directory or extraction left in the pod" '\.nettrace|runs'
 
 	# -- the same trace in every pod shape
-	if [ "$E" = agent ] || [ "$MATRIX" = full ]; then
+	# sample-rootexec: root without CAP_SYS_PTRACE cannot read the app's maps; the agent runs as
+	# the app's user, Microsoft's tools cannot
+	if [ "$E" = agent ]; then
 		shapes="$ALL_SHAPES sample-rootexec"
+	elif [ "$MATRIX" = full ]; then
+		shapes=$ALL_SHAPES
 	else
-		shapes="sample-nonroot sample-tmpdir sample-rootexec"
+		shapes="sample-nonroot sample-tmpdir"
+	fi
+	if [ "$E" = tools ]; then
+		run kubectl dotnetprof trace sample-rootexec --duration 3s -o "sample-rootexec-$E.nettrace"
+		check "[$E] trace sample-rootexec: root without SYS_PTRACE cannot; exit 6 points to the agent" \
+			"$(ex FORBIDDEN)" '' 'CAP_SYS_PTRACE'
 	fi
 	for p in $shapes; do
 		run kubectl dotnetprof trace "$p" --duration 3s -o "$p-$E.nettrace"

@@ -59,7 +59,7 @@ kubectl exec $P -- rm -f "$src"
 P=sample-db-0 # diagnostics enabled, and no other scenario pushes into it
 kubectl dotnetprof clean $P -q >/dev/null 2>&1
 standin fault --pod $P --rate-bytes-per-sec 2000000
-stop_after 4 INT kubectl dotnetprof trace $P --download local --duration 2s -o never.nettrace
+stop_after 4 INT kubectl dotnetprof trace $P --engine tools --download local --duration 2s -o never.nettrace
 standin fault --clear
 check "Ctrl-C during the tool's push exits 130" 130 '' 'interrupted: the push stopped after [0-9]+ of [0-9]+ bytes'
 assert "Ctrl-C stopped the push within 2 s (took ${STOP_MS} ms)" test "$STOP_MS" -le 2000
@@ -94,7 +94,7 @@ http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 PY
 srv=$!
 sleep 1
-stop_after 3 INT env XDG_CACHE_HOME="$out/cache" kubectl dotnetprof trace $P --download local \
+stop_after 3 INT env XDG_CACHE_HOME="$out/cache" kubectl dotnetprof trace $P --engine tools --download local \
 	--tools-url "http://127.0.0.1:$port" --duration 2s -o never.nettrace
 check "Ctrl-C during a tool download exits 130" 130 '' 'interrupted'
 assert "Ctrl-C stopped the download within 2 s (took ${STOP_MS} ms)" test "$STOP_MS" -le 2000

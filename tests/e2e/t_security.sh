@@ -16,6 +16,9 @@ mkdir -p "$out"
 cd "$out" || exit 1
 umask 022 # what a user's shell has: the copies must be 0600 anyway
 export XDG_CACHE_HOME=$out/cache0 # our own tool cache
+# Rules 1, 2, 4 and 5 are about Microsoft's tools getting into the pod and loading its runtime: the
+# tools engine (the agent is embedded in the plugin and checked in the pod: t_diag.sh, t_push.sh).
+export DOTNETPROF_ENGINE=tools
 
 TOOL=$E2E_TOP/build/tools/linux-x64/dotnet-trace
 ESC=$(printf '\033')
