@@ -218,7 +218,7 @@ const char *diagverb_dport(const struct diagverb *v, char *buf, size_t size)
 /* The tool ran out of space in the pod: say where, how much there was, and what helps. */
 static int out_of_space(const struct diagverb *v)
 {
-	long long free_kb = diag_ws_free_kb(&v->s);
+	long long free_kb = diag_ws_free_kb(&v->s, v->s.ws.path);
 	char room[64] = "";
 
 	if (free_kb >= 0)

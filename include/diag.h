@@ -133,8 +133,8 @@ int diag_preflight_access(const struct probe *pr, const struct probe_proc *proc,
  */
 uint64_t diag_dump_estimate(enum diag_dump_type type, long long rss_kb);
 
-/* Free space (KiB) the probe saw in the directory that holds the session's workspace; -1 unknown. */
-long long diag_ws_free_kb(const struct diag_session *s);
+/* Free space (KiB) the probe saw in the directory that holds the workspace `ws_path`; -1 unknown. */
+long long diag_ws_free_kb(const struct diag_session *s, const char *ws_path);
 
 /*
  * 1 when a tool's output says it ran out of space ("No space left on device", as createdump and .NET

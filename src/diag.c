@@ -579,9 +579,9 @@ static long long dir_free_kb(const struct probe *pr, const char *dir, int in_ws)
 	return -1;
 }
 
-long long diag_ws_free_kb(const struct diag_session *s)
+long long diag_ws_free_kb(const struct diag_session *s, const char *ws_path)
 {
-	return dir_free_kb(&s->probe, s->ws.path, 1);
+	return dir_free_kb(&s->probe, ws_path, 1);
 }
 
 int diag_out_of_space(const char *text)
