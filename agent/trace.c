@@ -260,18 +260,20 @@ static void read_stream(struct run *r)
 		r->reason = r->eof ? "ended" : "error";
 }
 
-/* Drain the signal pipe: the first signal stops the session, a second one abandons the drain. */
+/*
+ * Drain the signal pipe: the first signal stops the session, a second one abandons the drain. A
+ * first signal while a "stop" line or the duration is already stopping it (the plugin's fallback
+ * for a server that passes nothing on stdin) lets the drain go on.
+ */
 static int on_signals(struct run *r)
 {
 	char c[16];
 
 	while (read(sig_pipe[0], c, sizeof(c)) > 0)
 		;
-	if (!r->stopping) {
+	if (!r->stopping)
 		request_stop(r, "signal");
-		return sig_count > 1;
-	}
-	return 1;
+	return sig_count > 1;
 }
 
 /*

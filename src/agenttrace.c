@@ -220,6 +220,11 @@ int agenttrace_collect(struct kube *k, const struct target_pod *pod, const struc
 	if (rc < 0 && ar.spool_kept[0] && o->local) {
 		say_kept(o, pod, &ar);
 		strlcpy(r->spool_kept, ar.spool_kept, sizeof(r->spool_kept));
+	} else if (rc < 0 && o->spool_run && ar.started && !ar.acked) {
+		/* the connection went before the agent could say: it keeps what it has */
+		log_info("the agent keeps its copy of the trace in pod \"%s\" (%s/runs/%s/%s) as far as "
+			 "it got; the next verb on the pod names it, with the command that fetches it",
+			 pod->name, o->ws, o->spool_run, o->spool_file);
 	}
 	if (rc < 0)
 		rc = failed(s, rc);
