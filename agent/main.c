@@ -46,6 +46,7 @@ static const char usage_text[] =
 	"       " AGENT_PROG " trace [--pid PID] [--duration D] [--providers SPEC] [--profile NAMES]\n"
 	"                        [--clrevents KEYWORDS] [--clreventlevel LEVEL] [--buffersize MB]\n"
 	"                        [--rundown true|false] [--stdin watch|ignore] [--drain-timeout D]\n"
+	"                        [--spool PATH [--spool-max BYTES]]\n"
 	"       " AGENT_PROG " stack [--pid PID] [--duration D] [--stdin watch|ignore]\n"
 	"       " AGENT_PROG " dump [--pid PID] [--type full|heap|mini|triage] [--output PATH]\n"
 	"                       [--timeout D]\n"
@@ -58,6 +59,7 @@ static const char usage_text[] =
 struct opts {
 	const char *pid, *duration, *providers, *profile, *clrevents, *clreventlevel;
 	const char *buffersize, *rundown, *stdin_mode, *drain_timeout, *type, *output, *timeout;
+	const char *spool, *spool_max;
 };
 
 struct optdef {
@@ -81,6 +83,8 @@ static const struct optdef optdefs[] = {
 	{ "--type", O(type), " dump " },
 	{ "--output", O(output), " dump " },
 	{ "--timeout", O(timeout), " dump " },
+	{ "--spool", O(spool), " trace " },
+	{ "--spool-max", O(spool_max), " trace " },
 };
 
 static int usage_error(const char *fmt, ...)
@@ -292,6 +296,12 @@ static int cmd_trace(const struct opts *o, int stack, int64_t start_ms)
 			return usage_error("bad --rundown \"%s\" (true or false)", o->rundown);
 		po.rundown = strcmp(o->rundown, "true") == 0;
 	}
+	if (o->spool_max != NULL && util_parse_ull(o->spool_max, &to.spool_max, '\0') < 0)
+		return usage_error("bad --spool-max \"%s\" (bytes)", o->spool_max);
+	if (o->spool != NULL && o->spool[0] != '/')
+		return usage_error("--spool \"%s\" must be an absolute path", o->spool);
+	to.spool_path = o->spool;
+	to.ack_timeout_ms = 30000;
 	if (o->stdin_mode != NULL && strcmp(o->stdin_mode, "watch") != 0 &&
 	    strcmp(o->stdin_mode, "ignore") != 0)
 		return usage_error("bad --stdin \"%s\" (watch or ignore)", o->stdin_mode);

@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "ipc.h"
 #include "record.h"
+#include "spool.h"
 
 #define CHUNK (64 * 1024)
 #define REPLY_TIMEOUT_MS 10000
@@ -90,6 +91,11 @@ struct run {
 	uint64_t bytes;
 	int64_t first_byte_ms;   /* -1 until the first byte */
 	struct digest sha;
+	struct spool spool;      /* --spool: the stream's copy in the pod */
+	int said_stop;           /* stdin said "stop" */
+	int reader_gone;         /* stdin ended without "stop", or stdout broke */
+	char line[64];           /* the stdin line being read */
+	size_t line_len;
 };
 
 /* The name of a CollectTracing command. */
@@ -211,6 +217,7 @@ static void pass_on(struct run *r, const unsigned char *buf, size_t n)
 
 	if (r->first_byte_ms < 0)
 		r->first_byte_ms = conn_now_ms() - r->o->start_ms;
+	spool_write(&r->spool, buf, n); /* whether or not the reader is there */
 	while (r->stdout_ok && off < n) {
 		w = write(1, buf + off, n - off);
 		if (w < 0) {
@@ -225,6 +232,7 @@ static void pass_on(struct run *r, const unsigned char *buf, size_t n)
 				continue;
 			}
 			r->stdout_ok = 0; /* EPIPE: the reader is gone; the session must still stop */
+			r->reader_gone = 1;
 			request_stop(r, "stdout-closed");
 			break;
 		}
@@ -252,28 +260,65 @@ static void read_stream(struct run *r)
 		r->reason = r->eof ? "ended" : "error";
 }
 
-/* Drain the signal pipe: the first signal stops the session, a second one abandons the drain. */
+/*
+ * Drain the signal pipe: the first signal stops the session, a second one abandons the drain. A
+ * first signal while a "stop" line or the duration is already stopping it (the plugin's fallback
+ * for a server that passes nothing on stdin) lets the drain go on.
+ */
 static int on_signals(struct run *r)
 {
 	char c[16];
 
 	while (read(sig_pipe[0], c, sizeof(c)) > 0)
 		;
-	if (!r->stopping) {
+	if (!r->stopping)
 		request_stop(r, "signal");
-		return sig_count > 1;
+	return sig_count > 1;
+}
+
+/*
+ * Lines on stdin: "stop" stops the session; "ok" (after the trailer) acknowledges the stream. Any
+ * other line is ignored. Returns 1 for "stop", 2 for "ok", 0 for anything else or no full line yet,
+ * -1 at the end of stdin.
+ */
+static int read_stdin_line(struct run *r)
+{
+	char c;
+	ssize_t n;
+
+	for (;;) {
+		n = read(0, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return -1;
+		if (c != '\n') {
+			if (r->line_len < sizeof(r->line) - 1)
+				r->line[r->line_len++] = c;
+			continue;
+		}
+		r->line[r->line_len] = '\0';
+		r->line_len = 0;
+		return !strcmp(r->line, "stop") ? 1 : !strcmp(r->line, "ok") ? 2 : 0;
 	}
-	return 1;
 }
 
 static void on_stdin(struct run *r)
 {
-	char buf[512];
-	ssize_t n = read(0, buf, sizeof(buf));
+	int w = read_stdin_line(r);
 
-	if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)))
-		return; /* nobody sends us anything: ignore it */
+	if (w == 1) {
+		r->said_stop = 1;
+		request_stop(r, "stop");
+		return;
+	}
+	if (w >= 0)
+		return;
 	r->watch_stdin = 0;
+	if (!r->said_stop)
+		r->reader_gone = 1;
 	request_stop(r, "stdin-eof");
 }
 
@@ -311,6 +356,7 @@ static void loop(struct run *r)
 			on_stdin(r);
 		if (p[4].revents & (POLLERR | POLLHUP)) {
 			r->stdout_ok = 0;
+			r->reader_gone = 1;
 			request_stop(r, "stdout-closed");
 		}
 		now = conn_now_ms();
@@ -333,6 +379,54 @@ static void report(const struct run *r, const char *sha)
 	rec_str(stderr, "stdout", r->stdout_ok ? "ok" : "closed");
 	rec_i64(stderr, "elapsed_ms", conn_now_ms() - r->session_start_ms);
 	rec_i64(stderr, "first_byte_ms", r->first_byte_ms);
+	if (r->spool.state != SPOOL_NONE) {
+		rec_str(stderr, "spool", spool_word(&r->spool));
+		rec_u64(stderr, "spool_bytes", r->spool.bytes);
+	}
+	(void)rec_end(stderr);
+}
+
+/* With a spool, after the trailer: wait for the reader's "ok" (1), or the end of stdin or the
+ * timeout (0). */
+static int wait_ok(struct run *r)
+{
+	int64_t until = conn_now_ms() + r->o->ack_timeout_ms, now;
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	int w;
+
+	(void)fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	while ((now = conn_now_ms()) < until) {
+		if (poll(&p, 1, (int)(until - now)) < 0) {
+			if (errno == EINTR && sig_count < 2)
+				continue;
+			return 0;
+		}
+		while ((w = read_stdin_line(r)) > 0)
+			if (w == 2)
+				return 1;
+		if (w < 0)
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * The spool's fate: removed when the reader has the stream (its "ok"; without a watched stdin, a
+ * stdout that took every byte), else kept, complete or not, for `kubectl dotnetprof fetch`.
+ */
+static void spool_end(struct run *r)
+{
+	if (r->spool.state != SPOOL_ACTIVE)
+		return;
+	if (!r->reader_gone && r->stdout_ok &&
+	    (r->o->watch_stdin ? r->watch_stdin && wait_ok(r) : 1)) {
+		spool_remove(&r->spool);
+		return;
+	}
+	spool_keep(&r->spool);
+	rec_begin(stderr, AGENT_REC_SPOOL);
+	rec_str(stderr, "kept", r->spool.path);
+	rec_u64(stderr, "bytes", r->spool.bytes);
 	(void)rec_end(stderr);
 }
 
@@ -351,8 +445,13 @@ int trace_run(const struct dnproc *t, const struct trace_opts *o)
 	r.watch_stdin = o->watch_stdin;
 	r.first_byte_ms = -1;
 	digest_init(&r.sha, DIGEST_SHA256);
-	if ((st = start_session(&r, &rep)) != AGENT_EX_OK)
+	if (o->spool_path && spool_open(&r.spool, o->spool_path, o->spool_max) < 0)
+		rec_error(0, AGENT_ERR_IO, t->pid, 0, NULL, "cannot create the spool %s: %s (tracing without it)",
+			  o->spool_path, strerror(errno));
+	if ((st = start_session(&r, &rep)) != AGENT_EX_OK) {
+		spool_remove(&r.spool);
 		return st;
+	}
 	r.session_start_ms = conn_now_ms();
 	if (sig_count > 0) /* a signal while the session was being set up */
 		request_stop(&r, "signal");
@@ -363,6 +462,7 @@ int trace_run(const struct dnproc *t, const struct trace_opts *o)
 	if (digest_final(&r.sha, sha, sizeof(sha)) < 0)
 		sha[0] = '\0';
 	report(&r, sha);
+	spool_end(&r);
 	if (r.eof && r.stopping && r.stopped)
 		return r.stdout_ok ? AGENT_EX_OK :
 				     rec_error(AGENT_EX_FAIL, AGENT_ERR_IO, t->pid, 0, NULL,

@@ -9,10 +9,13 @@
 #include "agentrun.h"
 #include "agenttrace.h"
 #include "diagverb.h"
+#include "workspace.h"
 
 struct agentverb {
 	struct agentrun_opts run;
 	struct agenttrace_opts ao;
+	char spool_run[WS_RUNID_MAX];    /* the trace's copy in the pod (agenttrace.h) */
+	char spool_file[320];
 };
 
 /*
@@ -22,7 +25,12 @@ struct agentverb {
 int agentverb_begin(struct diagverb *v, struct cli_ctx *ctx, const char *const *args,
 		    const char *what, struct agentverb *av);
 
-/* Run it against the chosen process: into the file `local`, or into memory (NULL). 0 or -DPX_*. */
+/*
+ * Run it against the chosen process: into the file `local`, or into memory (NULL). Into a file, the
+ * agent also keeps a copy in the pod until the trace is verified here (agentrun.h's spool), so that
+ * a run killed or cut off leaves it for `fetch`: at most half the room the probe saw in the
+ * workspace's directory (1 GiB at most; 256 MiB when unknown), none under 8 MiB. 0 or -DPX_*.
+ */
 int agentverb_collect(struct diagverb *v, struct agentverb *av, const char *local,
 		      struct agenttrace_result *r);
 

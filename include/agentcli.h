@@ -17,6 +17,7 @@
  *   dotnetprof-agent trace [--pid PID] [--duration D] [--providers SPEC] [--profile NAMES]
  *                          [--clrevents KEYWORDS] [--clreventlevel LEVEL] [--buffersize MB]
  *                          [--rundown true|false] [--stdin watch|ignore] [--drain-timeout D]
+ *                          [--spool PATH [--spool-max BYTES]]
  *       An EventPipe session streamed to stdout as it comes (the .nettrace bytes, nothing else).
  *       Providers as dotnet-trace collect: without --providers, --profile and --clrevents, its
  *       default profiles dotnet-common + dotnet-sampled-thread-time; --providers in its syntax
@@ -36,8 +37,16 @@
  *       `kubectl exec -i` gives): the plugin closing its end, or kubectl dying, stops the trace
  *       cleanly. /dev/null, a terminal, a regular file or a closed stdin are never watched. A
  *       caller that runs the agent with a stdin that is a pipe it does not keep open must pass
- *       --stdin ignore (else the trace stops at once, reason stdin-eof). Bytes read on stdin are
- *       ignored.
+ *       --stdin ignore (else the trace stops at once, reason stdin-eof). A line "stop" on stdin
+ *       stops the trace as a signal does (reason stop); other lines are ignored.
+ *       --spool PATH also writes the stream to PATH (created 0600, O_EXCL|O_NOFOLLOW, in a
+ *       directory that exists), so that a trace whose reader goes away is not lost: when stdin
+ *       ends without "stop" (kubectl or the plugin died) or stdout breaks, the session is stopped
+ *       and read to its end into PATH, which stays (a `spool` record says so). Otherwise, after
+ *       the trailer, the agent waits up to 30 s for a line "ok" on stdin (the reader verified the
+ *       stream): then PATH is removed, with PATH.pid and PATH's directory when empty; no "ok"
+ *       keeps it. Without a watched stdin, a stdout that took every byte removes it. A write error
+ *       or more than --spool-max bytes drops the spool (PATH removed), never the trace.
  *       --drain-timeout (default 120s) bounds the wait for the stream's end after StopTracing.
  *       Its records go to stderr: `trace-start` once the runtime accepted the session, `trace-end`
  *       last (the trailer).
@@ -90,10 +99,12 @@
  *   trace-end    bytes (of the stream written to stdout), sha256 (lowercase hex of exactly those
  *           bytes), complete (1: the runtime acknowledged StopTracing and the stream then reached
  *           its end, so the rundown is in it; 0: anything else), reason (what ended it: duration /
- *           signal / stdin-eof / stdout-closed / ended: the runtime closed the stream first /
+ *           signal / stop (a "stop" line) / stdin-eof / stdout-closed / ended: the runtime closed the stream first /
  *           error: reading it failed), stopped (1 when the runtime acknowledged StopTracing),
  *           stdout (ok / closed), elapsed_ms (from the session's start), first_byte_ms (from the
- *           agent's start to the first nettrace byte; -1: none)
+ *           agent's start to the first nettrace byte; -1: none); with --spool: spool (written /
+ *           dropped), spool_bytes
+ *   spool   after trace-end, when the spool stays: kept (its path), bytes
  *   dump    pid, path (as the agent sees it: /proc/PID/root/...), app_path (as the app sees it),
  *           size (bytes), type (full/heap/mini/triage), command (GenerateCoreDump3/2/..), elf (1 when
  *           it is an ELF core: e_type 4)
@@ -118,6 +129,7 @@
 #define AGENT_REC_PROC        "proc"
 #define AGENT_REC_TRACE_START "trace-start"
 #define AGENT_REC_TRACE_END   "trace-end"
+#define AGENT_REC_SPOOL       "spool"
 #define AGENT_REC_DUMP        "dump"
 #define AGENT_REC_AGENT       "agent"
 #define AGENT_REC_ERROR       "error"

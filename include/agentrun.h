@@ -76,6 +76,18 @@ struct agentrun_opts {
 	int grace_seconds;          /* after Ctrl-C, before giving up; 0: 60 */
 	int quiet;                  /* do not show the lines that are not records */
 	const char *what;           /* "trace", for messages: "tracing" */
+	/*
+	 * A trace's copy in the pod (agentcli.h --spool, with stdin_pipe): the agent writes the stream
+	 * to WS/runs/SPOOL_RUN/SPOOL_FILE too (an uncollected artifact of that run: workspace.h), at
+	 * most spool_max bytes. Once the trailer came and every byte it counts arrived, `ack` is asked
+	 * whether they are the ones it names (1: yes); then "ok" goes to the agent, which removes the
+	 * copy. Anything else (Ctrl-C given up, the sink failing, the stream cut, this program killed)
+	 * leaves the copy in the pod, complete when the agent could finish it: r->spool_kept names it.
+	 */
+	const char *spool_run;      /* NULL: no copy */
+	const char *spool_file;
+	unsigned long long spool_max;
+	int (*ack)(void *sink_arg, const struct agentrec_trailer *t);
 };
 
 struct agentrun_result {
@@ -94,6 +106,9 @@ struct agentrun_result {
 	size_t out_len;
 	unsigned long long out_bytes; /* stdout bytes read (with or without a sink) */
 	char err_tail[AGENTRUN_ERR_TAIL]; /* the last other stderr lines, NUL-terminated */
+	char spool_kept[4096];      /* the agent's `spool` record: the copy left in the pod ("" none) */
+	unsigned long long spool_kept_bytes;
+	int acked;                  /* "ok" was sent: the agent removes its copy */
 	double seconds;             /* wall time of the exec */
 	double first_byte_seconds;  /* from the start to the first stdout byte; -1: none */
 };
@@ -132,6 +147,13 @@ int agentrun_probe(struct agentrun *x, const char **text, size_t *len, int *stat
  * its resolve finished: diagagent.h). It must outlive the run.
  */
 void agentrun_set_pod(struct agentrun *x, const struct target_pod *pod);
+
+/*
+ * The copy in the pod for a run started probe first (agentrun_opts' spool_*; they go with
+ * agentrun_go's line). The strings must outlive the run.
+ */
+void agentrun_set_spool(struct agentrun *x, const char *run, const char *file, unsigned long long max,
+			int (*ack)(void *sink_arg, const struct agentrec_trailer *t));
 
 /*
  * probe_first: run the agent the probe found in the workspace `ws`, whose SHA-256 must be `sha256`,

@@ -38,6 +38,9 @@ struct agenttrace_opts {
 	long pid;                        /* the process, as the container sees it */
 	const char *local;               /* NAME; NULL: into memory */
 	int force;                       /* replace an existing NAME (and NAME.part) */
+	const char *spool_run;           /* the copy in the pod (agentrun.h): runs/SPOOL_RUN/ */
+	const char *spool_file;          /* ... SPOOL_FILE; NULL spool_run: none */
+	unsigned long long spool_max;
 };
 
 struct agenttrace_result {
@@ -47,6 +50,7 @@ struct agenttrace_result {
 	double first_byte_seconds;       /* from the exec's start to the first byte; -1: none */
 	int interrupted;                 /* stopped early by Ctrl-C (and still complete) */
 	char reason[32];                 /* what ended it (the trailer's reason) */
+	char spool_kept[4096];           /* the copy left in the pod on failure ("" none) */
 	unsigned char *data;             /* in memory: the trace; free() */
 };
 

@@ -51,7 +51,7 @@ static int is_record_type(const char *line)
 {
 	static const char *const types[] = { AGENT_REC_PROC, AGENT_REC_TRACE_START,
 					     AGENT_REC_TRACE_END, AGENT_REC_DUMP, AGENT_REC_AGENT,
-					     AGENT_REC_ERROR };
+					     AGENT_REC_ERROR, AGENT_REC_SPOOL };
 	size_t i, n;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -84,6 +84,11 @@ static enum agentrun_line take_record(char *line, struct agentrun_result *r)
 		r->error = rec;
 		r->have_error = 1;
 		return AGENTRUN_LINE_RECORD;
+	}
+	if (!strcmp(rec.type, AGENT_REC_SPOOL) && agentrec_get(&rec, "kept")) {
+		strlcpy(r->spool_kept, agentrec_get(&rec, "kept"), sizeof(r->spool_kept));
+		r->spool_kept_bytes = strtoull(agentrec_get(&rec, "bytes") ? agentrec_get(&rec, "bytes")
+									 : "0", NULL, 10);
 	}
 	if (!strcmp(rec.type, AGENT_REC_TRACE_START))
 		log_verbose("agent: session %s of process %s started with %s: %s",
@@ -236,6 +241,30 @@ static void close_stdin(struct agentrun *x)
 	}
 }
 
+/* A line to the agent's stdin (its "stop" or "ok"). 0, or -1 when stdin is gone. */
+static int tell_agent(struct agentrun *x, const char *line)
+{
+	size_t n = strlen(line);
+
+	return x->c.p.in_fd >= 0 && write(x->c.p.in_fd, line, n) == (ssize_t)n ? 0 : -1;
+}
+
+/* With a copy in the pod: the trailer and all its bytes are here and the caller says they are
+ * right: "ok" lets the agent remove its copy. */
+static void maybe_ack(struct agentrun *x)
+{
+	struct agentrun_result *r = x->r;
+
+	if (!x->o->spool_run || !x->o->ack || r->acked || !r->have_trailer || r->sink_errno ||
+	    r->out_bytes != r->trailer.bytes || !x->o->ack(x->sink_arg, &r->trailer))
+		return;
+	r->acked = 1;
+	if (tell_agent(x, "ok\n") < 0)
+		log_verbose("could not tell the agent in pod \"%s\" that the trace arrived: its copy "
+			    "stays", x->pod->name);
+	close_stdin(x);
+}
+
 /* The probe's text (probe_first, before agentrun_go): kept whole; it is small (probe.h). */
 static void take_probe(struct agentrun *x, const char *buf, size_t n)
 {
@@ -285,6 +314,7 @@ static void pump(struct agentrun *x, int *fd, int is_err)
 		take_err(x, buf, (size_t)n);
 	else
 		take_out(x, buf, (size_t)n);
+	maybe_ack(x);
 }
 
 /* SIGINT to the agent through a second exec (a server that did not pass the end of stdin on). */
@@ -326,7 +356,8 @@ static void interrupt_step(struct agentrun *x)
 		if (x->o->stdin_pipe) {
 			log_info("interrupted: stopping the %s; the runtime sends the method names last "
 				 "(up to %d s; Ctrl-C again to give up at once)", x->o->what, grace);
-			close_stdin(x);
+			if (tell_agent(x, "stop\n") < 0) /* "stop", not the end of stdin: we are here */
+				close_stdin(x);
 		} else {
 			log_info("interrupted: the runtime is still writing the %s and cannot be stopped; "
 				 "waiting (Ctrl-C again to give up)", x->o->what);
@@ -355,13 +386,17 @@ static void interrupt_step(struct agentrun *x)
 static int start(struct agentrun *x)
 {
 	const struct agentrun_opts *o = x->o;
+	char pid[24], max[24];
 	const char *fixed[] = { o->ws, o->name, o->sha256, "run", NULL };
+	const char *spool[] = { o->ws, o->name, o->sha256, "spool", o->spool_run, o->spool_file, max,
+				NULL };
 	struct strvec args = STRVEC_INIT;
-	char pid[24];
 	int ret = -DPX_ERROR, in = o->stdin_pipe || o->probe_first;
 
 	snprintf(pid, sizeof(pid), "%ld", o->pid);
-	if ((o->probe_first ? strvec_push(&args, o->name) : strvec_pushv(&args, fixed)) < 0 ||
+	snprintf(max, sizeof(max), "%llu", o->spool_max);
+	if ((o->probe_first ? strvec_push(&args, o->name) :
+			      strvec_pushv(&args, o->spool_run ? spool : fixed)) < 0 ||
 	    strvec_push(&args, o->args[0]) < 0 ||
 	    (!o->probe_first && o->pid > 0 &&
 	     (strvec_push(&args, "--pid") < 0 || strvec_push(&args, pid) < 0)) ||
@@ -542,11 +577,22 @@ void agentrun_set_pod(struct agentrun *x, const struct target_pod *pod)
 	x->pod = pod;
 }
 
+void agentrun_set_spool(struct agentrun *x, const char *run, const char *file, unsigned long long max,
+			int (*ack)(void *sink_arg, const struct agentrec_trailer *t))
+{
+	x->opts.spool_run = run;
+	x->opts.spool_file = file;
+	x->opts.spool_max = max;
+	x->opts.ack = ack;
+}
+
 int agentrun_go(struct agentrun *x, long pid, const char *ws, const char *sha256, agentrun_sink sink,
 		void *sink_arg)
 {
-	char line[128];
-	int n = snprintf(line, sizeof(line), "go %ld %s\n", pid, sha256);
+	char line[512];
+	int n = x->o->spool_run ? snprintf(line, sizeof(line), "go %ld %s %s %s %llu\n", pid, sha256,
+					   x->o->spool_run, x->o->spool_file, x->o->spool_max)
+				: snprintf(line, sizeof(line), "go %ld %s\n", pid, sha256);
 
 	x->sink = sink;
 	x->sink_arg = sink_arg;

@@ -16,6 +16,8 @@
 #include "growarr.h"
 #include "localout.h"
 #include "log.h"
+#include "progress.h"
+#include "quote.h"
 #include "target.h"
 
 #define MEM_MAX (512u << 20)   /* a trace kept in memory (stack's) is small; beyond this: refused */
@@ -27,6 +29,30 @@ struct sink {
 	unsigned char *mem;          /* in memory */
 	size_t len, alloc;
 };
+
+/* The trailer names what arrived (agentrun.h's ack): the bytes' SHA-256 so far is the one it gives. */
+static int sink_ack(void *arg, const struct agentrec_trailer *t)
+{
+	struct sink *s = arg;
+	struct digest d = s->d;
+	char hex[DIGEST_HEX_MAX];
+
+	return digest_final(&d, hex, sizeof(hex)) == 0 && !strcmp(hex, t->sha256);
+}
+
+/* A copy stayed in the pod: where, and the command that gets it. */
+static void say_kept(const struct agenttrace_opts *o, const struct target_pod *pod,
+		     const struct agentrun_result *ar)
+{
+	const char *argv[] = { "kubectl", "dotnetprof", "fetch", pod->name, ar->spool_kept, "-o",
+			       o->local, "-n", pod->namespace, "-c", pod->container, NULL };
+	char *line = sh_quote_argv(argv), size[32];
+
+	log_info("the trace stays in pod \"%s\" as %s (%s, recorded as uncollected); fetch it "
+		 "with: %s", pod->name, ar->spool_kept,
+		 progress_fmt_size(ar->spool_kept_bytes, size, sizeof(size)), line ? line : "(no memory)");
+	free(line);
+}
 
 static int sink_write(void *arg, const void *buf, size_t n)
 {
@@ -152,7 +178,13 @@ int agenttrace_collect(struct kube *k, const struct target_pod *pod, const struc
 		return rc;
 	}
 	ao->stdin_pipe = 1;
+	ao->spool_run = o->spool_run;
+	ao->spool_file = o->spool_file;
+	ao->spool_max = o->spool_max;
+	ao->ack = o->spool_run ? sink_ack : NULL;
 	if (x) {
+		if (o->spool_run)
+			agentrun_set_spool(x, o->spool_run, o->spool_file, o->spool_max, sink_ack);
 		if ((rc = agentrun_go(x, o->pid, o->ws, o->sha256, sink_write, s)) < 0)
 			agentrun_abort(x);
 		else
@@ -184,6 +216,15 @@ int agenttrace_collect(struct kube *k, const struct target_pod *pod, const struc
 	if (rc == 0 && s->to_file && localout_commit(&s->lo, o->force) < 0) {
 		log_error("cannot rename %s.part to %s: %s", o->local, o->local, strerror(errno));
 		rc = errno == EEXIST ? -DPX_EXISTS : -DPX_ERROR;
+	}
+	if (rc < 0 && ar.spool_kept[0] && o->local) {
+		say_kept(o, pod, &ar);
+		strlcpy(r->spool_kept, ar.spool_kept, sizeof(r->spool_kept));
+	} else if (rc < 0 && o->spool_run && ar.started && !ar.acked) {
+		/* the connection went before the agent could say: it keeps what it has */
+		log_info("the agent keeps its copy of the trace in pod \"%s\" (%s/runs/%s/%s) as far as "
+			 "it got; the next verb on the pod names it, with the command that fetches it",
+			 pod->name, o->ws, o->spool_run, o->spool_file);
 	}
 	if (rc < 0)
 		rc = failed(s, rc);

@@ -8,6 +8,9 @@
 #   the agent with ARGS: it keeps this pid and stays in the foreground of the exec, with this exec's
 #   stdin, stdout and stderr. A failed check prints "dotnetprof-agentrun<TAB>fail<TAB>WHY<TAB>WHAT"
 #   (WHAT: workspace, missing, hash) on stderr and exits 125.
+# sh -c "$agentrun_sh" dotnetprof WS NAME SHA256 spool RUNID FILE MAX ARGS...
+#   As run, with `--spool WS/runs/RUNID/FILE --spool-max MAX` after ARGS when spool_prepare could
+#   make the run's directory (a trace's copy in the pod: include/agentcli.h).
 # sh -c "$agentrun_sh" dotnetprof WS NAME SHA256 signal PID INT|TERM
 #   Sends the signal to PID if it runs WS/tools/NAME (pid_ours); prints
 #   "kill<TAB>sent|gone|foreign|failed<TAB>PID" (exit 0), or "kill<TAB>refused<TAB>WHY" (exit 3).
@@ -61,6 +64,13 @@ if [ "$MODE" = rm ]; then
 	exit 0
 fi
 
+S_RUN= S_FILE= S_MAX=0
+if [ "$MODE" = spool ]; then
+	S_RUN=${1-} S_FILE=${2-} S_MAX=${3-0}
+	[ $# -ge 3 ] && shift 3
+	case $S_MAX in '' | *[!0-9]*) S_MAX=0 ;; esac
+	MODE=run
+fi
 [ "$MODE" = run ] || fail "unknown mode \"$MODE\"" missing
 ws_check "$WS" || fail "the workspace $WS cannot be used: $WHY" workspace
 [ -d "$WS/tools" ] && [ ! -L "$WS/tools" ] && [ -f "$AGENT" ] && [ ! -L "$AGENT" ] ||
@@ -68,5 +78,6 @@ ws_check "$WS" || fail "the workspace $WS cannot be used: $WHY" workspace
 agent_sum "$AGENT" || fail "cannot take the SHA-256 of $AGENT" hash
 [ "$H" = "$SUM" ] || fail "$AGENT is not the agent expected: SHA-256 $H, want $SUM" hash
 [ -x "$AGENT" ] || chmod 700 "$AGENT" 2>/dev/null || fail "$AGENT is not executable" missing
+[ -n "$S_RUN" ] && spool_prepare "$S_RUN" "$S_FILE" && set -- "$@" --spool "$SPOOL" --spool-max "$S_MAX"
 [ -t 2 ] || printf 'dotnetprof-agentrun\tstart\t%s\n' "$$" >&2
 exec "$AGENT" "$@"

@@ -104,43 +104,61 @@ kill "$srv" 2>/dev/null
 wait "$srv" 2>/dev/null
 
 # ---- a trace whose plugin is killed: uncollected, named, fetched whole, kept by clean -----------
+# With either engine: Microsoft's tool writes its file in the pod; the agent keeps its copy of the
+# stream there until the plugin says it has it, and finishes it when the plugin is gone.
 T=sample-app
-kubectl dotnetprof clean $T -q >/dev/null 2>&1
-kubectl dotnetprof trace $T --duration 10s -o killed.nettrace -q >/dev/null 2>&1 &
-tpid=$!
-# kill it once the tool writes its trace in the pod (the tool's push comes first)
-for _ in $(seq 1 120); do
-	kubectl exec $T -- sh -c 'ls /tmp/.dotnetprof/runs/*/*.nettrace' >/dev/null 2>&1 && break
-	sleep 0.5
+killed_trace() {
+	local e=$1
+	kubectl dotnetprof clean $T -q >/dev/null 2>&1
+	kubectl dotnetprof trace $T --engine "$e" --duration 10s -o "killed-$e.nettrace" -q >/dev/null 2>&1 &
+	tpid=$!
+	# kill it once the trace is being written in the pod (the tool's or the agent's push comes first)
+	for _ in $(seq 1 120); do
+		kubectl exec $T -- sh -c 'ls /tmp/.dotnetprof/runs/*/*.nettrace' >/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	sleep 2
+	kill -9 "$tpid"
+	wait "$tpid" 2>/dev/null
+	# the trace finishes in the pod on its own: wait for its tool to end
+	for _ in $(seq 1 60); do
+		kubectl exec $T -- sh -c 'for f in /tmp/.dotnetprof/runs/*/*.pid; do read p <"$f" && [ -d /proc/$p ] && exit 1; done; exit 0' \
+			>/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	run kubectl dotnetprof ps $T
+	check "[$e] the next verb names the uncollected trace, its size and the fetch command" 0 '' \
+		'an earlier run left /[^ ]*\.nettrace \([0-9.]+ [KMG]?i?B\) in pod "sample-app" uncollected; fetch it with: kubectl dotnetprof fetch sample-app /'
+	left=$(printf '%s\n' "$ERR" | sed -n 's/.*an earlier run left \(\/[^ ]*\.nettrace\) .*/\1/p' | head -n 1)
+	run kubectl dotnetprof clean $T --dry-run
+	check "[$e] clean --dry-run would keep the uncollected trace" 0 'would keep .*artifact .*\.nettrace' ''
+	run kubectl dotnetprof clean $T
+	check "[$e] clean keeps the uncollected trace and says why" 0 'uncollected: no run copied it out; fetch it with' ''
+	run kubectl exec $T -- test -s "$left"
+	check "[$e] the trace is still in the pod after clean" 0
+	run kubectl dotnetprof fetch $T "$left" -o "fetched-$e.nettrace" -q
+	check "[$e] fetch gets the uncollected trace" 0 "fetched-$e\\.nettrace: [0-9]+ bytes" ''
+	assert "[$e] the fetched trace is a whole nettrace" test "$(head -c 8 "fetched-$e.nettrace")" = Nettrace
+	run kubectl dotnetprof report "fetched-$e.nettrace"
+	check "[$e] the fetched trace reads to its end (report names methods)" 0 '[A-Za-z_]+\.[A-Za-z_]+' ''
+	run kubectl dotnetprof ps $T
+	check_not "[$e] once fetched, it is no longer reported as uncollected" 'uncollected'
+	run kubectl dotnetprof clean $T
+	check "[$e] clean removes it once it was fetched" 0 'removed /' ''
+	run kubectl exec $T -- test -e "$left"
+	check "[$e] nothing of it is left in the pod" 1
+}
+for e in agent tools; do
+	killed_trace "$e"
 done
-sleep 2
-kill -9 "$tpid"
-wait "$tpid" 2>/dev/null
-# the trace finishes in the pod on its own: wait for its tool to end
-for _ in $(seq 1 60); do
-	kubectl exec $T -- sh -c 'for f in /tmp/.dotnetprof/runs/*/*.pid; do read p <"$f" && [ -d /proc/$p ] && exit 1; done; exit 0' \
-		>/dev/null 2>&1 && break
-	sleep 0.5
-done
+
+# a trace that completes leaves no copy behind (the agent removed it on the plugin's word)
+run kubectl dotnetprof trace $T --duration 2s -o done.nettrace -q
+check "a completed agent trace" 0 '^done\.nettrace: ' ''
+run kubectl exec $T -- sh -c 'ls /tmp/.dotnetprof/runs 2>/dev/null | wc -l'
+check "... leaves no run directory in the pod" 0 '^0$' ''
 run kubectl dotnetprof ps $T
-check "the next verb names the uncollected trace, its size and the fetch command" 0 '' \
-	'an earlier run left /[^ ]*\.nettrace \([0-9.]+ [KMG]?i?B\) in pod "sample-app" uncollected; fetch it with: kubectl dotnetprof fetch sample-app /'
-left=$(printf '%s\n' "$ERR" | sed -n 's/.*an earlier run left \(\/[^ ]*\.nettrace\) .*/\1/p' | head -n 1)
-run kubectl dotnetprof clean $T --dry-run
-check "clean --dry-run would keep the uncollected trace" 0 'would keep .*artifact .*\.nettrace' ''
-run kubectl dotnetprof clean $T
-check "clean keeps the uncollected trace and says why" 0 'uncollected: no run copied it out; fetch it with' ''
-run kubectl exec $T -- test -s "$left"
-check "the trace is still in the pod after clean" 0
-run kubectl dotnetprof fetch $T "$left" -o fetched.nettrace -q
-check "fetch gets the uncollected trace" 0 'fetched\.nettrace: [0-9]+ bytes' ''
-assert "the fetched trace is a whole nettrace" test "$(head -c 8 fetched.nettrace)" = Nettrace
-run kubectl dotnetprof ps $T
-check_not "once fetched, it is no longer reported as uncollected" 'uncollected'
-run kubectl dotnetprof clean $T
-check "clean removes it once it was fetched" 0 'removed /' ''
-run kubectl exec $T -- test -e "$left"
-check "nothing of it is left in the pod" 1
+check_not "... and nothing uncollected" 'uncollected'
 
 # ---- streams that never end are cut at the announced size --------------------------------------
 E=sample-endless

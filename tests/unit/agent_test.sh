@@ -229,6 +229,67 @@ check "stdout closed: reason stdout-closed, session stopped and drained" \
 	[ "$(field "$t" reason)" = stdout-closed -a "$(field "$t" stopped)" = 1 -a "$(field "$t" complete)" = 1 ]
 sleep 0.3
 check "stdout closed: no session left in the app" [ "$(eventpipe_threads "$fd_pid")" = "$base" ]
+# ---- the spool: the trace's copy in the pod -------------------------------------------------------
+mkdir "$work/spool"
+# stop_then_ok: "stop" after 2 s, then "ok" once the trailer is out (stdin a pipe kept open)
+mkfifo "$work/spool/in"
+"$agent" trace --pid "$fd_pid" --spool "$work/spool/a/ok.nettrace" <"$work/spool/in" \
+	>"$work/spool/none.nettrace" 2>"$work/spool/none.err" &
+p=$!
+exec 7>"$work/spool/in"
+sleep 1
+exec 7>&-
+wait $p
+check "--spool in a directory that does not exist: the trace goes on without it" \
+	[ "$(field "$(rec "$work/spool/none.err" trace-end)" reason)" = stdin-eof ]
+check "... and an error record says why" grep -q "^error	.*cannot create the spool" "$work/spool/none.err"
+mkdir "$work/spool/a"
+"$agent" trace --pid "$fd_pid" --spool "$work/spool/a/ok.nettrace" <"$work/spool/in" \
+	>"$work/spool/ok.nettrace" 2>"$work/spool/ok.err" &
+p=$!
+exec 7>"$work/spool/in"
+sleep 2
+echo stop >&7
+for _ in $(seq 1 100); do rec "$work/spool/ok.err" trace-end | grep -q . && break; sleep 0.1; done
+check "spool: the copy is complete before the reader's ok" cmp -s "$work/spool/ok.nettrace" "$work/spool/a/ok.nettrace"
+echo ok >&7
+exec 7>&-
+wait $p
+check "spool, stop then ok: exit 0" [ $? = 0 ]
+verify "spool, stop then ok" "$work/spool/ok.nettrace" "$work/spool/ok.err"
+t=$(rec "$work/spool/ok.err" trace-end)
+check "spool: reason stop, spool written, its bytes the stream's" \
+	[ "$(field "$t" reason)" = stop -a "$(field "$t" spool)" = written -a "$(field "$t" spool_bytes)" = "$(field "$t" bytes)" ]
+check "spool: ok removed the copy and its directory" [ ! -e "$work/spool/a" ]
+# the reader dies: stdin ends without "stop" (kubectl killed): the copy stays, complete
+mkdir "$work/spool/b"
+: >"$work/spool/b/gone.nettrace.pid"
+(sleep 2) | "$agent" trace --pid "$fd_pid" --spool "$work/spool/b/gone.nettrace" \
+	>"$work/spool/gone.stream" 2>"$work/spool/gone.err"
+check "spool, reader gone: exit 0" [ $? = 0 ]
+check "spool, reader gone: a spool record names the copy kept" \
+	grep -q "^spool	kept=$work/spool/b/gone.nettrace	" "$work/spool/gone.err"
+verify "spool, reader gone: the copy" "$work/spool/b/gone.nettrace" "$work/spool/gone.err"
+check "spool: the copy is mode 0600" [ "$(stat -c %a "$work/spool/b/gone.nettrace")" = 600 ]
+# stdout broken: the copy still gets the whole stream
+mkdir "$work/spool/c"
+"$agent" trace --pid "$fd_pid" --spool "$work/spool/c/cut.nettrace" 2>"$work/spool/cut.err" | head -c 100000 >/dev/null
+t=$(rec "$work/spool/cut.err" trace-end)
+check "spool, stdout closed: kept, complete, more than what stdout took" \
+	[ -s "$work/spool/c/cut.nettrace" -a "$(field "$t" complete)" = 1 -a "$(wc -c <"$work/spool/c/cut.nettrace")" -gt 100000 ]
+# over --spool-max: dropped, the trace unharmed
+mkdir "$work/spool/d"
+"$agent" trace --pid "$fd_pid" --duration 2s --stdin ignore --spool "$work/spool/d/big.nettrace" --spool-max 1000 \
+	</dev/null >"$work/spool/big.nettrace" 2>"$work/spool/big.err"
+t=$(rec "$work/spool/big.err" trace-end)
+check "spool over --spool-max: dropped and removed, the trace complete" \
+	[ "$(field "$t" spool)" = dropped -a ! -e "$work/spool/d/big.nettrace" -a "$(field "$t" complete)" = 1 ]
+# an existing file (or a symbolic link) is never written through
+ln -s /etc/passwd "$work/spool/d/link.nettrace"
+"$agent" trace --pid "$fd_pid" --duration 1s --stdin ignore --spool "$work/spool/d/link.nettrace" </dev/null \
+	>/dev/null 2>"$work/spool/link.err"
+check "spool on a symbolic link: refused, the target untouched" grep -q "cannot create the spool" "$work/spool/link.err"
+
 # the agent killed outright: the runtime ends the session when its stream breaks
 "$agent" trace --pid "$fd_pid" >/dev/null 2>&1 &
 p=$!

@@ -110,6 +110,27 @@ ws_append() {
 	printf '%s\n' "$1" >>"$WS/manifest"
 }
 
+# spool_prepare RUNID FILE: a run directory for a streamed trace's copy in the pod (the agent's
+# --spool, include/agentcli.h): WS/runs/RUNID, its manifest lines ("dir", and FILE as an uncollected
+# "artifact" until the agent removes it), and FILE.pid holding this shell's pid (the agent is exec'd
+# in its place, so a later probe sees the run as live). Lines of earlier runs whose path is gone are
+# dropped first. SPOOL = WS/runs/RUNID/FILE; status 1 (SPOOL empty) when a step fails: the trace
+# then runs without its copy.
+spool_prepare() {
+	SPOOL=
+	case $1 in '' | .* | *[!0-9A-Za-z._-]*) return 1 ;; esac
+	case $2 in '' | .* | *[!0-9A-Za-z._-]*) return 1 ;; esac
+	ws_manifest_drop
+	if [ ! -d "$WS/runs" ] || [ -L "$WS/runs" ]; then
+		mkdir -- "$WS/runs" 2>/dev/null || return 1
+	fi
+	mkdir -- "$WS/runs/$1" 2>/dev/null || return 1
+	ws_append "$1${TAB}dir${TAB}runs/$1${TAB}0" 2>/dev/null || return 1
+	ws_append "$1${TAB}artifact${TAB}runs/$1/$2${TAB}0" 2>/dev/null || return 1
+	printf '%s\n' "$$" >"$WS/runs/$1/$2.pid" 2>/dev/null || return 1
+	SPOOL=$WS/runs/$1/$2
+}
+
 # pid_alive PID: does PID run (a zombie does not count: an unreaped orphan under a pid 1 that does
 # not reap stays one)?
 pid_alive() {
