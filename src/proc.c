@@ -355,6 +355,36 @@ static long long effective_deadline(const struct proc *p, long long deadline, lo
 	return !deadline || idle < deadline ? idle : deadline;
 }
 
+/*
+ * The pipes are closed, the child may still run: wait for it, still enforcing the timeout and
+ * Ctrl-C. 0 when it ended (its status set), 1 on a signal of ours (interrupt.h), -1 on an error.
+ */
+static int reap(struct proc *p, long long deadline, long long last_io, int stage)
+{
+	while (p->pid > 0) {
+		int wstatus, wait_ms;
+		int limited = p->timeout_ms > 0 || p->idle_ms > 0;
+		pid_t r = waitpid(p->pid, &wstatus, limited ? WNOHANG : 0);
+		long long dl;
+
+		if (r == p->pid) {
+			set_status(p, wstatus);
+			return 0;
+		}
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (interrupt_pending())
+			return 1;
+		dl = effective_deadline(p, deadline, last_io, stage);
+		wait_ms = timeout_step(p, &dl, &stage);
+		if (stage > 0)
+			deadline = dl;
+		if (limited)
+			poll(NULL, 0, wait_ms < 0 || wait_ms > 50 ? 50 : wait_ms);
+	}
+	return 0;
+}
+
 int proc_run(struct proc *p)
 {
 	struct pollfd pfd[3];
@@ -434,30 +464,15 @@ int proc_run(struct proc *p)
 				goto out;
 		}
 	}
-	/* The pipes are closed, the child may still run: keep enforcing the timeout and Ctrl-C. */
-	while (p->pid > 0) {
-		int wstatus, wait_ms;
-		int limited = p->timeout_ms > 0 || p->idle_ms > 0;
-		pid_t r = waitpid(p->pid, &wstatus, limited ? WNOHANG : 0);
-		long long dl;
-
-		if (r == p->pid) {
-			set_status(p, wstatus);
-			break;
-		}
-		if (r < 0 && errno != EINTR)
-			goto out;
-		if (interrupt_pending())
-			goto interrupted;
-		dl = effective_deadline(p, deadline, last_io, stage);
-		wait_ms = timeout_step(p, &dl, &stage);
-		if (stage > 0)
-			deadline = dl;
-		if (limited)
-			poll(NULL, 0, wait_ms < 0 || wait_ms > 50 ? 50 : wait_ms);
+	switch (reap(p, deadline, last_io, stage)) {
+	case 0:
+		ret = 0;
+		goto out;
+	case 1:
+		goto interrupted;
+	default:
+		goto out;
 	}
-	ret = 0;
-	goto out;
 interrupted:
 	stop_child(p);
 	errno = EINTR;
