@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "render.h"
+#include "sanitize.h"
 
 /* The smallest room left for method names, however narrow the terminal. */
 #define MIN_NAME 24
@@ -110,7 +111,7 @@ static void header(FILE *out, const struct profile *p, const struct render_opts 
 
 	if (p->info.process_id)
 		snprintf(proc, sizeof(proc), ", process %u%s%s%s", (unsigned)p->info.process_id,
-			 p->command_line ? " (" : "", p->command_line ? p->command_line : "",
+			 p->command_line ? " (" : "", p->command_line ? san(p->command_line) : "",
 			 p->command_line ? ")" : "");
 	heading(out, o, "%s: %s traced, %zu thread%s, %llu sample%s%s", o->name ? o->name : "trace",
 		fmt_ms(p->end_ms > 0 ? p->end_ms : 0, t, sizeof(t)), p->nthreads, p->nthreads == 1 ? "" : "s",
@@ -167,7 +168,7 @@ int render_text(FILE *out, const struct profile *p, const struct render_opts *o)
 			100 * r->total_ms / total,
 			(unsigned long long)(o->inclusive ? r->total_samples : r->self_samples),
 			fmt_ms(o->inclusive ? r->total_ms : r->self_ms, t, sizeof(t)),
-			fit(f->name, room, fitted, sizeof(fitted)));
+			san(fit(f->name, room, fitted, sizeof(fitted)))); /* names come from the app */
 	}
 	if (unresolved)
 		heading(out, o, "?!0x...: code no method event of the trace names (runtime stubs; or, in a "
