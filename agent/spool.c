@@ -84,7 +84,13 @@ void spool_remove(struct spool *s)
 	if (snprintf(aux, sizeof(aux), "%s", s->path) < (int)sizeof(aux) && (slash = strrchr(aux, '/')) &&
 	    slash != aux) {
 		*slash = '\0';
-		(void)rmdir(aux); /* only when empty */
+		/* only when empty: the run's directory, then runs/ (the workspace's layout) */
+		if (rmdir(aux) == 0 && (slash = strrchr(aux, '/')) && slash != aux) {
+			*slash = '\0';
+			slash = strrchr(aux, '/');
+			if (slash && !strcmp(slash, "/runs"))
+				(void)rmdir(aux);
+		}
 	}
 }
 

@@ -39,7 +39,8 @@ const char *spool_word(const struct spool *s);
 
 /*
  * The reader has the trace: remove the file, with PATH.pid (the pid file the pod's script wrote for
- * this run, if any) and PATH's directory when that leaves it empty.
+ * this run, if any) and PATH's directory when that leaves it empty (and then its parent, when it
+ * is an empty runs/).
  */
 void spool_remove(struct spool *s);
 
