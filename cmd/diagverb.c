@@ -47,6 +47,12 @@ int diagverb_engine_agent(struct cli_ctx *ctx)
 		cli_usage_error(ctx, "invalid DOTNETPROF_ENGINE \"%s\" (use agent or tools)", e);
 		return -1;
 	}
+	if ((!e || !*e) && (ctx->common.tools_url || ctx->common.download)) {
+		/* a flag about Microsoft's tools asks for them: it is not ignored */
+		log_verbose("engine: tools (--%s is about Microsoft's tools; --engine agent runs the "
+			    "agent anyway)", ctx->common.tools_url ? "tools-url" : "download");
+		return 0;
+	}
 	return !e || !*e || !strcmp(e, "agent");
 }
 

@@ -53,7 +53,8 @@ struct diagverb {
 int diagverb_out_of_space(const struct diagverb *v, const char *who, const char *dir);
 
 /*
- * The engine of a verb that has both: --engine, else $DOTNETPROF_ENGINE, else agent. 1 for the
+ * The engine of a verb that has both: --engine, else $DOTNETPROF_ENGINE, else the tools when
+ * --tools-url or --download was given (flags about them), else agent. 1 for the
  * agent, 0 for the tools, -1 after a usage error (a bad $DOTNETPROF_ENGINE; ctx->exit_code set).
  */
 int diagverb_engine_agent(struct cli_ctx *ctx);

@@ -491,6 +491,9 @@ for d in 5x abc 0s 30s5m; do
 done
 run kubectl dotnetprof trace sample-app --engine dotnet
 check "--engine takes agent or tools only" "$(ex USAGE)" '' 'engine'
+run kubectl dotnetprof -v trace sample-app --download local --duration 2s -o implied-tools.nettrace
+check "--download without --engine asks for Microsoft's tools (-v says why)" 0 'implied-tools\.nettrace' \
+	'engine: tools \(--download'
 run env DOTNETPROF_ENGINE=x kubectl dotnetprof trace sample-app
 check "a bad DOTNETPROF_ENGINE is a usage error" "$(ex USAGE)" '' 'DOTNETPROF_ENGINE'
 run kubectl dotnetprof trace sample-app --report svg
