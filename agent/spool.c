@@ -63,9 +63,10 @@ const char *spool_word(const struct spool *s)
 		return "written";
 	case SPOOL_DROPPED:
 		return "dropped";
-	default:
-		return "none";
+	case SPOOL_NONE:
+		break;
 	}
+	return "none";
 }
 
 void spool_remove(struct spool *s)
