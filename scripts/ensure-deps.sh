@@ -8,10 +8,12 @@
 #          architectures to dpkg).
 #   demo:  build, plus what the local stand-in cluster needs (`make demo`): as test without the
 #          completion shells and the release toolchain.
-#   test:  also what the local stand-in cluster needs (python3, util-linux nsenter, busybox-static,
-#          musl, openssl, curl, the .NET SDK, kubectl 1.30+), clang for `make fuzz`, zsh, fish and
-#          bash-completion for the completion tests, qemu-user-static (the arm agents' tests run
-#          them), chromium (headless) for the flame graph test, and all that `dist` needs (a unit
+#   test:  also what the local stand-in cluster needs (python3, util-linux, busybox-static, musl,
+#          openssl, curl, the .NET SDK, kubectl 1.30+; for its arm64 pod qemu-user-static,
+#          libstdc++6:arm64 and Debian's arm64 busybox-static package, downloaded with apt-get
+#          download into build/debs, not installed), clang for `make fuzz`, zsh, fish and
+#          bash-completion for the completion tests, chromium (headless) for the flame graph test
+#          (the arm agents' tests run under qemu-user-static too), and all that `dist` needs (a unit
 #          test builds a release).
 #   dist:  what `make dist` needs: the arm64 cross compiler and arm64 libraries (multiarch: adds the
 #          arm64 architecture to dpkg), the static libbsd/libmd, and cJSON's Debian source package
@@ -30,7 +32,10 @@ fi
 build_pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libbsd-dev libcmocka-dev
 	musl-tools gcc-aarch64-linux-gnu musl-dev:arm64 gcc-arm-linux-gnueabihf musl-dev:armhf"
 test_pkgs="python3 util-linux uidmap busybox-static musl openssl curl clang libclang-rt-14-dev mandoc zsh fish
-	bash-completion qemu-user-static chromium"
+	bash-completion chromium"
+# the stand-in's arm64 pod (and the arm agents' tests): arm64 code run by qemu-user through
+# binfmt_misc (multiarch)
+arm64_run_pkgs="qemu-user-static libstdc++6:arm64"
 dist_pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcurl4-openssl-dev:arm64 libcjson-dev:arm64
 	libbsd-dev:arm64 libmd-dev:arm64 libmd-dev patch"
 
@@ -52,10 +57,13 @@ fi
 is_root() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
 
 for p in $build_pkgs; do need_pkg "$p"; done
+add_arch=""
 if [ "$what" = test ]; then
 	for p in $test_pkgs; do
 		case "$demo:$p" in 1:zsh | 1:fish | 1:bash-completion | 1:chromium) ;; *) need_pkg "$p" ;; esac
 	done
+	for p in $arm64_run_pkgs; do need_pkg "$p"; done
+	dpkg --print-foreign-architectures | grep -qx arm64 || add_arch=1
 fi
 if { [ "$what" = test ] && [ -z "$demo" ]; } || [ "$what" = dist ]; then
 	for p in $dist_pkgs; do need_pkg "$p"; done
@@ -133,6 +141,19 @@ if { { [ "$what" = test ] && [ -z "$demo" ]; } || [ "$what" = dist ]; } && [ ! -
 	cp "$tmp/src/cJSON.c" "$tmp/src/cJSON.h" "$tmp/src/LICENSE" "$cjson_dir"/
 	rm -rf "$tmp"
 	echo "ensure-deps: cJSON $ver source in build/dist/cjson"
+fi
+
+# Debian's arm64 busybox (static) for the stand-in's arm64 rootfs profiles: it cannot be installed
+# beside the host's busybox-static, so its package is only downloaded; rootfs.py unpacks it.
+debs_dir=$(dirname "$0")/../build/debs
+if [ "$what" = test ] && ! ls "$debs_dir"/busybox-static_*_arm64.deb >/dev/null 2>&1; then
+	mkdir -p "$debs_dir"
+	(cd "$debs_dir" && apt-get download -qq busybox-static:arm64 >/dev/null 2>&1) || {
+		echo "ensure-deps: apt-get download busybox-static:arm64 failed (the stand-in's arm64 pod needs it)" >&2
+		echo "hint: run scripts/ensure-deps.sh test as root once (it adds the arm64 architecture to apt)" >&2
+		exit 1
+	}
+	echo "ensure-deps: busybox-static:arm64 package in build/debs"
 fi
 
 if [ "$what" = test ]; then

@@ -3,7 +3,9 @@
 Real kubectl (1.30 to 1.33) talks to this server as it would to kube-apiserver: /version, discovery,
 namespaces, nodes, pods and apps/v1 workloads as Kubernetes JSON (and meta.k8s.io Tables for
 `kubectl get`), metav1.Status errors, and pods/exec over WebSocket (v5.channel.k8s.io, or
-v4.channel.k8s.io), with the exit status sent on channel 3 as a kubelet sends it. Python 3 stdlib only.
+v4.channel.k8s.io), with the exit status sent on channel 3 as a kubelet sends it; the
+pods/ephemeralcontainers subresource (GET, PATCH in the three patch formats, PUT) that `kubectl debug`
+uses, and the events the kubelet side records. Python 3 stdlib only.
 
 Entry points (used by standin.py):
 
@@ -19,7 +21,8 @@ state_dir: where requests.log goes; token: the bearer token every request must c
 name that token stands for (used in RBAC-style 403 messages).
 
 `cluster` is a sandbox.Cluster (see CONTRACT.md): nodes, namespaces, workloads, pods, find_pod,
-exec_prepare. This module never changes the cluster; it only reads it and spawns exec children.
+exec_prepare, events. This module changes the cluster only through ephemeral.update (an update of
+pods/ephemeralcontainers); otherwise it reads it and spawns exec children.
 
 Admin endpoints (bearer token required): POST /_standin/version {"minor": "31"};
 GET/POST/DELETE /_standin/faults (see CONTRACT.md and README.md).
@@ -46,6 +49,9 @@ import threading
 import time
 import urllib.parse
 import uuid
+
+import ephemeral
+import patches
 
 # --------------------------------------------------------------------------------------------------
 # configuration
@@ -223,6 +229,11 @@ FIELD_PATHS = {"metadata.name": lambda o: o["metadata"]["name"],
                "metadata.namespace": lambda o: o["metadata"].get("namespace", ""),
                "status.phase": lambda o: o.get("status", {}).get("phase", ""),
                "spec.nodeName": lambda o: o.get("spec", {}).get("nodeName", "")}
+for _f in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"):
+    FIELD_PATHS["involvedObject." + _f] = (lambda f: lambda o: o.get("involvedObject", {}).get(f, ""))(_f)
+for _f in ("reason", "type"):
+    FIELD_PATHS[_f] = (lambda f: lambda o: o.get(f, ""))(_f)
+FIELD_PATHS["source"] = lambda o: o.get("source", {}).get("component", "")
 
 
 def parse_field_selector(text):
@@ -245,12 +256,12 @@ def parse_field_selector(text):
 # objects: the cluster model rendered as Kubernetes JSON
 
 
-def object_meta(name, namespace, uid, created, labels=None, annotations=None, owners=None):
-    """metav1.ObjectMeta as the API server returns it."""
+def object_meta(name, namespace, uid, created, labels=None, annotations=None, owners=None, version=0):
+    """metav1.ObjectMeta as the API server returns it (VERSION: changes made since start)."""
     meta = {"name": name}
     if namespace is not None:
         meta["namespace"] = namespace
-    meta.update({"uid": uid, "resourceVersion": str(1000 + int(uid.replace("-", "")[:6], 16) % 9000),
+    meta.update({"uid": uid, "resourceVersion": str(1000 + int(uid.replace("-", "")[:6], 16) % 9000 + 10000 * version),
                  "creationTimestamp": created})
     if labels:
         meta["labels"] = dict(labels)
@@ -345,6 +356,7 @@ class Renderer:
                 sec["runAsGroup"] = int(uid_gid[1])
         if raw.get("readOnlyRootFilesystem"):
             sec["readOnlyRootFilesystem"] = True
+        sec.update(raw.get("securityContext") or {})
         if sec:
             spec["securityContext"] = sec
         return spec
@@ -387,16 +399,23 @@ class Renderer:
         if p.pod_ip:
             status.update({"podIP": p.pod_ip, "podIPs": [{"ip": p.pod_ip}]})
         status.update({"startTime": t, "containerStatuses": statuses, "qosClass": "BestEffort"})
+        eph = list(getattr(p, "ephemeral", []))
+        eph_statuses = [st for st in (ec.status() for ec in eph) if st is not None]
+        if eph_statuses:
+            status["ephemeralContainerStatuses"] = eph_statuses
         spec = {"containers": [self.container_spec(c) for c in p.containers], "restartPolicy": "Always",
                 "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
                 "serviceAccountName": "default", "serviceAccount": "default", "nodeName": p.node_name,
-                "securityContext": {}, "schedulerName": "default-scheduler", "enableServiceLinks": True,
+                "securityContext": dict(getattr(p, "security_context", {}) or {}),
+                "schedulerName": "default-scheduler", "enableServiceLinks": True,
                 "preemptionPolicy": "PreemptLowerPriority", "priority": 0}
+        if eph:
+            spec["ephemeralContainers"] = [dict(ec.api_spec) for ec in eph]
         if getattr(p, "host_aliases", None):
             spec["hostAliases"] = [dict(a) for a in p.host_aliases]
         return {"kind": "Pod", "apiVersion": "v1",
                 "metadata": object_meta(p.name, p.namespace, p.uid, p.created, p.labels, p.annotations,
-                                        self.owner_refs(p.owner, p.namespace)),
+                                        self.owner_refs(p.owner, p.namespace), getattr(p, "version", 0)),
                 "spec": spec, "status": status}
 
     # ---- workloads
@@ -512,10 +531,20 @@ DS_COLUMNS = [NAME, ("Desired", "integer", 0, lambda o: o["status"]["desiredNumb
               ("Available", "integer", 0, lambda o: o["status"]["numberAvailable"]),
               ("Node Selector", "string", 0, lambda o: "<none>"), AGE, SEL]
 
+EVENT_COLUMNS = [("Last Seen", "string", 0, lambda o: human_age(o["lastTimestamp"])),
+                 ("Type", "string", 0, lambda o: o["type"]), ("Reason", "string", 0, lambda o: o["reason"]),
+                 ("Object", "string", 0, lambda o: "pod/" + o["involvedObject"]["name"]),
+                 ("Subobject", "string", 1, lambda o: o["involvedObject"].get("fieldPath", "")),
+                 ("Source", "string", 1, lambda o: "kubelet, " + o["source"]["host"]),
+                 ("Message", "string", 0, lambda o: o["message"]),
+                 ("First Seen", "string", 1, lambda o: human_age(o["firstTimestamp"])),
+                 ("Count", "integer", 1, lambda o: o["count"]),
+                 ("Name", "string", 1, lambda o: o["metadata"]["name"])]
+
 CORE = [Resource("pods", "pod", "Pod", True, ["po"], "pods", POD_COLUMNS),
         Resource("namespaces", "namespace", "Namespace", False, ["ns"], "namespaces", NS_COLUMNS, categories=()),
         Resource("nodes", "node", "Node", False, ["no"], "nodes", NODE_COLUMNS, categories=()),
-        Resource("events", "event", "Event", True, ["ev"], "events", [NAME, AGE], verbs=("list",),
+        Resource("events", "event", "Event", True, ["ev"], "events", EVENT_COLUMNS, verbs=("get", "list"),
                  categories=())]
 APPS = [Resource("deployments", "deployment", "Deployment", True, ["deploy"], "Deployment", DEPLOY_COLUMNS, "apps"),
         Resource("statefulsets", "statefulset", "StatefulSet", True, ["sts"], "StatefulSet", STS_COLUMNS, "apps"),
@@ -534,6 +563,8 @@ def resource_list(group, version):
             entry["categories"] = list(r.categories)
         entries.append(entry)
         if r.name == "pods":
+            entries.append({"name": "pods/ephemeralcontainers", "singularName": "", "namespaced": True,
+                            "kind": "Pod", "verbs": ["get", "patch", "update"]})
             entries.append({"name": "pods/exec", "singularName": "", "namespaced": True, "kind": "PodExecOptions",
                             "verbs": ["create", "get"]})
     return {"kind": "APIResourceList", "apiVersion": "v1",
@@ -567,9 +598,10 @@ def as_table(resource, objs, list_rv):
 
 
 class Faults:
-    """Exec faults: per pod from the spec, per pod from the admin API, or for the next K execs."""
+    """Exec faults and the ephemeral containers' 403: per pod from the spec, per pod from the admin
+    API, or for the next K requests of their kind (execs; PATCH/PUT of pods/ephemeralcontainers)."""
 
-    KEYS = ("cutAfterBytes", "flipByteAt", "delayMs", "forbidExec", "rateBytesPerSec")
+    KEYS = ("cutAfterBytes", "flipByteAt", "delayMs", "forbidExec", "rateBytesPerSec", "forbidEphemeral")
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -582,9 +614,10 @@ class Faults:
             raise bad_request("faults: \"pod\" is required")
         key = (body.get("namespace") or "default", body["pod"])
         fault = {k: body[k] for k in self.KEYS if k in body}
+        kind = "ephemeral" if "forbidEphemeral" in fault else "exec"
         with self.lock:
             if body.get("count") is not None:
-                self.counted.append(dict(fault, namespace=key[0], pod=key[1], count=int(body["count"])))
+                self.counted.append(dict(fault, namespace=key[0], pod=key[1], count=int(body["count"]), kind=kind))
             else:
                 self.persistent.setdefault(key, {}).update(fault)
 
@@ -598,11 +631,13 @@ class Faults:
             self.persistent.pop((namespace or "default", pod), None)
             self.counted = [c for c in self.counted if (c["namespace"], c["pod"]) != (namespace or "default", pod)]
 
-    def take(self, pod, consume=True):
-        """The faults for one exec into pod; consumes one use of a counted fault (unless told not to)."""
+    def take(self, pod, consume=True, kind="exec"):
+        """The faults for one request of KIND ("exec" or "ephemeral") to pod; consumes one use of a
+        counted fault of that kind (unless told not to)."""
         with self.lock:
             for c in self.counted:
-                if (c["namespace"], c["pod"]) == (pod.namespace, pod.name) and c["count"] > 0:
+                if (c["namespace"], c["pod"]) == (pod.namespace, pod.name) and c["count"] > 0 and \
+                        c.get("kind", "exec") == kind:
                     c["count"] -= 1 if consume else 0
                     self.counted = [x for x in self.counted if x["count"] > 0]
                     return {k: c[k] for k in self.KEYS if k in c}
@@ -1152,7 +1187,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def resources(self, group, version, segs):
         """/api/v1/... and /apis/apps/v1/... below the group version."""
-        if self.command not in ("GET", "HEAD") and not (len(segs) == 5 and segs[4] == "exec"):
+        sub = segs[4] if len(segs) == 5 else None
+        if self.command not in ("GET", "HEAD") and sub != "exec" and \
+                not (sub == "ephemeralcontainers" and self.command in ("PATCH", "PUT")):
             raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         table = GROUPS[(group, version)]
         if not segs:
@@ -1169,7 +1206,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.get_object(res, namespace, segs[1])
         if len(segs) == 3 and res.name == "pods" and segs[2] == "exec" and namespace:
             return self.exec_pod(namespace, segs[1])
+        if len(segs) == 3 and res.name == "pods" and segs[2] == "ephemeralcontainers" and namespace:
+            return self.ephemeral_containers(namespace, segs[1])
         raise NO_RESOURCE
+
+    # ---- pods/ephemeralcontainers
+    def ephemeral_containers(self, namespace, name):
+        """GET answers the Pod; PATCH (strategic merge, merge or JSON patch of the Pod) and PUT (a
+        Pod) change its spec.ephemeralContainers, and nothing else, as kube-apiserver's subresource
+        does: validated (422 Invalid), then started by the kubelet side (ephemeral.py)."""
+        body = self.read_body() if self.command in ("PATCH", "PUT") else b""
+        if int(SERVER.minor) < 23:   # before 1.23 the subresource is off by default: a bare 404
+            raise NO_RESOURCE
+        pod = self.cluster.find_pod(namespace, name)
+        if pod is None:
+            raise not_found("pods", "", name)
+        fault = SERVER.faults.take(pod, consume=self.command != "GET", kind="ephemeral").get("forbidEphemeral")
+        if fault:
+            user = fault if isinstance(fault, str) else self.cfg.user
+            verb = {"GET": "get", "HEAD": "get", "PATCH": "patch", "PUT": "update"}[self.command]
+            raise forbidden(user, verb, "pods", "ephemeralcontainers", name, namespace)
+        current = Renderer(self.cluster).pod(pod)
+        if self.command in ("PATCH", "PUT"):
+            try:
+                new = patches.apply_patch(self.headers.get("Content-Type"), current, body) \
+                    if self.command == "PATCH" else json.loads(body or b"{}")
+            except patches.PatchError as exc:
+                raise ApiError(exc.code, {400: "BadRequest", 415: "UnsupportedMediaType"}.get(exc.code, "Invalid"),
+                               exc.message) from exc
+            except ValueError as exc:
+                raise bad_request(f"error decoding the Pod: {exc}") from exc
+            if not isinstance(new, dict):
+                raise bad_request("the patched object is not a Pod")
+            try:
+                added = ephemeral.update(self.cluster, pod, (new.get("spec") or {}).get("ephemeralContainers") or [])
+            except ephemeral.Invalid as exc:
+                raise ApiError(422, "Invalid", str(exc), {"name": name, "kind": "Pod",
+                                                          "causes": [e.cause() for e in exc.errors]}) from exc
+            self.log_extra = {"ephemeralContainersAdded": added}
+            current = Renderer(self.cluster).pod(pod)
+        return self.send_json(200, current)
 
     def objects_of(self, res, namespace):
         """All objects of a resource (optionally in one namespace) as JSON dicts."""
@@ -1177,7 +1253,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if res.group == "apps":
             return r.workloads(res.lister, namespace)
         if res.lister == "events":
-            return []
+            return self.cluster.events.list(namespace) if hasattr(self.cluster, "events") else []
         if res.lister == "pods":
             return r.pods(namespace)
         return getattr(r, res.lister)()
@@ -1299,10 +1375,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return remembered if remembered is not None else SERVER.faults.take(pod, consume=False)
 
     def pick_container(self, pod):
-        """The container= parameter, else the default-container annotation, else the first."""
+        """The container= parameter (ephemeral containers too), else the default-container annotation,
+        else the only one."""
         names = [c.name for c in pod.containers]
         wanted = self.query.get("container", [""])[0]
-        if wanted and wanted not in names:
+        if wanted and wanted not in names + [c.name for c in getattr(pod, "ephemeral", [])]:
             raise bad_request("container %s is not valid for pod %s" % (wanted, pod.name))
         if wanted:
             return wanted

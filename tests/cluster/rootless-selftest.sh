@@ -4,7 +4,8 @@
 # (useradd -r -m) with subordinate ids 100000-165535 (usermod --add-subuids/--add-subgids; needs the
 # uidmap package for newuidmap/newgidmap, else the non-root pod is skipped), then as that user brings up
 # a small stand-in (own state dir, API port 31300, tools port 31301, pods on 31200+), checks pods and
-# exec, brings it down and checks that nothing of that user is left.
+# exec and an ephemeral container (kubectl debug), brings it down and checks that nothing of that
+# user is left.
 #
 #   bash tests/cluster/rootless-selftest.sh            (env: ROOTLESS_USER, ROOTLESS_STATE, ROOTLESS_API_PORT,
 #                                                       ROOTLESS_TOOLS_PORT, ROOTLESS_POD_PORT)
@@ -216,6 +217,18 @@ got=$(as_user 30 curl -s --max-time 10 "http://127.0.0.1:$P1/healthz" 2>&1)
 if [ "$got" = ok ]; then ok "app /healthz from the host"; else notok "app /healthz from the host: got '$got'"; fi
 got=$(as_user 30 curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$TOOLS_PORT/dotnet-trace/linux-x64" 2>&1)
 if [ "$got" = 302 ]; then ok "tools server on $TOOLS_PORT answers 302"; else notok "tools server: got '$got'"; fi
+# an ephemeral container: joins the app's pid namespace inside the user namespace, sees its files
+if as_user 60 kubectl debug rootless-app --image=busybox:1.36 --target=app --container=dbg -- sleep 600 >/dev/null 2>&1; then
+	for _ in $(seq 80); do
+		[ "$(as_user 30 kubectl get pod rootless-app -o jsonpath='{.status.ephemeralContainerStatuses[0].state.running}' 2>/dev/null)" ] && break
+		sleep 0.25
+	done
+	got=$(as_user 60 kubectl exec rootless-app -c dbg -- sh -c 'id -u; ls /proc/1/root/tmp | grep -c "^dotnet-diagnostic-1-"' 2>&1)
+	if [ "$got" = "$(printf '0\n1')" ]; then ok "kubectl debug --target=app: the app's socket under /proc/1/root"
+	else notok "kubectl debug: exec printed '$got'"; fi
+else
+	notok "kubectl debug rootless-app"
+fi
 check "status says up" quiet as_user 30 python3 "$HERE/standin.py" status --state "$STATE"
 
 # --- down --------------------------------------------------------------------------------------------

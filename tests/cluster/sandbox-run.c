@@ -11,11 +11,18 @@
  *
  * usage: sandbox-run --merged DIR --lower DIR[:DIR...] --upper DIR --work DIR [--readonly]
  *                    [--hostname NAME] [--tmpfs PATH:SIZE_MB:exec|noexec]... [--bind SRC:DST]...
- *                    [--user UID:GID] [--cwd DIR] [--init] [--pid-fd N] [--rootless] [--netns]
- *                    -- COMMAND [ARG]...
+ *                    [--user UID:GID] [--caps all|N,N,...] [--nnp] [--cwd DIR] [--init] [--pid-fd N]
+ *                    [--rootless] [--netns] [--join PID:NS[,NS...]] -- COMMAND [ARG]...
  *
  * --netns: also a network namespace of its own with only the loopback interface, brought up
  * (pod spec "network": "none"); otherwise the host's (or the daemon's) network namespace is shared.
+ *
+ * --caps, --nnp: the capability set (numbers; "all" keeps every one, the default) and no_new_privs
+ * of the command, applied with the user by sandbox-creds.c.
+ *
+ * --join PID:NS,...: join those namespaces of host process PID (pid, uts, ipc, net) instead of
+ * making new ones: an ephemeral container shares the pod's uts/ipc/net and, with a target container,
+ * that container's pid namespace (its command is then not pid 1 and --init is refused).
  *
  * --rootless: the caller is root in a user namespace of an unprivileged user (standin.py's rootless
  * mode), where mknod, sysfs (the network namespace is the host's) and setgroups (when denied) are not
@@ -23,6 +30,8 @@
  * host's, and read-only remounts keep the flags the kernel locked on the source mount.
  */
 #define _GNU_SOURCE
+#include "sandbox-creds.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -49,13 +58,13 @@
 #define MAX_ITEMS 32
 
 struct opts {
-	const char *merged, *lower, *upper, *work, *hostname, *cwd;
+	const char *merged, *lower, *upper, *work, *hostname, *cwd, *join;
 	const char *tmpfs[MAX_ITEMS];
 	const char *bind[MAX_ITEMS];
 	int ntmpfs, nbind;
 	int readonly, init, pid_fd, rootless, netns;
-	uid_t uid;
-	gid_t gid;
+	int joined_pid, joined_uts; /* namespaces taken from --join instead of new ones */
+	struct creds creds;
 	char **argv;
 };
 
@@ -63,7 +72,7 @@ static int sync_fd = -1; /* init -> keeper error channel, O_CLOEXEC: EOF means e
 static pid_t child_pid;  /* keeper: the init; init: the command */
 
 /* Report a setup failure to the keeper (or stderr) and exit. */
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -81,14 +90,6 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: sandbox-run --merged DIR --lower DIRS --upper DIR --work DIR [options] -- CMD...\n");
 	exit(2);
-}
-
-static void parse_user(struct opts *o, const char *s)
-{
-	char *end;
-
-	o->uid = (uid_t)strtoul(s, &end, 10);
-	o->gid = *end == ':' ? (gid_t)strtoul(end + 1, NULL, 10) : (gid_t)o->uid;
 }
 
 static void parse(struct opts *o, int argc, char **argv)
@@ -117,6 +118,9 @@ static void parse(struct opts *o, int argc, char **argv)
 		} else if (!strcmp(a, "--netns")) {
 			o->netns = 1;
 			continue;
+		} else if (!strcmp(a, "--nnp")) {
+			o->creds.nnp = 1;
+			continue;
 		}
 		if (!v)
 			usage();
@@ -127,7 +131,9 @@ static void parse(struct opts *o, int argc, char **argv)
 		else if (!strcmp(a, "--work")) o->work = v;
 		else if (!strcmp(a, "--hostname")) o->hostname = v;
 		else if (!strcmp(a, "--cwd")) o->cwd = v;
-		else if (!strcmp(a, "--user")) parse_user(o, v);
+		else if (!strcmp(a, "--user")) { if (creds_parse_user(&o->creds, v) < 0) usage(); }
+		else if (!strcmp(a, "--caps")) o->creds.caps = v;
+		else if (!strcmp(a, "--join")) o->join = v;
 		else if (!strcmp(a, "--pid-fd")) o->pid_fd = (int)strtol(v, NULL, 10);
 		else if (!strcmp(a, "--tmpfs") && o->ntmpfs < MAX_ITEMS) o->tmpfs[o->ntmpfs++] = v;
 		else if (!strcmp(a, "--bind") && o->nbind < MAX_ITEMS) o->bind[o->nbind++] = v;
@@ -135,6 +141,7 @@ static void parse(struct opts *o, int argc, char **argv)
 	}
 	if (!o->merged || !o->lower || !o->upper || !o->work || !o->argv || !o->argv[0])
 		usage();
+	o->creds.rootless = o->rootless;
 }
 
 /* mkdir -p PATH (absolute host path) with mode 0755; existing directories are fine. */
@@ -338,10 +345,10 @@ static void enter_root(const struct opts *o)
 
 static void drop_user(const struct opts *o)
 {
-	/* rootless with a single id mapping: setgroups is denied in the user namespace (EPERM) */
-	if ((setgroups(0, NULL) < 0 && !(o->rootless && errno == EPERM)) || setgid(o->gid) < 0 ||
-	    setuid(o->uid) < 0)
-		die("set user %u:%u: %s", (unsigned)o->uid, (unsigned)o->gid, strerror(errno));
+	char err[512];
+
+	if (creds_apply(&o->creds, err, sizeof err) < 0)
+		die("%s", err);
 	prctl(PR_SET_PDEATHSIG, SIGKILL); /* cleared by the credential change */
 	if (chdir(o->cwd) < 0)
 		die("chdir to cwd (\"%s\") set in config.json failed: %s", o->cwd, strerror(errno));
@@ -464,7 +471,7 @@ static void container_init(const struct opts *o, int argc, char **argv)
 		mount_tmpfs(o, o->tmpfs[i]);
 	for (int i = 0; i < o->nbind; i++)
 		mount_bind(o, o->bind[i]);
-	if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
+	if (o->hostname && !o->joined_uts && sethostname(o->hostname, strlen(o->hostname)) < 0)
 		die("sethostname: %s", strerror(errno));
 	enter_root(o);
 	if (o->init)
@@ -475,7 +482,7 @@ static void container_init(const struct opts *o, int argc, char **argv)
 	exec_command(o->argv);
 }
 
-static void report(int fd, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void report(int fd, const char *fmt, ...)
 {
 	char buf[1100];
 	va_list ap;
@@ -512,16 +519,70 @@ static int keep(const struct opts *o, int rd)
 	return exit_code(status);
 }
 
+/* --join PID:NS,...: setns into those namespaces of PID; returns the CLONE_NEW* flags still to
+ * unshare, or -1 with errno set (the message in ERR). */
+static int join_namespaces(struct opts *o, char *err, size_t len)
+{
+	static const struct { const char *name; int flag; } kinds[] = {
+		{"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC}, {"net", CLONE_NEWNET}};
+	int todo = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (o->netns ? CLONE_NEWNET : 0);
+	char buf[256], path[320];
+	char *pid, *list, *ns, *next;
+
+	if (!o->join)
+		return todo;
+	snprintf(buf, sizeof buf, "%s", o->join);
+	pid = buf;
+	list = strchr(buf, ':');
+	if (!list) {
+		snprintf(err, len, "bad --join %s", o->join);
+		return -1;
+	}
+	*list++ = '\0';
+	for (ns = list; ns; ns = next) {
+		size_t k;
+		int fd;
+
+		next = strchr(ns, ',');
+		if (next)
+			*next++ = '\0';
+
+		for (k = 0; k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].name, ns); k++)
+			;
+		if (k == sizeof kinds / sizeof kinds[0]) {
+			snprintf(err, len, "bad namespace %s in --join", ns);
+			return -1;
+		}
+		snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, ns);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, kinds[k].flag) < 0) {
+			snprintf(err, len, "join %s: %s", path, strerror(errno));
+			return -1;
+		}
+		close(fd);
+		todo &= ~kinds[k].flag;
+		o->joined_pid |= kinds[k].flag == CLONE_NEWPID;
+		o->joined_uts |= kinds[k].flag == CLONE_NEWUTS;
+	}
+	return todo;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
-	int pipefd[2];
+	int pipefd[2], todo;
 	pid_t parent = getppid();
+	char err[512];
 
 	parse(&o, argc, dup_argv(argv)); /* copies: set_title() overwrites argv's strings */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		return 1;
-	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | (o.netns ? CLONE_NEWNET : 0)) < 0) {
+	todo = join_namespaces(&o, err, sizeof err);
+	if (todo < 0 || (o.init && o.joined_pid)) {
+		report(o.pid_fd, "error %s\n", todo < 0 ? err : "--init with a joined pid namespace");
+		return 127;
+	}
+	if (unshare(todo) < 0) {
 		report(o.pid_fd, "error unshare: %s\n", strerror(errno));
 		return 127;
 	}

@@ -3,13 +3,15 @@
 Each container is started by the C helper sandbox-run (compiled here at start-up): own mount, pid,
 uts and ipc namespaces (host network shared), an overlayfs root made from a rootfs.py profile,
 fresh /proc, a small /dev, tmpfs volumes, the host .NET runtime and the sample app bind-mounted
-read-only, the spec's user, env and working directory. exec_prepare() builds an nsenter command
-that joins a container as its user. Interface for apiserver.py: CONTRACT.md.
+read-only, the spec's user, capabilities, env and working directory. exec_prepare() builds a
+sandbox-exec command that joins a container as its user with its capabilities (as runc exec does).
+Ephemeral containers (ephemeral.py) are Containers too. Interface for apiserver.py: CONTRACT.md.
 """
 
 import datetime
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,18 +20,30 @@ import time
 import urllib.request
 import uuid
 
+import events
 import rootfs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-NSENTER = "/usr/bin/nsenter"
+NSENTER = "/usr/bin/nsenter"   # only for readiness checks from inside an isolated network namespace
 DOTNET_ROOT = rootfs.DOTNET_ROOT
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEFAULT_TMP = {"noexec": False, "sizeMB": 512}
 OCI_PREFIX = "OCI runtime exec failed: exec failed: unable to start container process: "
-# binary in STATE/bin -> (source in tests/cluster, extra cc flags)
-HELPERS = {"sandbox-run": ("sandbox-run.c", []),
-           "fake-uname-arm64": ("fake-uname.c", ["-static", '-DMACHINE="aarch64"']),
-           "fake-uname-arm": ("fake-uname.c", ["-static", '-DMACHINE="armv7l"'])}
+# binary in STATE/bin -> (sources in tests/cluster, extra cc flags); headers count as sources for staleness
+HELPERS = {"sandbox-run": (("sandbox-run.c", "sandbox-creds.c", "sandbox-creds.h"), []),
+           "sandbox-exec": (("sandbox-exec.c", "sandbox-creds.c", "sandbox-creds.h"), []),
+           "fake-uname-arm64": (("fake-uname.c",), ["-static", '-DMACHINE="aarch64"']),
+           "fake-uname-arm": (("fake-uname.c",), ["-static", '-DMACHINE="armv7l"'])}
+
+# Linux capability numbers by the names Kubernetes uses (securityContext.capabilities, no CAP_ prefix)
+CAPABILITIES = ("CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE "
+                "NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO "
+                "SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME "
+                "SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG "
+                "WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE").split()
+# containerd's default set (what a container gets unless its securityContext adds or drops)
+DEFAULT_CAPS = ("CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE "
+                "SYS_CHROOT KILL AUDIT_WRITE").split()
 
 
 class ExecError(Exception):
@@ -52,10 +66,20 @@ def now_rfc3339():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# container key "app" -> the build of the sample app mounted at /app (a directory beside build/sample-app)
+APP_BUILDS = {"framework": "sample-app", "selfcontained": "sample-app-selfcontained",
+              "selfcontained-arm64": "sample-app-arm64"}
+
+
+def app_build_dir(app_dir, kind):
+    """Host directory of build KIND of the sample app (APP_BUILDS), beside APP_DIR (build/sample-app)."""
+    return os.path.join(os.path.dirname(os.path.abspath(app_dir)), APP_BUILDS[kind])
+
+
 def selfcontained_dir(app_dir):
-    """Host directory of the self-contained build of the sample app, beside APP_DIR
+    """Host directory of the self-contained linux-x64 build of the sample app, beside APP_DIR
     (build/sample-app -> build/sample-app-selfcontained)."""
-    return os.path.join(os.path.dirname(os.path.abspath(app_dir)), "sample-app-selfcontained")
+    return app_build_dir(app_dir, "selfcontained")
 
 
 def stable_uid(*parts):
@@ -95,25 +119,69 @@ def load_spec(paths):
     return spec
 
 
+def shift_ports(spec, offset):
+    """SPEC with every pod port moved by OFFSET: each 127.0.0.1:PORT or localhost:PORT in the
+    containers' commands, env values and readyURLs (so a second stand-in can run beside another)."""
+    if not offset:
+        return spec
+    pattern = re.compile(r"\b(127\.0\.0\.1|localhost):(\d+)")
+
+    def shift(text):
+        if not isinstance(text, str):
+            return text
+        return pattern.sub(lambda m: f"{m.group(1)}:{int(m.group(2)) + offset}", text)
+    for pod in spec["pods"]:
+        for c in pod["containers"]:
+            c["command"] = [shift(a) for a in c.get("command") or []]
+            c["env"] = {k: shift(v) for k, v in (c.get("env") or {}).items()}
+            c["readyURLs"] = [shift(u) for u in c.get("readyURLs") or []]
+    return spec
+
+
 # ------------------------------------------------------------------------------------------------
 # helpers compiled at start-up
 
 
 def build_helpers(state):
-    """Compile sandbox-run and the fake unames into STATE/bin when missing or older than their
-    sources; return the bin directory."""
+    """Compile sandbox-run, sandbox-exec and the fake unames into STATE/bin when missing or older than
+    their sources; return the bin directory."""
     bindir = os.path.join(state, "bin")
     os.makedirs(bindir, exist_ok=True)
-    for name, (src, flags) in HELPERS.items():
-        out, src = os.path.join(bindir, name), os.path.join(HERE, src)
-        if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(src):
+    for name, (files, flags) in HELPERS.items():
+        out = os.path.join(bindir, name)
+        paths = [os.path.join(HERE, f) for f in files]
+        if os.path.exists(out) and all(os.path.getmtime(out) >= os.path.getmtime(p) for p in paths):
             continue
-        cmd = ["cc", "-O2", "-Wall", "-Wextra", *flags, "-o", out + ".tmp", src]
+        cmd = ["cc", "-O2", "-Wall", "-Wextra", *flags, "-o", out + ".tmp", *[p for p in paths if p.endswith(".c")]]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
-            raise SandboxError(f"compiling {src} failed ({' '.join(cmd)}):\n{res.stderr}")
+            raise SandboxError(f"compiling {name} failed ({' '.join(cmd)}):\n{res.stderr}")
         os.replace(out + ".tmp", out)
     return bindir
+
+
+def capability_set(sc):
+    """The capabilities a container with securityContext SC (a Kubernetes dict, may be empty) gets, as
+    sandbox-run/sandbox-exec take them: "all" (privileged) or comma-separated numbers. Unknown names
+    raise SandboxError with containerd's words."""
+    if sc.get("privileged"):
+        return "all"
+    caps = set(DEFAULT_CAPS)
+    wanted = (sc.get("capabilities") or {})
+    for verb in ("drop", "add"):
+        for name in wanted.get(verb) or []:
+            name = str(name).upper()
+            name = name[4:] if name.startswith("CAP_") else name
+            if name == "ALL":
+                caps = set(CAPABILITIES) if verb == "add" else set()
+                continue
+            if name not in CAPABILITIES:
+                raise SandboxError(f'unknown capability "CAP_{name}"')
+            if verb == "add":
+                caps.add(name)
+            else:
+                caps.discard(name)
+    return ",".join(str(CAPABILITIES.index(c)) for c in sorted(caps, key=CAPABILITIES.index))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -189,7 +257,7 @@ class Container:
         self.working_dir = spec.get("workingDir") or "/"
         self.arch = spec.get("arch")
         self.network = spec.get("network") or "host"    # "host" (shared) or "none" (own netns, lo only)
-        self.app = spec.get("app") or "framework"       # "framework" or "selfcontained" (see app_source)
+        self.app = spec.get("app") or "framework"       # an APP_BUILDS key, or "none" (see app_source)
         self.pid = None            # host pid of the container's pid 1
         self.pid_start = None
         self.started = None
@@ -250,30 +318,60 @@ class Container:
     def _lower_dirs(self):
         state = self.pod.cluster.state
         lower = [rootfs.ensure_profile(state, self.profile)]
-        if self.arch:
+        if self.arch and self.arch != rootfs.profile_arch(self.profile):
             fake = os.path.join(state, "bin", f"fake-uname-{self.arch}")
             layer = rootfs.ensure_arch_layer(state, self.profile, self.arch, fake)
             lower = ([layer] if layer else []) + lower
+        if self.spec.get("endless"):
+            lower = [rootfs.ensure_endless_layer(state, self.profile)] + lower
         return ":".join(lower)
+
+    @property
+    def security(self):
+        """The container's Kubernetes securityContext beyond user and read-only root (spec key
+        "securityContext": capabilities, privileged, allowPrivilegeEscalation); may be empty."""
+        return dict(self.spec.get("securityContext") or {})
+
+    def _cred_args(self):
+        """--user, --caps and --nnp for sandbox-run and sandbox-exec: what the runtime gives the
+        container's processes."""
+        args = ["--user", "%d:%d" % self.run_as, "--caps", capability_set(self.security)]
+        args += ["--nnp"] if self.security.get("allowPrivilegeEscalation") is False else []
+        return args + (["--rootless"] if self.pod.cluster.rootless else [])
+
+    def _binds(self):
+        """Read-only binds SRC:DST: the host runtime and the app for profiles with .NET."""
+        if not rootfs.has_dotnet(self.profile) or self.app == "none":
+            return []
+        binds = [] if self.app != "framework" else [f"{DOTNET_ROOT}:{DOTNET_ROOT}"]
+        return binds + [f"{self.app_source}:/app"]
+
+    def _join_args(self):
+        """--join for sandbox-run: none for the pod's own containers (see ephemeral.py)."""
+        return []
 
     def _helper_argv(self, pid_fd):
         cluster = self.pod.cluster
         d = self.dir
         argv = [os.path.join(cluster.state, "bin", "sandbox-run"), "--merged", d + "/root",
                 "--lower", self._lower_dirs(), "--upper", d + "/upper", "--work", d + "/work",
-                "--hostname", self.pod.name, "--user", "%d:%d" % self.run_as,
-                "--cwd", self.working_dir, "--pid-fd", str(pid_fd)]
+                "--hostname", self.pod.name, *self._cred_args(),
+                "--cwd", self.working_dir, "--pid-fd", str(pid_fd), *self._join_args()]
         argv += ["--readonly"] if self.spec.get("readOnlyRootFilesystem") else []
         argv += [] if self.spec.get("pid1", True) else ["--init"]
-        argv += ["--rootless"] if cluster.rootless else []
         for vol in self._volumes():
             argv += ["--tmpfs", vol]
-        argv += ["--netns"] if self.isolated else []
-        if rootfs.has_dotnet(self.profile):
-            if self.app != "selfcontained":
-                argv += ["--bind", f"{DOTNET_ROOT}:{DOTNET_ROOT}"]
-            argv += ["--bind", f"{self.app_source}:/app"]
+        argv += ["--netns"] if self.isolated and not self._join_args() else []
+        for bind in self._binds():
+            argv += ["--bind", bind]
         return argv + ["--", *self.spec["command"]]
+
+    def exec_argv(self, argv):
+        """Host argv that runs ARGV inside this running container as runc exec would: its
+        namespaces, root, user, capabilities and working directory (sandbox-exec)."""
+        ns = "mnt,uts,ipc,pid" + (",net" if self.isolated else "")
+        return [os.path.join(self.pod.cluster.state, "bin", "sandbox-exec"), "--pid", str(self.pid), "--ns", ns,
+                *self._cred_args(), "--cwd", self.working_dir, "--", *argv]
 
     @property
     def isolated(self):
@@ -282,11 +380,13 @@ class Container:
 
     @property
     def app_source(self):
-        """Host directory mounted at /app: the framework-dependent build, or with spec
-        "app": "selfcontained" the self-contained one (then no shared runtime is mounted)."""
-        if self.app == "selfcontained":
-            return self.pod.cluster.selfcontained_dir
-        return self.pod.cluster.app_dir
+        """Host directory mounted at /app: the framework-dependent build, or with spec "app":
+        "selfcontained" / "selfcontained-arm64" a self-contained one (then no shared runtime is mounted)."""
+        return app_build_dir(self.pod.cluster.app_dir, self.app)
+
+    def _stdin(self):
+        """The command's stdin: nothing (an ephemeral container with stdin keeps a pipe open)."""
+        return subprocess.DEVNULL
 
     def write_hosts(self):
         """/etc/hosts as the kubelet writes it (localhost, the pod's own name, spec.hostAliases),
@@ -314,7 +414,7 @@ class Container:
         self.write_hosts()
         rd, wr = os.pipe()
         with open(self.log_path, "ab") as log:
-            self.keeper = subprocess.Popen(self._helper_argv(wr), env=self.env(), stdin=subprocess.DEVNULL,
+            self.keeper = subprocess.Popen(self._helper_argv(wr), env=self.env(), stdin=self._stdin(),
                                            stdout=log, stderr=subprocess.STDOUT, pass_fds=[wr],
                                            start_new_session=True)
         os.close(wr)
@@ -334,6 +434,8 @@ class Container:
         if self.keeper is not None:
             _kill(self.keeper.pid)
             self.keeper.wait()
+            if self.keeper.stdin:
+                self.keeper.stdin.close()
 
     def record(self):
         """What down needs to kill this container if the daemon is gone."""
@@ -366,6 +468,13 @@ class Pod:
         self.host_aliases = [{"ip": a["ip"], "hostnames": list(a.get("hostnames") or [])}
                              for a in spec.get("hostAliases") or []]
         self.containers = [Container(self, c) for c in spec["containers"]]
+        self.ephemeral = []        # ephemeral.EphemeralContainer, in the order they were added
+        self.security_context = dict(spec.get("securityContext") or {})   # the pod's securityContext
+        self.version = 0           # bumped on every change the API shows (resourceVersion)
+
+    def touch(self):
+        """Note a change of the pod's spec or status."""
+        self.version += 1
 
     @property
     def phase(self):
@@ -385,8 +494,8 @@ class Pod:
             c.start()
 
     def find_container(self, name):
-        """The container called NAME, or None."""
-        return next((c for c in self.containers if c.name == name), None)
+        """The container (or ephemeral container) called NAME, or None."""
+        return next((c for c in self.containers + self.ephemeral if c.name == name), None)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -441,6 +550,9 @@ class Cluster:
         self.workloads = [self._workload(w) for w in spec.get("workloads", [])]
         self.pods = [Pod(self, p) for p in spec.get("pods", [])]
         self._lock = threading.Lock()
+        self.ephemeral_lock = threading.Lock()   # serializes ephemeral container updates (ephemeral.py)
+        self.events = events.EventLog()
+        self.stopping = threading.Event()       # set at stop: kubelet threads end
         self.rootless = in_user_namespace()
         self.warnings = self._rootless_warnings() if self.rootless else []
 
@@ -476,8 +588,10 @@ class Cluster:
         """Start all pods, record their pids, wait until every readyURL answers. Raises SandboxError
         naming the pod and its log file when one fails."""
         self.prepare()
+        # the slowest first: arm64 code under qemu needs the most CPU before it answers
+        slow_first = sorted(self.pods, key=lambda p: all(rootfs.profile_arch(c.profile) == "amd64" for c in p.containers))
         try:
-            for pod in self.pods:
+            for pod in slow_first:
                 pod.start()
                 self.write_pids()
             self.wait_ready(ready_timeout)
@@ -499,21 +613,26 @@ class Cluster:
 
     def stop(self):
         """Kill every container; afterwards no pod process, mount or namespace is left."""
+        self.stopping.set()
         for pod in self.pods:
-            for c in pod.containers:
+            for c in pod.ephemeral + pod.containers:
                 c.stop()
         self.write_pids()
 
     def write_pids(self):
         """Record the host pids of all containers in STATE/pids.json (for `down` without a daemon)."""
-        recs = [c.record() for p in self.pods for c in p.containers if c.keeper and c.running]
+        with self._lock:
+            self._write_pids()
+
+    def _write_pids(self):
+        recs = [c.record() for p in self.pods for c in p.containers + p.ephemeral if c.keeper and c.running]
         tmp = os.path.join(self.state, "pids.json.tmp")
         with open(tmp, "w") as f:
             json.dump(recs, f)
         os.replace(tmp, os.path.join(self.state, "pids.json"))
 
     def exec_prepare(self, pod, container, argv, tty):
-        """Host argv (nsenter into the container as its user, in its working dir) and env for an
+        """Host argv (sandbox-exec into the container as its user, in its working dir) and env for an
         exec of ARGV in POD's CONTAINER (None: the default container). Raises ExecError."""
         name = container or _default_container(pod)
         c = pod.find_container(name)
@@ -523,20 +642,18 @@ class Cluster:
             raise ExecError("not-running", f'unable to upgrade connection: container not found ("{name}")')
         env = c.env()
         check_command(c, argv[0], env)
-        uid, gid = c.run_as
-        host = [NSENTER, "-t", str(c.pid), "-m", "-u", "-i", "-p", *(["-n"] if c.isolated else []), "-r",
-                f"--wdns={c.working_dir}",
-                "-S", str(uid), "-G", str(gid), "--", *argv]
-        return host, env
+        return c.exec_argv(argv), env
 
 
 def _wait_container(c, timeout, errors):
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline = start + timeout
     for url in c.ready_urls():
         err = _wait_url(c, url, deadline)
         if err:
             errors.append(f"pod {c.pod.namespace}/{c.pod.name} container {c.name}: {err} (log: {c.log_path})")
             return
+    print(f"ready: {c.pod.namespace}/{c.pod.name} {c.name} after {time.monotonic() - start:.1f} s", flush=True)
 
 
 def _answers(c, url):

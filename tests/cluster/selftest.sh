@@ -6,18 +6,26 @@
 # Needs the stand-in up (`python3 tests/cluster/standin.py up`); reads build/cluster/env (or
 # $STANDIN_STATE/env). For each minor it switches the server's /version (POST /_standin/version), runs
 # the dispatcher `kubectl` with a private KUBECACHEDIR and checks that kubectl.1.MINOR ran, then checks
-# get/list/selectors, exec (output, stdin to EOF, exit codes, stderr, tty, 256 MiB both ways) and the
-# 404/401/403 messages. Once per run it replays the manual recipe: the real dotnet-trace inside
-# sample-app during /high-cpu, the trace copied out with `kubectl exec cat`. Every kubectl runs under
-# `timeout`. Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed"; exits 1 on failure.
+# get/list/selectors, exec (output, stdin to EOF, exit codes, stderr, tty, 256 MiB both ways), the
+# 404/401/403 messages, and `kubectl debug` (selftest-debug.sh: ephemeral containers with --custom,
+# --profile=restricted/baseline/general, SYS_PTRACE and /proc/1/root, runAsNonRoot). Once per run it
+# replays the manual recipe (the real dotnet-trace inside sample-app during /high-cpu, the trace
+# copied out with `kubectl exec cat`), checks what ephemeral containers may not do (removal, change,
+# restart, an image that cannot be pulled, the 403 fault), the pod options, the hardened pods, the
+# arm64 pod under qemu (its diagnostics socket answers the real dotnet-trace) and the endless-stream
+# pod. Every kubectl runs under `timeout`. Prints "ok - ..." / "not ok - ..." per check and
+# "N passed, M failed (S s)"; exits 1 on failure. Pod ports come from the pods' specs (so
+# `up --port-offset` works), the tools port from DOTNETPROF_TOOLS_URL.
 #
 # Environment: SELFTEST_BIG_MINORS (minors that run the 256 MiB round trip; default: all),
-# SELFTEST_APP_URL (sample-app's URL on the host; default http://127.0.0.1:30080),
+# SELFTEST_APP_URL (sample-app's URL on the host; default: from its spec),
 # SELFTEST_RECIPE=0 skips the dotnet-trace recipe (it then counts as a failure: say why you skip).
 set -eu
 set -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/cluster/selftest-debug.sh
+. "$HERE/selftest-debug.sh"
 ROOT=$(cd "$HERE/../.." && pwd)
 STATE=${STANDIN_STATE:-$ROOT/build/cluster}
 KUBECTL_DIR=$(dirname "$(readlink -f "$(command -v kubectl)")")
@@ -30,6 +38,7 @@ FAILED=0
 
 WORK=$(mktemp -d /tmp/standin-selftest.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+SECONDS=0
 
 ok() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
 notok() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
@@ -60,6 +69,18 @@ admin() {
 # json EXPR < JSON: evaluate a python expression over the parsed document `d`, print the result.
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
+# pod_port POD [N]: the Nth (default 1st) 127.0.0.1 port of POD's first container: its env
+# (ASPNETCORE_URLS) first, then its command.
+pod_port() {
+    k get pod "$1" -o json | json 'list(__import__("re").findall(r"127\.0\.0\.1:(\d+)", __import__("json").dumps(
+        [e.get("value", "") for e in d["spec"]["containers"][0].get("env", [])] + d["spec"]["containers"][0].get("command", []))))['"${2:-1}"' - 1]'
+}
+
+# host_pid POD [CONTAINER]: the host pid of a container's main process (STATE/pids.json).
+host_pid() {
+    json '[r["init"] for r in d if r["pod"] == "'"$1"'" and r["container"] == "'"${2:-app}"'"][0]' <"$STATE/pids.json"
+}
+
 # load_cluster: KUBECONFIG from the env file, then server, token and CA for admin calls.
 load_cluster() {
     if [ ! -f "$STATE/env" ]; then
@@ -73,6 +94,8 @@ load_cluster() {
     timeout "$T" "$KUBECTL_DIR/kubectl.1.33" config view --raw --minify -o json >"$view"
     SERVER=$(json 'd["clusters"][0]["cluster"]["server"]' <"$view")
     TOKEN=$(json 'd["users"][0]["user"].get("token", "")' <"$view")
+    TOOLS_PORT=${DOTNETPROF_TOOLS_URL##*:}
+    TOOLS_PORT=${TOOLS_PORT%%/*}
     USER_NAME=$(json 'd["users"][0]["name"]' <"$view")   # the stand-in names its user like this
     CAFILE=""
     if json 'd["clusters"][0]["cluster"].get("certificate-authority-data", "")' <"$view" | grep -q .; then
@@ -219,6 +242,7 @@ run_minor() {
     case " ${SELFTEST_BIG_MINORS:-$m} " in
     *" $m "*) check "1.$m: 256 MiB random in and out, equal sha256" test_big ;;
     esac
+    run_minor_debug "$m"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -244,7 +268,7 @@ test_recipe() {
     k exec -i "$POD" -- sh -c 'cat > /tmp/dotnet-trace && chmod +x /tmp/dotnet-trace' <"$tool"
     k exec "$POD" -- env DOTNET_BUNDLE_EXTRACT_BASE_DIR=/tmp/selftest-x /tmp/dotnet-trace ps >"$WORK/ps.txt"
     grep -Eq '^ *1 ' "$WORK/ps.txt" || { echo "pid 1 not in dotnet-trace ps:" >&2; cat "$WORK/ps.txt" >&2; rc=1; }
-    curl -s --max-time 40 "${SELFTEST_APP_URL:-http://127.0.0.1:30080}/high-cpu?seconds=15" >/dev/null &
+    curl -s --max-time 40 "${SELFTEST_APP_URL:-http://127.0.0.1:$(pod_port "$POD")}/high-cpu?seconds=15" >/dev/null &
     curl_pid=$!
     sleep 1
     timeout 90 kubectl exec "$POD" -- env DOTNET_BUNDLE_EXTRACT_BASE_DIR=/tmp/selftest-x /tmp/dotnet-trace \
@@ -273,20 +297,22 @@ test_host_aliases() {
     printf '%s\n' "$hosts" | grep -q '^# Entries added by HostAliases' &&
         printf '%s\n' "$hosts" | grep -Eq '^127\.0\.0\.1[[:space:]]+tools\.dotnetprof\.test$' ||
         { echo "/etc/hosts of sample-readonly:" >&2; echo "$hosts" >&2; return 1; }
-    [ "$(k exec sample-debian -- curl -s -o /dev/null -w '%{http_code}' http://tools.dotnetprof.test:18080/dotnet-trace/linux-x64)" = 302 ] ||
+    [ "$(k exec sample-debian -- curl -s -o /dev/null -w '%{http_code}' "http://tools.dotnetprof.test:$TOOLS_PORT/dotnet-trace/linux-x64")" = 302 ] ||
         { echo "curl in sample-debian did not reach tools.dotnetprof.test" >&2; return 1; }
-    k exec musl-box -- wget -q -O /dev/null http://tools.dotnetprof.test:18080/_faults ||
+    k exec musl-box -- wget -q -O /dev/null "http://tools.dotnetprof.test:$TOOLS_PORT/_faults" ||
         { echo "busybox wget in musl-box did not reach tools.dotnetprof.test" >&2; return 1; }
 }
 
 test_isolated() {
-    [ "$(k exec sample-isolated -- curl -s http://127.0.0.1:30100/healthz)" = ok ] ||
+    local port
+    port=$(pod_port sample-isolated)
+    [ "$(k exec sample-isolated -- curl -s "http://127.0.0.1:$port/healthz")" = ok ] ||
         { echo "sample-isolated's app does not answer inside the pod" >&2; return 1; }
-    if k exec sample-isolated -- curl -s -m 5 -o /dev/null http://tools.dotnetprof.test:18080/dotnet-trace/linux-x64; then
+    if k exec sample-isolated -- curl -s -m 5 -o /dev/null "http://tools.dotnetprof.test:$TOOLS_PORT/dotnet-trace/linux-x64"; then
         echo "sample-isolated reached the tools server" >&2
         return 1
     fi
-    if curl -s -m 2 -o /dev/null http://127.0.0.1:30100/healthz; then
+    if curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/healthz"; then
         echo "the host reached sample-isolated's port" >&2
         return 1
     fi
@@ -303,7 +329,7 @@ test_selfcontained() {
     local out
     out=$(k exec sample-selfcontained -- sh -c 'ls /usr/share/dotnet; ls /app/libcoreclr.so; ls /app/SampleApp; cat /proc/1/comm')
     [ "$out" = "$(printf '/app/libcoreclr.so\n/app/SampleApp\nSampleApp')" ] || { echo "got: $out" >&2; return 1; }
-    curl -sf -m 5 http://127.0.0.1:30102/healthz | grep -qx ok
+    curl -sf -m 5 "http://127.0.0.1:$(pod_port sample-selfcontained)/healthz" | grep -qx ok
 }
 
 # the runtime cut its socket's name: TMPDIR/dotnet-diagnostic-1-KEY-socket would exceed 107 bytes
@@ -312,7 +338,7 @@ test_longtmp() {
     out=$(k exec sample-longtmp -- sh -c 'for f in "$TMPDIR"/dotnet-diagnostic-*; do [ -S "$f" ] && echo "$f"; done')
     [ "$(printf '%s' "$out" | wc -c)" = 107 ] && ! echo "$out" | grep -q -- '-socket$' ||
         { echo "got: $out" >&2; return 1; }
-    curl -sf -m 5 http://127.0.0.1:30120/healthz | grep -qx ok
+    curl -sf -m 5 "http://127.0.0.1:$(pod_port sample-longtmp)/healthz" | grep -qx ok
 }
 
 # the exec is root, the app uid 1000
@@ -320,7 +346,7 @@ test_rootexec() {
     local out
     out=$(k exec sample-rootexec -- sh -c 'id -u; while read -r k v rest; do [ "$k" = Uid: ] && echo "$v"; done </proc/1/status')
     [ "$out" = "$(printf '0\n1000')" ] || { echo "got: $out" >&2; return 1; }
-    curl -sf -m 5 http://127.0.0.1:30121/healthz | grep -qx ok
+    curl -sf -m 5 "http://127.0.0.1:$(pod_port sample-rootexec)/healthz" | grep -qx ok
 }
 
 test_twoproc_names() {
@@ -328,7 +354,83 @@ test_twoproc_names() {
     out=$(k exec sample-twoproc -- sh -c 'for p in 2 3; do tr "\0" " " < /proc/$p/cmdline; echo; done')
     echo "$out" | grep -qx 'dotnet /app/SampleApp.dll ' && echo "$out" | grep -q '^dotnet /app/Worker.dll ' ||
         { echo "got: $out" >&2; return 1; }
-    curl -sf -m 5 http://127.0.0.1:30084/healthz | grep -qx ok && curl -sf -m 5 http://127.0.0.1:30085/healthz | grep -qx ok
+    curl -sf -m 5 "http://127.0.0.1:$(pod_port sample-twoproc 1)/healthz" | grep -qx ok &&
+        curl -sf -m 5 "http://127.0.0.1:$(pod_port sample-twoproc 2)/healthz" | grep -qx ok
+}
+
+# ---------------------------------------------------------------------------------------------
+# hardened pods, the arm64 pod under qemu, the endless-stream pod (once per run)
+
+test_chiseled() {
+    local n=st-hard-$DEBUG_RUN out
+    k exec sample-chiseled -- sh -c : 2>"$WORK/nosh.err" && { echo "sample-chiseled has a shell" >&2; return 1; }
+    grep -q 'exec: "sh": executable file not found in $PATH' "$WORK/nosh.err" || { cat "$WORK/nosh.err" >&2; return 1; }
+    k get pod sample-chiseled -o json | json 'd["spec"]["securityContext"] == {"runAsNonRoot": True} and
+        d["spec"]["containers"][0]["securityContext"] == {"runAsUser": 1654, "runAsGroup": 1654,
+        "readOnlyRootFilesystem": True}' | grep -qx True ||
+        { echo "spec is not the hardened one" >&2; return 1; }
+    debug_start sample-chiseled "$n" --custom="$WORK/uid.json" && debug_wait sample-chiseled "$n" running || return 1
+    out=$(debug_exec sample-chiseled "$n" sh -c 'touch /proc/1/root/tmp/.st && rm /proc/1/root/tmp/.st && echo tmp-writable
+        touch /proc/1/root/app/.st 2>&1; touch /proc/1/root/.st 2>&1; grep -E "^Uid:" /proc/1/status' || true)
+    printf '%s\n' "$out" | grep -qx tmp-writable && [ "$(printf '%s\n' "$out" | grep -c 'Read-only file system')" = 2 ] &&
+        printf '%s\n' "$out" | grep -Eq '^Uid:\s+1654\s' || { echo "got: $out" >&2; return 1; }
+}
+
+test_ro_noexec() {
+    local out
+    out=$(k exec sample-ro-noexec -- sh -c 'id -u; for d in / /tmp /var/tmp /dev/shm /home/app /root /app; do
+        if touch "$d/.st-w" 2>/dev/null; then
+            if cp /bin/true "$d/.st-x" 2>/dev/null && "$d/.st-x" 2>/dev/null; then echo "$d writable+exec"; else echo "$d writable"; fi
+            rm -f "$d/.st-w" "$d/.st-x"
+        fi
+    done')
+    [ "$out" = "$(printf '1000\n/tmp writable\n/dev/shm writable')" ] || { echo "got: $out" >&2; return 1; }
+}
+
+test_nowrite() {
+    local n=st-nowr-$DEBUG_RUN out
+    debug_start sample-nowrite "$n" --custom="$WORK/uid.json" && debug_wait sample-nowrite "$n" running || return 1
+    out=$(debug_exec sample-nowrite "$n" sh -c 'touch /proc/1/root/tmp/.st 2>&1; ls -A /proc/1/root/tmp | wc -l' || true)
+    [ "$out" = "$(printf 'touch: /proc/1/root/tmp/.st: Read-only file system\n0')" ] || { echo "got: $out" >&2; return 1; }
+    curl -sf -m 5 "http://127.0.0.1:$(pod_port sample-nowrite)/healthz" | grep -qx ok
+}
+
+test_arm64_real() {
+    local tool sock pid port
+    [ "$(k exec sample-arm64-qemu -- uname -m)" = aarch64 ] && [ "$(k exec sample-arm64-qemu -- sh -c 'uname -m')" = aarch64 ] ||
+        { echo "uname -m is not aarch64" >&2; return 1; }
+    [ "$(k get node "$(k get pod sample-arm64-qemu -o jsonpath='{.spec.nodeName}')" -o jsonpath='{.metadata.labels.kubernetes\.io/arch}')" = arm64 ] ||
+        { echo "not on an arm64 node" >&2; return 1; }
+    port=$(pod_port sample-arm64-qemu)
+    curl -sf -m 20 "http://127.0.0.1:$port/info" | grep -qx 'arch=Arm64' || { echo "/info has no arch=Arm64" >&2; return 1; }
+    tool=$(host_trace_tool) || { echo "no host dotnet-trace" >&2; return 1; }
+    pid=$(host_pid sample-arm64-qemu)
+    sock=$(ls /proc/"$pid"/root/tmp/dotnet-diagnostic-1-*-socket) || return 1
+    DOTNET_BUNDLE_EXTRACT_BASE_DIR="$WORK/x" timeout 120 "$tool" collect --diagnostic-port "$sock,connect" \
+        --duration 00:00:00:03 -o "$WORK/arm64.nettrace" >"$WORK/arm64-trace.txt" 2>&1 ||
+        { cat "$WORK/arm64-trace.txt" >&2; return 1; }
+    [ "$(head -c 8 "$WORK/arm64.nettrace")" = Nettrace ] || { echo "no Nettrace magic" >&2; return 1; }
+}
+
+test_endless() {
+    local want got n
+    want=$(k exec sample-endless -- sh -c 'head -c 200000 /dev/urandom >/tmp/.st-endless; sha256sum </tmp/.st-endless' | cut -c1-64)
+    got=$(timeout 30 kubectl exec sample-endless -- cat /tmp/.st-endless | head -c 1000000 | tee "$WORK/endless" | wc -c) || true
+    [ "$got" = 1000000 ] && [ "$(head -c 200000 "$WORK/endless" | sha256sum | cut -c1-64)" = "$want" ] ||
+        { echo "cat FILE: $got bytes" >&2; return 1; }
+    got=$(timeout 30 kubectl exec sample-endless -- sh -c 'cat </tmp/.st-endless' | head -c 1000000 | wc -c) || true
+    [ "$got" = 1000000 ] || { echo "cat <FILE: $got bytes" >&2; return 1; }
+    got=$(timeout 30 kubectl exec sample-endless -- sh -c 'gzip -c -1 </tmp/.st-endless' | head -c 2000000 |
+        { gzip -dc 2>/dev/null || true; } | head -c 50000000 | wc -c) || true
+    [ "$got" = 50000000 ] || { echo "gzip: $got bytes once decompressed" >&2; return 1; }
+    k exec sample-endless -- sh -c 'echo gzip=bomb >/etc/standin-endless'
+    timeout 60 kubectl exec sample-endless -- sh -c 'gzip -c -1 </tmp/.st-endless' >"$WORK/bomb.gz" || true
+    k exec sample-endless -- rm -f /etc/standin-endless
+    # it ended (the exec returned); its first 300 MB decompress from under 3 MB of it (all of it is 1 GiB)
+    n=$(gzip -dc <"$WORK/bomb.gz" 2>/dev/null | head -c 300000000 | wc -c) || true
+    [ "$(wc -c <"$WORK/bomb.gz")" -lt 3000000 ] && [ "$n" = 300000000 ] ||
+        { echo "bomb: $(wc -c <"$WORK/bomb.gz") bytes -> $n" >&2; return 1; }
+    [ "$(timeout 10 kubectl exec sample-endless -- sh -c 'head -c 1000 /tmp/.st-endless >/tmp/.st-small; cat /tmp/.st-small | wc -c; rm /tmp/.st-endless /tmp/.st-small')" = 1000 ]
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -337,6 +439,7 @@ main() {
     local m minors=("$@")
     [ ${#minors[@]} -gt 0 ] || minors=(30 31 32 33)
     load_cluster
+    debug_files
     head -c $((256 * 1024 * 1024)) /dev/urandom >"$WORK/big"
     for m in "${minors[@]}"; do
         run_minor "$m"
@@ -356,8 +459,17 @@ main() {
     check "pods: sample-twoproc runs SampleApp.dll and Worker.dll, both answer" test_twoproc_names
     check "pods: sample-longtmp's runtime cut its socket's name (a TMPDIR of 86 characters)" test_longtmp
     check "pods: sample-rootexec's exec runs as root, its app as uid 1000" test_rootexec
+    check "pods: sample-chiseled: no shell, uid 1654, read-only root, runAsNonRoot; its /tmp is writable" test_chiseled
+    check "pods: sample-ro-noexec: uid 1000, read-only root, noexec /tmp: no directory both writable and executable" \
+        test_ro_noexec
+    check "pods: sample-nowrite: nothing writable, so no diagnostics socket; the app answers" test_nowrite
+    check "pods: sample-arm64-qemu runs arm64 code (uname -m aarch64, Arm64 .NET); its socket answers dotnet-trace" \
+        test_arm64_real
+    check "pods: sample-endless: cat and gzip of a big file never end; gzip=bomb ends, 1 MB expanding to 1 GiB" test_endless
+    run_debug_once "${minors[-1]}"
+    debug_cleanup
     admin POST /_standin/version "{\"minor\": \"${minors[-1]}\"}" || true
-    echo "$PASSED passed, $FAILED failed"
+    echo "$PASSED passed, $FAILED failed (${SECONDS} s)"
     [ "$FAILED" -eq 0 ]
 }
 

@@ -2,10 +2,10 @@
 """standin.py: start, stop and steer the local stand-in Kubernetes cluster used by the e2e tests.
 
     python3 tests/cluster/standin.py up [--spec EXTRA.json]... [--no-default-pods] [--tls|--no-tls] [--minor 33]
-                                        [--api-port 16443] [--tools-port 18080] [--state DIR]
+                                        [--api-port 16443] [--tools-port 18080] [--port-offset N] [--state DIR]
     python3 tests/cluster/standin.py down | status
     python3 tests/cluster/standin.py fault --pod NAME [-n NS] [--cut-after-bytes N] [--flip-byte-at N]
-                                           [--delay-ms N] [--forbid-exec] [--count K]
+                                           [--delay-ms N] [--forbid-exec] [--forbid-ephemeral] [--count K]
                                            [--rate-bytes-per-sec N]
     python3 tests/cluster/standin.py fault --clear [--pod NAME -n NS]
     python3 tests/cluster/standin.py version MINOR
@@ -248,17 +248,9 @@ def build_inputs(st, spec, rootless=False):
             check_writable(app, "the sample app")
         say("sample app copy Worker.dll (sample-twoproc's second process)")
         worker_copy(app)
-    sc = sandbox.selfcontained_dir(app)
-    wants_sc = any(c.get("app") == "selfcontained" for p in spec["pods"] for c in p["containers"])
-    if wants_sc and not os.path.exists(os.path.join(sc, "SampleApp")):
-        if rootless:
-            check_writable(sc, "the self-contained sample app")
-        obj = os.path.join(REPO, "build", "sample-app-sc-obj")
-        run_step("publishing tests/sample-app self-contained (linux-x64)",
-                 ["dotnet", "publish", "tests/sample-app", "-c", "Release", "-r", "linux-x64", "--self-contained",
-                  "true", "-p:UseAppHost=true", "-p:PublishSingleFile=false",
-                  f"-p:BaseIntermediateOutputPath={obj}/obj/", f"-p:BaseOutputPath={obj}/bin/",
-                  "-o", sc, "--disable-build-servers"], st.path("build-sample-app-selfcontained.log"))
+    wanted = {c.get("app") for p in spec["pods"] for c in p["containers"]} & set(SELF_CONTAINED)
+    for kind in sorted(wanted):
+        publish_selfcontained(st, app, kind, rootless)
     if not os.path.exists(os.path.join(REPO, "build", "tools", "SHA512SUMS")):
         run_step("building the diagnostics tools", ["sh", os.path.join(HERE, "build-tools.sh")],
                  st.path("build-tools.log"))
@@ -266,10 +258,34 @@ def build_inputs(st, spec, rootless=False):
     if rootless:
         say("rootfs profiles: built by the daemon inside its user namespace (cached in STATE/rootfs)")
         return
-    profiles = sorted({c.get("profile", "slim") for p in spec["pods"] for c in p["containers"]})
-    for profile in profiles:
+    profiles = {c.get("profile", "slim") for p in spec["pods"] for c in p["containers"]}
+    # the busybox image of debug containers (built here: cheap, and a first kubectl debug is then quick)
+    profiles |= {"busybox-arm64" if rootfs.profile_arch(p) == "arm64" else "busybox" for p in profiles}
+    for profile in sorted(profiles):
         say(f"rootfs profile {profile}")
         rootfs.ensure_profile(st.dir, profile)
+
+
+# container "app" -> (runtime identifier, build/ directory of the intermediate files, log name)
+SELF_CONTAINED = {"selfcontained": ("linux-x64", "sample-app-sc-obj", "build-sample-app-selfcontained.log"),
+                  "selfcontained-arm64": ("linux-arm64", "sample-app-arm64-obj", "build-sample-app-arm64.log")}
+
+
+def publish_selfcontained(st, app, kind, rootless):
+    """`dotnet publish -r RID --self-contained` of the sample app into its build directory (not single-file;
+    apphost SampleApp), unless it is there already."""
+    rid, objdir, log = SELF_CONTAINED[kind]
+    out = sandbox.app_build_dir(app, kind)
+    if os.path.exists(os.path.join(out, "SampleApp")):
+        return
+    if rootless:
+        check_writable(out, f"the self-contained ({rid}) sample app")
+    obj = os.path.join(REPO, "build", objdir)
+    run_step(f"publishing tests/sample-app self-contained ({rid})",
+             ["dotnet", "publish", "tests/sample-app", "-c", "Release", "-r", rid, "--self-contained",
+              "true", "-p:UseAppHost=true", "-p:PublishSingleFile=false",
+              f"-p:BaseIntermediateOutputPath={obj}/obj/", f"-p:BaseOutputPath={obj}/bin/",
+              "-o", out, "--disable-build-servers"], st.path(log))
 
 
 def worker_copy(app):
@@ -285,6 +301,46 @@ def worker_copy(app):
         with open(dst + ".tmp", "wb") as f:
             f.write(data)
         os.replace(dst + ".tmp", dst)
+
+
+BINFMT = "/proc/sys/fs/binfmt_misc"
+QEMU_AARCH64 = "/usr/lib/binfmt.d/qemu-aarch64.conf"
+
+
+def ensure_binfmt(spec, rootless=False):
+    """Pods with arm64 profiles run arm64 programs through qemu-user: register qemu-aarch64 with
+    binfmt_misc (mounting it first) unless the kernel already has it. Exits saying why it cannot."""
+    if not any(rootfs.profile_arch(c.get("profile", "slim")) == "arm64" for p in spec["pods"]
+               if p.get("phase") != "Pending" for c in p["containers"]):
+        return
+    entry = os.path.join(BINFMT, "qemu-aarch64")
+    if _sysctl(entry) and _sysctl(entry).splitlines()[0] == "enabled":
+        return
+    hint = "  hint: as root, run scripts/ensure-deps.sh test, then standin.py up (it registers qemu-aarch64)"
+    if rootless:
+        fail(f"the arm64 pods need qemu-aarch64 in binfmt_misc ({entry}), which only root can register\n{hint}")
+    try:
+        with open(QEMU_AARCH64) as f:
+            line = next(ln.strip() for ln in f if ln.strip() and not ln.startswith("#"))
+        interpreter = line.split(":")[6]
+    except (OSError, StopIteration, IndexError):
+        fail(f"the arm64 pods need qemu-user-static ({QEMU_AARCH64} is missing or unreadable)\n{hint}")
+    if not os.path.exists(interpreter):
+        fail(f"the arm64 pods need {interpreter} (package qemu-user-static)\n{hint}")
+    if not os.path.ismount(BINFMT):
+        res = subprocess.run(["mount", "-t", "binfmt_misc", "binfmt_misc", BINFMT], capture_output=True, text=True)
+        if res.returncode != 0:
+            fail(f"mounting binfmt_misc on {BINFMT} failed: {res.stderr.strip()}\n{hint}")
+    try:
+        if os.path.exists(entry):
+            with open(entry, "w") as f:
+                f.write("1")
+        else:
+            with open(os.path.join(BINFMT, "register"), "w") as f:
+                f.write(line)
+    except OSError as exc:
+        fail(f"registering qemu-aarch64 with binfmt_misc failed: {exc}\n{hint}")
+    say(f"binfmt_misc: qemu-aarch64 registered ({interpreter}), for the arm64 pods")
 
 
 def port_busy(port):
@@ -396,7 +452,7 @@ def daemon(args):
         signal.signal(sig, lambda *_: stop.set())
     with open(st.path("token")) as f:
         token = f.read().strip()
-    spec = sandbox.load_spec(args.spec)
+    spec = sandbox.shift_ports(sandbox.load_spec(args.spec), args.port_offset)
     cluster = sandbox.Cluster(spec, st.dir, os.path.join(REPO, "build", "sample-app"), token)
     for w in cluster.warnings:
         print(f"warning: {w}", flush=True)
@@ -445,7 +501,7 @@ def cmd_up(args):
         return 0
     sandbox.kill_leftovers(st.dir)
     files = spec_files(args.spec, args.default_pods)
-    spec = sandbox.load_spec(files)
+    spec = sandbox.shift_ports(sandbox.load_spec(files), args.port_offset)
     check_ports(spec, args.api_port, args.tools_port)
     if plan:
         say(f"rootless mode (uid {os.geteuid()}): the daemon runs as root of a user namespace, "
@@ -453,6 +509,7 @@ def cmd_up(args):
         if plan["note"]:
             say(f"  {plan['note']}: containers whose user is not 0:0 run as root of the namespace")
     build_inputs(st, spec, rootless=bool(plan))
+    ensure_binfmt(spec, rootless=bool(plan))
     token = secrets.token_hex(24)
     st.write("token", token + "\n", 0o600)
     st.remove("daemon.json", "kubeconfig", "env")
@@ -477,6 +534,8 @@ def spawn_daemon(st, args, files, plan=None):
         "--timeout", str(args.timeout)]
     if (args.api_port, args.tools_port) != (API_PORT, TOOLS_PORT):
         argv += ["--api-port", str(args.api_port), "--tools-port", str(args.tools_port)]
+    if args.port_offset:
+        argv += ["--port-offset", str(args.port_offset)]
     for f in files:
         argv += ["--spec", f]
     argv += [] if args.tls else ["--no-tls"]
@@ -593,6 +652,10 @@ def cmd_fault(args):
             body[key] = val
     if args.forbid_exec:
         body["forbidExec"] = True
+    if args.forbid_ephemeral and args.forbid_exec and args.count is not None:
+        fail("fault: --count applies to execs or to ephemeral container updates: give them in two calls")
+    if args.forbid_ephemeral:
+        body["forbidEphemeral"] = True
     print(json.dumps(admin(st, "POST", "/_standin/faults", body)))
     return 0
 
@@ -623,6 +686,8 @@ def parser():
         s.add_argument("--tools-port", type=int, default=TOOLS_PORT, help="tools server port on 127.0.0.1")
         s.add_argument("--no-default-pods", dest="default_pods", action="store_false", default=True,
                        help="do not load pods.json: only the --spec files")
+        s.add_argument("--port-offset", type=int, default=0,
+                       help="add N to every pod port (127.0.0.1:PORT in commands, env and readyURLs)")
     sub.add_parser("down", parents=[common], help="stop everything")
     sub.add_parser("status", parents=[common], help="show whether it is up, and the pods")
     f = sub.add_parser("fault", parents=[common], help="inject an exec fault for a pod")
@@ -634,6 +699,8 @@ def parser():
     f.add_argument("--rate-bytes-per-sec", type=int,
                    help="pace every exec's stdout to N bytes/s (a link slower than loopback)")
     f.add_argument("--forbid-exec", action="store_true")
+    f.add_argument("--forbid-ephemeral", action="store_true",
+                   help="403 for updates (and reads) of pods/ephemeralcontainers, as RBAC without that permission")
     f.add_argument("--count", type=int, help="apply to the next K execs only")
     f.add_argument("--clear", action="store_true", help="remove faults")
     v = sub.add_parser("version", parents=[common], help="change the minor version /version reports")
