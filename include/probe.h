@@ -18,10 +18,16 @@
  *   dir<TAB>PATH<TAB>W<TAB>X<TAB>FREE_KB          candidate work dir: writable (0/1), exec allowed
  *                                                 (0/1), free space in KiB (-1 unknown)
  *   proc<TAB>PID<TAB>UID<TAB>RSS_KB<TAB>NAME      a .NET process, then its attributes:
+ *   pgid<TAB>PID<TAB>GID                          its effective gid
  *   pcmd<TAB>PID<TAB>CMDLINE                      NULs shown as spaces
- *   puser<TAB>PID<TAB>USER
+ *   puser<TAB>PID<TAB>USER                        (of another container: from its own
+ *                                                 /etc/passwd, through /proc/PID/root)
  *   ptmpdir<TAB>PID<TAB>DIR                       the process's TMPDIR (from /proc/PID/environ)
  *   psock<TAB>PID<TAB>PATH                        its diagnostics socket dotnet-diagnostic-PID-KEY-socket
+ *                                                 (of another container's process, as from an
+ *                                                 ephemeral debug container: under
+ *                                                 /proc/PID/root/TMPDIR, also a name the runtime
+ *                                                 cut)
  *   pruntime<TAB>PID<TAB>DIR<TAB>VERSION          dir holding libcoreclr.so, and its version
  *   pdiag<TAB>PID<TAB>0|1                         0 when DOTNET_EnableDiagnostics=0 (or the COMPlus_ form)
  *   paccess<TAB>PID<TAB>0|1                       1 when the exec user can read the process's
@@ -117,6 +123,7 @@ enum probe_diag {
 struct probe_proc {
 	pid_t pid;
 	uid_t uid;
+	gid_t gid;             /* (gid_t)-1 when not reported */
 	long long rss_kb;      /* -1 unknown */
 	char *name;            /* comm */
 	char *cmdline;         /* may be NULL */
