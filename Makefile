@@ -140,8 +140,9 @@ $(B)/obj/gen/%.o: $(GEN)/%.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-# src/pod/NAME.sh -> const char NAME_sh[] (include/podscripts.h)
-$(GEN)/%_sh.c: src/pod/%.sh $(wildcard src/pod/lib/*.sh) scripts/embed.sh
+# src/pod/NAME.sh -> const char NAME_sh[] (include/podscripts.h); a script may include another
+# (agentgo.sh includes probe.sh), so each depends on them all
+$(GEN)/%_sh.c: src/pod/%.sh $(SCRIPTS) $(wildcard src/pod/lib/*.sh) scripts/embed.sh
 	@mkdir -p $(@D)
 	sh scripts/embed.sh $*_sh $< $@
 

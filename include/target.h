@@ -57,6 +57,9 @@ struct target_pod {
 	size_t ncontainers;
 	char *default_container;     /* the annotation, may be NULL */
 	const char *container;       /* chosen by target_pick_container(); points into containers */
+	int noshell_quiet;           /* an exec that finds no shell in the container returns
+					DPX_NOSHELL without a message (podexec.h): the caller goes
+					through a debug container instead */
 };
 
 /* The Running pods a target resolved to, sorted by name. */

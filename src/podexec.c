@@ -55,11 +55,12 @@ int podexec_failed(struct kube *k, const struct target_pod *pod, const struct pr
 	snprintf(what, sizeof(what), "cannot exec into container \"%s\" of pod \"%s\" (namespace \"%s\")",
 		 pod->container, pod->name, pod->namespace);
 	if (kube_classify(p->err_buf, why, sizeof(why), NULL, 0, NULL, 0) == KERR_NOSHELL) {
+		if (pod->noshell_quiet)
+			return -DPX_NOSHELL;
 		log_error("%s: the container has no shell (sh), so nothing can run in it; "
 			  "distroless images are built that way", what);
-		log_hint("an ephemeral debug container is the way in (kubectl debug -it %s -n %s "
-			 "--target=%s --image=busybox); this build cannot drive one yet",
-			 pod->name, pod->namespace, pod->container);
+		log_hint("an ephemeral debug container is the way in: trace, dump, stack, ps and fetch "
+			 "make one unless --no-debug-container or DOTNETPROF_DEBUG_CONTAINER=never");
 		return -DPX_NOSHELL;
 	}
 	/*
