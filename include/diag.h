@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "debugctr.h"
 #include "probe.h"
 #include "target.h"
 #include "workspace.h"
@@ -56,6 +57,10 @@ struct diag_target {
 	const char *tool;           /* "dotnet-trace": the workspace's open exec also reports the pod's
 	                               copy (tools/TOOL), so that reusing it costs no exec; may be NULL */
 	int force;                  /* --force: a space shortfall is a warning */
+	enum debugctr_mode debug;   /* when to go through an ephemeral debug container (agent only:
+				       diagdebug.h) */
+	const char *debug_image;    /* --debug-image; NULL: debugrun_image()'s */
+	enum debugsec_profile debug_profile; /* --debug-profile */
 };
 
 struct diag_session {
