@@ -146,13 +146,15 @@ static int not_started(struct kube *k, const struct target_pod *pod, const struc
 	say_events(k, pod, d->name);
 	if (strstr(msg, "runAsNonRoot") || strstr(msg, "non-root"))
 		log_hint("the pod refuses root: --debug-profile restricted runs the debug container "
-			 "as the app's user");
+			 "as the app's user (this one stays in the pod's record, unstarted)");
 	else if (timed_out || strstr(reason, "Image"))
 		log_hint("the node cannot pull \"%s\": check the name, or name an image it can pull "
-			 "(a mirror of %s) with --debug-image or DOTNETPROF_DEBUG_IMAGE; a slow pull: "
+			 "(a mirror of %s) with --debug-image or DOTNETPROF_DEBUG_IMAGE, which makes a "
+			 "new debug container (this one stays in the pod's record); a slow pull: "
 			 "DOTNETPROF_DEBUG_TIMEOUT=5m", d->image, DEBUGCTR_IMAGE);
-	log_hint("the container stays in the pod's record (Kubernetes cannot remove an ephemeral "
-		 "container); a run with another image or user makes a new one");
+	else
+		log_hint("the container stays in the pod's record (Kubernetes cannot remove an "
+			 "ephemeral container); a run with another image or user makes a new one");
 	return -DPX_NOTRUNNING;
 }
 
