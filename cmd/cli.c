@@ -65,7 +65,8 @@ const struct cli_opt cli_opts_debug[] = {
 	  "never make or use one: stop where one would be needed" },
 	{ CLI_ID_DEBUG_IMAGE, 0, "debug-image", CLI_ARG, "IMAGE",
 	  "its image (default $DOTNETPROF_DEBUG_IMAGE, else docker.io/library/busybox:1.36.1): any "
-	  "image with sh, cat and sleep, such as a mirror in your own registry" },
+	  "image with sh, cat and sleep, such as a mirror in your own registry; counters, gcdump and "
+	  "--engine tools need one with the .NET runtime (mcr.microsoft.com/dotnet/runtime:10.0)" },
 	{ CLI_ID_DEBUG_PROFILE, 0, "debug-profile", CLI_ARG, "auto|restricted|baseline|general",
 	  "its user and capabilities: restricted = the app's user, no capabilities (allowed at "
 	  "every Pod Security level); baseline = root; general = root with SYS_PTRACE; auto "

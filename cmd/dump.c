@@ -104,7 +104,7 @@ static int dump_tools(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_ty
  */
 static int dump_record(struct diagverb *v, const struct agentrun_result *ar)
 {
-	const char *key = v->a.via_debug ? "path" : "app_path";
+	const char *key = v->s.via_debug ? "path" : "app_path";
 	char *cur = ar->out, *nl;
 	struct agentrec rec;
 	const char *path = NULL;
@@ -149,7 +149,7 @@ static int dump_agent(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_ty
 	args[n++] = "dump";
 	args[n++] = "--type";
 	args[n++] = diag_dump_type_name(type);
-	if (diag_agent_dump_dir(&v->s, &v->a, &dir)) {
+	if (diag_agent_dump_dir(&v->s, &dir)) {
 		v->artifact_rel = strfmt("runs/%s/%s", v->s.ws.runid, name);
 		v->artifact_abs = v->artifact_rel ? workspace_path(&v->s.ws, v->artifact_rel) : NULL;
 		if (!v->artifact_abs) {

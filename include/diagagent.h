@@ -30,7 +30,6 @@
 #ifndef DOTNETPROF_DIAGAGENT_H
 #define DOTNETPROF_DIAGAGENT_H
 
-#include "debugrun.h"
 #include "diag.h"
 
 struct agentbin;
@@ -46,10 +45,6 @@ struct diag_agent {
 	int pushed;                   /* it was pushed in this run */
 	unsigned long long pushed_bytes;
 	struct agentrun *run;         /* with `go`: the exec that probed, waiting for agentrun_go */
-	int via_debug;                /* the agent runs in an ephemeral debug container (diagdebug.h):
-					 s->pod is then dbg.view, and `app` the app's pod */
-	struct debugrun dbg;
-	const struct target_pod *app;
 };
 
 /*
@@ -70,7 +65,6 @@ void diag_agent_close(struct diag_session *s, struct diag_agent *a);
  * whose workspace the app cannot see). *dir gets the directory whose free space counts (the run's
  * directory, or the app's TMPDIR, "/tmp" when unknown).
  */
-const char *diag_agent_dump_dir(const struct diag_session *s, const struct diag_agent *a,
-				const char **dir);
+const char *diag_agent_dump_dir(const struct diag_session *s, const char **dir);
 
 #endif

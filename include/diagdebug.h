@@ -7,7 +7,7 @@
  * needs:
  *   diag_debug_enter  the debug container made or reused for the app's container, and the session
  *                     moved into it: s->pod becomes the debug container's view of the pod (execs go
- *                     there), a->app keeps the app's; the probe is released for the caller to run
+ *                     there), s->app keeps the app's; the probe is released for the caller to run
  *                     it again, in the debug container (it sees the app's processes, their files
  *                     and sockets under /proc/PID/root/: probe.h)
  *   diag_debug_check  what the debug container's probe says of the chosen process, before the
@@ -24,7 +24,7 @@
 #ifndef DOTNETPROF_DIAGDEBUG_H
 #define DOTNETPROF_DIAGDEBUG_H
 
-#include "diagagent.h"
+#include "diag.h"
 
 /*
  * Enter the debug container for s->pod (its container chosen), `why` saying why (for the message
@@ -32,10 +32,9 @@
  * gid; NULL when none ran there). 0 or -DPX_*.
  */
 int diag_debug_enter(struct kube *k, const struct diag_target *t, struct diag_session *s,
-		     struct diag_agent *a, const char *why, const struct probe_proc *seen);
+		     const char *why, const struct probe_proc *seen);
 
 /* The checks above for s->proc. 0 (*again 0: go on; 1: enter again), or -DPX_*. */
-int diag_debug_check(const struct diag_target *t, const struct diag_session *s,
-		     const struct diag_agent *a, int *again);
+int diag_debug_check(const struct diag_target *t, const struct diag_session *s, int *again);
 
 #endif

@@ -14,7 +14,9 @@
  *   uid<TAB>1000      gid<TAB>1000      user<TAB>app
  *   tmpdir<TAB>/tmp                               TMPDIR of the exec environment (empty if unset)
  *   cmd<TAB>NAME<TAB>PATH                         one per available command (sh cat base64 head tail
- *                                                 dd gzip sha256sum md5sum cksum curl wget tar ...)
+ *                                                 dd gzip sha256sum md5sum cksum curl wget tar ...
+ *                                                 dotnet: a .NET host of the exec's own, as in a
+ *                                                 debug container made from a .NET image)
  *   dir<TAB>PATH<TAB>W<TAB>X<TAB>FREE_KB          candidate work dir: writable (0/1), exec allowed
  *                                                 (0/1), free space in KiB (-1 unknown)
  *   proc<TAB>PID<TAB>UID<TAB>RSS_KB<TAB>NAME      a .NET process, then its attributes:
@@ -92,7 +94,7 @@ enum probe_cmd {
 	PCMD_MD5SUM = 1 << 8, PCMD_CKSUM = 1 << 9, PCMD_CURL = 1 << 10, PCMD_WGET = 1 << 11,
 	PCMD_TAR = 1 << 12, PCMD_KILL = 1 << 13, PCMD_MKDIR = 1 << 14, PCMD_RM = 1 << 15,
 	PCMD_CHMOD = 1 << 16, PCMD_MV = 1 << 17, PCMD_WC = 1 << 18, PCMD_STAT = 1 << 19,
-	PCMD_GREP = 1 << 20, PCMD_TR = 1 << 21,
+	PCMD_GREP = 1 << 20, PCMD_TR = 1 << 21, PCMD_DOTNET = 1 << 22,
 };
 
 /* Name of one enum probe_cmd bit ("sha256sum"), or NULL. */

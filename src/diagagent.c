@@ -80,12 +80,11 @@ static int agent_is_current(const struct diag_session *s, const struct diag_agen
 	       (pr->agent_size < 0 || (unsigned long long)pr->agent_size == a->bin->size);
 }
 
-const char *diag_agent_dump_dir(const struct diag_session *s, const struct diag_agent *a,
-				const char **dir)
+const char *diag_agent_dump_dir(const struct diag_session *s, const char **dir)
 {
 	const char *tmp = s->proc->tmpdir && *s->proc->tmpdir ? s->proc->tmpdir : "/tmp";
 
-	if (!a->via_debug && s->ws_open && s->ws.run_dir && s->proc->uid == s->probe.uid) {
+	if (!s->via_debug && s->ws_open && s->ws.run_dir && s->proc->uid == s->probe.uid) {
 		*dir = s->ws.run_dir;
 		return s->ws.run_dir;
 	}
@@ -159,7 +158,7 @@ static int pick_process(const struct diag_target *t, struct diag_session *s, str
 	if (idx < 0)
 		return diag_fail(&pb);
 	s->proc = &s->probe.procs[idx];
-	if (a->via_debug && ((rc = diag_debug_check(t, s, a, again)) < 0 || *again))
+	if (s->via_debug && ((rc = diag_debug_check(t, s, again)) < 0 || *again))
 		return rc;
 	if (diag_preflight_access(&s->probe, s->proc, 0, &pb) < 0)
 		return diag_fail(&pb);
@@ -175,17 +174,17 @@ static int via_debug(struct kube *k, const struct diag_target *t, const struct a
 	int again = 0, rc;
 
 	drop_run(a);
-	if ((rc = diag_debug_enter(k, t, s, a, why, seen)) < 0 || (rc = probe(k, go, s, a)) < 0 ||
+	if ((rc = diag_debug_enter(k, t, s, why, seen)) < 0 || (rc = probe(k, go, s, a)) < 0 ||
 	    (rc = pick_process(t, s, a, &again)) < 0 || !again)
 		return rc;
 	app = *s->proc; /* its uid and gid: the probe it is in goes */
 	drop_run(a);
-	if ((rc = diag_debug_enter(k, t, s, a, "the app's user", &app)) < 0 ||
+	if ((rc = diag_debug_enter(k, t, s, "the app's user", &app)) < 0 ||
 	    (rc = probe(k, go, s, a)) < 0 || (rc = pick_process(t, s, a, &again)) < 0)
 		return rc;
 	if (!again)
 		return 0;
-	log_error("debug container \"%s\" still does not run as the app's user", a->dbg.name);
+	log_error("debug container \"%s\" still does not run as the app's user", s->dbg.name);
 	return -DPX_ERROR;
 }
 
@@ -265,16 +264,16 @@ int diag_open_agent(struct kube *k, const struct diag_target *t, const struct ag
 	if (rc < 0 || (rc = place_agent(k, t, s, a)) < 0)
 		return rc;
 	log_verbose("target: pod %s/%s container %s%s%s, process %ld (%s, .NET %s), %s, agent in %s",
-		    s->pod->namespace, s->pod->name, a->via_debug ? a->app->container : "",
-		    a->via_debug ? " through debug container " : "", s->pod->container,
+		    s->pod->namespace, s->pod->name, s->via_debug ? s->app->container : "",
+		    s->via_debug ? " through debug container " : "", s->pod->container,
 		    (long)s->proc->pid, s->proc->name ? s->proc->name : "?",
 		    s->proc->runtime_version ? s->proc->runtime_version : "self-contained or unknown",
 		    s->rid, a->ws);
 	if (t->dump == DIAG_DUMP_NONE)
 		return 0;
-	if (diag_agent_dump_dir(s, a, &dir))
+	if (diag_agent_dump_dir(s, &dir))
 		return diag_check_dump_space(t, s, s->ws.path, 1);
-	if (a->via_debug) {
+	if (s->via_debug) {
 		log_verbose("the free space of the app's %s is not known from the debug container: "
 			    "not checked", dir);
 		return 0;
@@ -286,7 +285,6 @@ void diag_agent_close(struct diag_session *s, struct diag_agent *a)
 {
 	agentrun_abort(a->run);
 	diag_close(s);
-	debugrun_release(&a->dbg);
 	free(a->ws);
 	memset(a, 0, sizeof(*a));
 }

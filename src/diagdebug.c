@@ -12,7 +12,7 @@
 #include "log.h"
 
 int diag_debug_enter(struct kube *k, const struct diag_target *t, struct diag_session *s,
-		     struct diag_agent *a, const char *why, const struct probe_proc *seen)
+		     const char *why, const struct probe_proc *seen)
 {
 	struct debugsec_facts f = { -1, -1, DEBUGSEC_UNKNOWN, 0 };
 	struct debugrun_opts o;
@@ -26,10 +26,10 @@ int diag_debug_enter(struct kube *k, const struct diag_target *t, struct diag_se
 	probe_release(&s->probe);
 	probe_init(&s->probe);
 	s->proc = NULL;
-	if (a->via_debug) { /* again, as the user the first one saw */
-		s->pod = (struct target_pod *)a->app;
-		debugrun_release(&a->dbg);
-		a->via_debug = 0;
+	if (s->via_debug) { /* again, as the user the first one saw */
+		s->pod = s->app;
+		debugrun_release(&s->dbg);
+		s->via_debug = 0;
 	}
 	memset(&o, 0, sizeof(o));
 	o.image = t->debug_image;
@@ -39,11 +39,11 @@ int diag_debug_enter(struct kube *k, const struct diag_target *t, struct diag_se
 	o.create = 1;
 	o.unavailable = strstr(why, "has no shell") ? DPX_NOSHELL : DPX_ERROR;
 	log_verbose("%s: through an ephemeral debug container", why);
-	if ((rc = debugrun_ensure(k, s->pod, &o, &a->dbg)) < 0)
+	if ((rc = debugrun_ensure(k, s->pod, &o, &s->dbg)) < 0)
 		return rc;
-	a->app = s->pod;
-	a->via_debug = 1;
-	s->pod = &a->dbg.view;
+	s->app = s->pod;
+	s->via_debug = 1;
+	s->pod = &s->dbg.view;
 	return 0;
 }
 
@@ -57,15 +57,14 @@ static const char *ids(const struct probe *pr, char *buf, size_t size)
 	return buf;
 }
 
-int diag_debug_check(const struct diag_target *t, const struct diag_session *s,
-		     const struct diag_agent *a, int *again)
+int diag_debug_check(const struct diag_target *t, const struct diag_session *s, int *again)
 {
 	const struct probe_proc *p = s->proc;
 	const struct probe *pr = &s->probe;
 	char me[48];
 
 	*again = 0;
-	if (a->dbg.sec.guessed && pr->uid != 0 &&
+	if (s->dbg.sec.guessed && pr->uid != 0 &&
 	    (p->uid != pr->uid || (p->gid != (gid_t)-1 && p->gid != pr->gid))) {
 		log_info("the app runs as %lu:%ld, not as %s as guessed: another debug container, "
 			 "as the app's user", (unsigned long)p->uid,
@@ -75,7 +74,7 @@ int diag_debug_check(const struct diag_target *t, const struct diag_session *s,
 	}
 	if (!p->accessible && (pr->uid != 0 || t->dump)) {
 		log_error("debug container \"%s\" (user %s) cannot open /proc/%ld/root of process %ld "
-			  "(uid %lu), so neither its files nor its diagnostics socket", a->dbg.name,
+			  "(uid %lu), so neither its files nor its diagnostics socket", s->dbg.name,
 			  ids(pr, me, sizeof(me)), (long)p->pid, (long)p->pid, (unsigned long)p->uid);
 		log_hint("the kernel opens it only to the same uid and gid as the app, or to a process "
 			 "with CAP_SYS_PTRACE: --debug-profile auto (the app's user) or general (root "
@@ -87,7 +86,7 @@ int diag_debug_check(const struct diag_target *t, const struct diag_session *s,
 		log_error("process %ld has no diagnostics socket in its TMPDIR (%s, seen from debug "
 			  "container \"%s\" as /proc/%ld/root%s): the runtime creates it there when it "
 			  "starts, and cannot in a directory it may not write", (long)p->pid,
-			  p->tmpdir ? p->tmpdir : "/tmp", a->dbg.name, (long)p->pid,
+			  p->tmpdir ? p->tmpdir : "/tmp", s->dbg.name, (long)p->pid,
 			  p->tmpdir ? p->tmpdir : "/tmp");
 		log_hint("mount a writable volume there (an emptyDir at /tmp, or set TMPDIR to one) and "
 			 "restart the pod: the socket, and the dumps the runtime writes, need it");

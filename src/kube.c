@@ -558,8 +558,9 @@ int kube_fail(struct kube *k, const struct proc *p, const char *what)
 	case KERR_NOSHELL:
 		log_error("%s: the container has no shell (sh): %s", what, why);
 		log_hint("distroless images have no shell; an ephemeral debug container is the way in: "
-			 "trace, dump, stack, ps and fetch make one (with the agent engine) unless "
-			 "--no-debug-container or DOTNETPROF_DEBUG_CONTAINER=never");
+			 "trace, dump, stack, ps and fetch make one (counters and gcdump with a "
+			 "--debug-image that has the .NET runtime) unless --no-debug-container or "
+			 "DOTNETPROF_DEBUG_CONTAINER=never");
 		break;
 	case KERR_OTHER:
 		log_error("%s: %s", what, why);

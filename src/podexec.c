@@ -60,8 +60,8 @@ int podexec_failed(struct kube *k, const struct target_pod *pod, const struct pr
 		log_error("%s: the container has no shell (sh), so nothing can run in it; "
 			  "distroless images are built that way", what);
 		log_hint("an ephemeral debug container is the way in: trace, dump, stack, ps and fetch "
-			 "make one (with the agent engine) unless --no-debug-container or "
-			 "DOTNETPROF_DEBUG_CONTAINER=never");
+			 "make one (counters and gcdump with a --debug-image that has the .NET "
+			 "runtime) unless --no-debug-container or DOTNETPROF_DEBUG_CONTAINER=never");
 		return -DPX_NOSHELL;
 	}
 	/*

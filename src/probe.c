@@ -25,6 +25,7 @@
 static const char *const cmd_names[] = {
 	"sh", "cat", "base64", "head", "tail", "dd", "gzip", "sha256sum", "md5sum", "cksum",
 	"curl", "wget", "tar", "kill", "mkdir", "rm", "chmod", "mv", "wc", "stat", "grep", "tr",
+	"dotnet",
 };
 
 const char *probe_cmd_name(unsigned bit)

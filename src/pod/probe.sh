@@ -243,7 +243,7 @@ user_of "$ME_UID"
 [ -n "$U" ] && rec user "$U"
 rec tmpdir "${TMPDIR-}"
 
-for c in sh cat base64 head tail dd gzip sha256sum md5sum cksum curl wget tar kill mkdir rm chmod mv wc stat grep tr; do
+for c in sh cat base64 head tail dd gzip sha256sum md5sum cksum curl wget tar kill mkdir rm chmod mv wc stat grep tr dotnet; do
 	if have "$c"; then
 		rec cmd "$c" "$W"
 	fi
