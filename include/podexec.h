@@ -51,7 +51,8 @@ int podexec_start(struct kube *k, const struct target_pod *pod, unsigned flags, 
  * output is in p->out_buf / p->err_buf. Returns -DPX_* when it could not run, with the message
  * printed: the container has no shell (DPX_NOSHELL, with the debug container hint; no message when
  * pod->noshell_quiet is set), forbidden
- * (DPX_FORBIDDEN), not running, kubectl missing, cluster unreachable...
+ * (DPX_FORBIDDEN), not running, kubectl missing, cluster unreachable... (a lost status with
+ * pod->lost set: DPX_ERROR without a message, *pod->lost set).
  */
 int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
 		   const char *const *args, struct proc *p);

@@ -130,21 +130,38 @@ static int probe_first(struct kube *k, const struct agentrun_opts *go, struct di
 	return diag_probe_require(s->pod, &s->probe, s->rid);
 }
 
-/* The probe of s->pod's container: in the exec that may run the agent (`go`), or alone. */
-static int probe(struct kube *k, const struct agentrun_opts *go, struct diag_session *s,
-		 struct diag_agent *a)
-{
-	if (go)
-		return probe_first(k, go, s, a);
-	return diag_probe_pod_agent(k, s->pod, DIAG_AGENT_NAME, &s->probe, s->rid, sizeof(s->rid));
-}
-
 /* The exec that probed runs nothing more. */
 static void drop_run(struct diag_agent *a)
 {
 	agentrun_abort(a->run);
 	a->run = NULL;
 }
+
+/*
+ * The probe of s->pod's container: in the exec that may run the agent (`go`), or alone. An exec
+ * whose status kubectl lost (target.h) is run once more: it says nothing of the container.
+ */
+static int probe(struct kube *k, const struct agentrun_opts *go, struct diag_session *s,
+		 struct diag_agent *a)
+{
+	int lost = 0, rc;
+
+	if (!go)
+		return diag_probe_pod_agent(k, s->pod, DIAG_AGENT_NAME, &s->probe, s->rid,
+					    sizeof(s->rid));
+	s->pod->lost = &lost;
+	rc = probe_first(k, go, s, a);
+	s->pod->lost = NULL;
+	if (rc >= 0 || !lost)
+		return rc;
+	log_verbose("kubectl lost the status of the exec into container \"%s\" of pod \"%s\" "
+		    "(closed all streams): once more", s->pod->container, s->pod->name);
+	drop_run(a);
+	probe_release(&s->probe);
+	probe_init(&s->probe);
+	return probe_first(k, go, s, a);
+}
+
 
 /* The process (diag.h's rules), and in a debug container what its probe says of it. 0 or -DPX_*. */
 static int pick_process(const struct diag_target *t, struct diag_session *s, struct diag_agent *a,

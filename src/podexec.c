@@ -64,6 +64,10 @@ int podexec_failed(struct kube *k, const struct target_pod *pod, const struct pr
 			 "runtime) unless --no-debug-container or DOTNETPROF_DEBUG_CONTAINER=never");
 		return -DPX_NOSHELL;
 	}
+	if (pod->lost && strstr(p->err_buf ? p->err_buf : "", "closed all streams")) {
+		*pod->lost = 1; /* the caller tries again: this says nothing of the container */
+		return -DPX_ERROR;
+	}
 	/*
 	 * kubectl passes the remote status through and says so: the script ran and failed. Checked
 	 * before classifying, as the script's own stderr may contain anything.
