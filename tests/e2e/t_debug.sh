@@ -1,6 +1,7 @@
 # t_debug.sh - distroless, chiseled and locked-down pods through an ephemeral debug container (issue
 # 17 acceptance): trace, stack and dump of the no-shell pods (root and non-root) and of the read-only
-# noexec pod, a second run reusing the debug container, ps, fetch of an app file, clean (the debug
+# noexec pod, a second run reusing the debug container, ps, fetch of an app file, counters and
+# gcdump with an image that has the .NET runtime (and the message without one), clean (the debug
 # container stopped, its record kept), and the errors a user meets: RBAC forbidding the
 # subresource, an image that cannot be pulled, a cluster without ephemeral containers, an app whose
 # /proc/PID/root the debug container may not open, an app with no writable directory.
@@ -106,6 +107,10 @@ run kubectl dotnetprof counters sample-distroless --duration 2s -o c.csv \
 	--debug-image mcr.microsoft.com/dotnet/runtime:10.0
 check "counters through a debug container with the .NET runtime" 0 'c\.csv: ' ''
 assert "the counters file has the runtime's counters" grep -q 'System.Runtime' c.csv
+run kubectl dotnetprof gcdump sample-chiseled -o heap.gcdump --debug-image mcr.microsoft.com/dotnet/runtime:10.0
+check "gcdump of the non-root chiseled app through a debug container with the .NET runtime" 0 \
+	'heap\.gcdump: .* sha256 [0-9a-f]{64}' ''
+assert "the gcdump has the app's types" grep -q 'SampleApp' <(printf '%s\n' "$OUT")
 
 # the rest starts from a pod with no running debug container of the default image
 run kubectl dotnetprof clean sample-distroless
