@@ -100,6 +100,12 @@ check "root without SYS_PTRACE cannot open a non-root app's /proc/PID/root to du
 check "... and the hint names the uid and SYS_PTRACE" "$(ex FORBIDDEN)" '' \
 	'hint: .*same uid and gid as the app.*CAP_SYS_PTRACE'
 
+n=$(count sample-chiseled)
+run kubectl dotnetprof stack sample-chiseled --debug-profile baseline
+check "a root debug container in a runAsNonRoot pod: refused before it is made" "$(ex USAGE)" '' \
+	'the pod requires a non-root user \(runAsNonRoot\), so a root debug container'
+assert "... and nothing was added to the pod" test "$(count sample-chiseled)" = "$n"
+
 run kubectl dotnetprof counters sample-distroless --duration 2s -o c.csv
 check "counters with the busybox image: needs the .NET runtime, hint names an image" \
 	"$(ex NODOTNET)" '' 'hint: --debug-image with the \.NET runtime \(mcr\.microsoft\.com/dotnet/runtime:10\.0'
