@@ -12,6 +12,7 @@
 
 #include "compat.h"
 #include "growarr.h"
+#include "strvec.h"
 
 #define DIRECT_MAX 58   /* prefix + target up to this: leaves "-9999" within 63 */
 #define KEEP_CHARS 38   /* of a longer target, before the hash */
@@ -20,15 +21,12 @@ static const char *const modes[] = { "auto", "always", "never" };
 
 int debugctr_mode_parse(const char *s, enum debugctr_mode *out)
 {
-	size_t i;
+	long i = str_index(modes, sizeof(modes) / sizeof(modes[0]), s);
 
-	for (i = 0; s && i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (!strcmp(s, modes[i])) {
-			*out = (enum debugctr_mode)i;
-			return 0;
-		}
-	}
-	return -1;
+	if (i < 0)
+		return -1;
+	*out = (enum debugctr_mode)i;
+	return 0;
 }
 
 const char *debugctr_mode_name(enum debugctr_mode m)

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strvec.h"
+
 /* The app user of Microsoft's .NET 8+ images (APP_UID), which chiseled images run as. */
 #define DOTNET_APP_UID 1654
 
@@ -15,15 +17,12 @@ static const char *const names[] = { "auto", "restricted", "baseline", "general"
 
 int debugsec_profile_parse(const char *s, enum debugsec_profile *out)
 {
-	size_t i;
+	long i = str_index(names, sizeof(names) / sizeof(names[0]), s);
 
-	for (i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(s, names[i])) {
-			*out = (enum debugsec_profile)i;
-			return 0;
-		}
-	}
-	return -1;
+	if (i < 0)
+		return -1;
+	*out = (enum debugsec_profile)i;
+	return 0;
 }
 
 const char *debugsec_profile_name(enum debugsec_profile p)
