@@ -9,6 +9,7 @@
 #   make unit               unit tests only (build/tests/test_*, cmocka)
 #   make e2e                end-to-end suite only, against the stand-in cluster
 #   make e2e-matrix         the diagnostics verbs on every pod shape with both engines (agent, tools)
+#   make e2e-debug-matrix   the debug-container scenario (t_debug.sh) under kubectl 1.30 to 1.33
 #   make valgrind           unit tests under valgrind
 #   make fuzz               libFuzzer targets tests/fuzz/fuzz_*.c, FUZZ_SECONDS each (clang)
 #   make install            $(DESTDIR)$(PREFIX)/bin/kubectl-dotnetprof and kubectl_complete-dotnetprof,
@@ -109,7 +110,7 @@ STAMP     := $(B)/build-flags
 .DEFAULT_GOAL := all
 include agent/agent.mk
 
-.PHONY: all check deps demo tools fixtures unit e2e e2e-matrix valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
+.PHONY: all check deps demo tools fixtures unit e2e e2e-matrix e2e-debug-matrix valgrind fuzz install uninstall clean clean-bin cluster-up cluster-down \
 	dist krew-manifest FORCE
 .DELETE_ON_ERROR:
 # keep intermediate objects (test and fuzz objects are built through pattern chains)
@@ -140,8 +141,9 @@ $(B)/obj/gen/%.o: $(GEN)/%.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-# src/pod/NAME.sh -> const char NAME_sh[] (include/podscripts.h)
-$(GEN)/%_sh.c: src/pod/%.sh $(wildcard src/pod/lib/*.sh) scripts/embed.sh
+# src/pod/NAME.sh -> const char NAME_sh[] (include/podscripts.h); a script may include another
+# (agentgo.sh includes probe.sh), so each depends on them all
+$(GEN)/%_sh.c: src/pod/%.sh $(SCRIPTS) $(wildcard src/pod/lib/*.sh) scripts/embed.sh
 	@mkdir -p $(@D)
 	sh scripts/embed.sh $*_sh $< $@
 
@@ -213,6 +215,10 @@ e2e: $(BIN) $(DRIVER_BINS)
 # with the agent and a representative few with Microsoft's tools)
 e2e-matrix: $(BIN)
 	DOTNETPROF_BIN=$(abspath $(BIN)) E2E_DIAG_MATRIX=full bash tests/e2e/run.sh t_diag
+
+# t_debug.sh under each kubectl minor (the default e2e run uses the stand-in's default, 1.33).
+e2e-debug-matrix: $(BIN)
+	DOTNETPROF_BIN=$(abspath $(BIN)) bash tests/e2e/debug-matrix.sh
 
 check: deps
 	@$(MAKE) --no-print-directory unit

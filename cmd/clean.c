@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debugrun.h"
 #include "exitcodes.h"
 #include "kube.h"
 #include "log.h"
@@ -39,9 +40,16 @@ static const struct cli_opt clean_opts[] = {
 	{ 0, 0, NULL, CLI_NOARG, NULL, NULL },
 };
 
+static const struct cli_opt clean_debug_opts[] = {
+	{ CLI_ID_NO_DEBUG_CONTAINER, 0, "no-debug-container", CLI_NOARG, NULL,
+	  "leave the plugin's debug containers alone" },
+	{ 0, 0, NULL, CLI_NOARG, NULL, NULL },
+};
+
 static const struct cli_group clean_groups[] = {
 	{ "Clean flags", clean_opts },
 	{ "Target flags", cli_opts_target },
+	{ "Debug container flags", clean_debug_opts },
 	{ NULL, NULL },
 };
 
@@ -60,7 +68,11 @@ const struct cli_help clean_help = {
 		"Nothing outside\n"
 		"the workspace is touched: symbolic links are removed, never followed, and manifest\n"
 		"entries that point outside are refused. A workspace owned by another user, or that is\n"
-		"a symbolic link, is reported and left alone (exit 1).\n",
+		"a symbolic link, is reported and left alone (exit 1). The plugin's ephemeral debug\n"
+		"containers for that container (all with --all-containers) are cleaned the same way,\n"
+		"then stopped (SIGTERM to their own processes, never the app's), so that they show as\n"
+		"terminated: Kubernetes cannot remove an ephemeral container, and its record stays in\n"
+		"the pod until the pod is replaced.\n",
 	.takes_target = 1,
 	.groups = clean_groups,
 	.examples = "clean sample-app\n"
@@ -234,7 +246,13 @@ static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const st
 	size_t i;
 	int rc = DPX_OK, r;
 
-	if ((r = ws_scan_pod(k, pod, o->discard, &s)) < 0)
+	if ((r = ws_scan_pod(k, pod, o->discard, &s)) == -DPX_NOSHELL && pod->noshell_quiet) {
+		fprintf(ctx->out, "container \"%s\" of pod \"%s\" has no shell: the plugin never puts "
+			"anything there (its debug containers hold what it brought)\n", san(pod->container),
+			san(pod->name));
+		return DPX_OK;
+	}
+	if (r < 0)
 		return dpx_status(r);
 	if (!s.nws)
 		fprintf(ctx->out, "nothing to clean in container \"%s\" of pod \"%s\"\n", pod->container,
@@ -263,6 +281,78 @@ static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const st
 	return rc;
 }
 
+static const char *state_of(const struct debugctr_entry *e)
+{
+	switch (e->state) {
+	case DEBUGCTR_S_RUNNING:
+		return "running";
+	case DEBUGCTR_S_TERMINATED:
+		return "terminated";
+	case DEBUGCTR_S_WAITING:
+		return e->reason ? e->reason : "waiting";
+	case DEBUGCTR_S_STARTING:
+		break;
+	}
+	return "starting";
+}
+
+/* One running debug container: its workspace, then its processes. Returns the exit status. */
+static int clean_one_debug(struct cli_ctx *ctx, const struct target_pod *pod,
+			   const struct debugctr_entry *e, const struct clean_opts *o)
+{
+	struct target_pod view = *pod;
+	int rc, r, n;
+
+	view.container = e->name;
+	view.noshell_quiet = 0;
+	rc = clean_container(ctx, &view, o);
+	if (o->dry_run) {
+		fprintf(ctx->out, "  would stop debug container \"%s\"\n", e->name);
+		return rc;
+	}
+	if ((r = debugrun_stop(&ctx->kube, pod, e->name, &n)) < 0)
+		return dpx_status(r);
+	fprintf(ctx->out, "stopped debug container \"%s\" (%d process%s): it shows as terminated\n",
+		e->name, n, n == 1 ? "" : "es");
+	return rc;
+}
+
+/*
+ * The plugin's debug containers in `pod` for `target` (NULL: for any): the running ones cleaned and
+ * stopped, and every record named, since none can be removed. Returns the exit status.
+ */
+static int clean_debug(struct cli_ctx *ctx, const struct target_pod *pod, const char *target,
+		       const struct clean_opts *o)
+{
+	struct debugctr_list l;
+	char names[1024] = "";
+	size_t i;
+	int rc = DPX_OK, r;
+
+	if ((r = debugrun_list(&ctx->kube, pod, target, &l)) < 0)
+		return dpx_status(r);
+	for (i = 0; i < l.n; i++) {
+		if (l.v[i].state == DEBUGCTR_S_RUNNING &&
+		    (r = clean_one_debug(ctx, pod, &l.v[i], o)) != DPX_OK && rc == DPX_OK)
+			rc = r;
+		if (i)
+			strlcat(names, ", ", sizeof(names));
+		strlcat(names, l.v[i].name, sizeof(names));
+		strlcat(names, l.v[i].state == DEBUGCTR_S_RUNNING && !o->dry_run ? " (terminated)" :
+			" (", sizeof(names));
+		if (l.v[i].state != DEBUGCTR_S_RUNNING || o->dry_run) {
+			strlcat(names, state_of(&l.v[i]), sizeof(names));
+			strlcat(names, ")", sizeof(names));
+		}
+	}
+	if (l.n)
+		fprintf(ctx->out, "note: Kubernetes cannot remove an ephemeral container: the records of "
+			"%s stay in pod \"%s\" until the pod is replaced (a stopped one runs nothing)\n",
+			names, pod->name);
+	debugctr_list_release(&l);
+	return rc;
+}
+
 int cmd_clean(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct clean_opts o = { 0, 0, 0 };
@@ -270,7 +360,7 @@ int cmd_clean(int argc, char **argv, struct cli_ctx *ctx)
 	struct target_set set = { NULL, 0 };
 	struct target_pod *pod;
 	size_t i;
-	int rc = DPX_ERROR, r;
+	int rc = DPX_ERROR, r, debug;
 
 	if (cli_parse(ctx, argc, argv, clean_opt, &o) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
 		return ctx->exit_code;
@@ -284,12 +374,16 @@ int cmd_clean(int argc, char **argv, struct cli_ctx *ctx)
 		rc = dpx_status(r);
 		goto out;
 	}
+	debug = !ctx->common.debug || strcmp(ctx->common.debug, "never");
 	if (!o.all_containers) {
 		if ((r = target_pick_container(pod, ctx->common.container)) < 0) {
 			rc = dpx_status(r);
 			goto out;
 		}
+		pod->noshell_quiet = debug;
 		rc = clean_container(ctx, pod, &o);
+		if (debug && (r = clean_debug(ctx, pod, pod->container, &o)) != DPX_OK && rc == DPX_OK)
+			rc = r;
 		goto out;
 	}
 	rc = DPX_OK;
@@ -301,10 +395,13 @@ int cmd_clean(int argc, char **argv, struct cli_ctx *ctx)
 			continue;
 		}
 		pod->container = pod->containers[i].name;
+		pod->noshell_quiet = debug;
 		r = clean_container(ctx, pod, &o);
 		if (rc == DPX_OK)
 			rc = r;
 	}
+	if (debug && (r = clean_debug(ctx, pod, NULL, &o)) != DPX_OK && rc == DPX_OK)
+		rc = r;
 out:
 	target_set_release(&set);
 	target_spec_release(&t);

@@ -56,6 +56,25 @@ const struct cli_opt cli_opts_engine[] = {
 	{ 0, 0, NULL, CLI_NOARG, NULL, NULL },
 };
 
+const struct cli_opt cli_opts_debug[] = {
+	{ CLI_ID_DEBUG_CONTAINER, 0, "debug-container", CLI_NOARG, NULL,
+	  "go through an ephemeral debug container (kubectl debug) even when the container could run "
+	  "the agent itself; by default one is used only when the container has no shell, or no "
+	  "directory both writable and allowing exec ($DOTNETPROF_DEBUG_CONTAINER=auto|always|never)" },
+	{ CLI_ID_NO_DEBUG_CONTAINER, 0, "no-debug-container", CLI_NOARG, NULL,
+	  "never make or use one: stop where one would be needed" },
+	{ CLI_ID_DEBUG_IMAGE, 0, "debug-image", CLI_ARG, "IMAGE",
+	  "its image (default $DOTNETPROF_DEBUG_IMAGE, else docker.io/library/busybox:1.36.1): any "
+	  "image with sh, cat and sleep, such as a mirror in your own registry; counters, gcdump and "
+	  "--engine tools need one with the .NET runtime (mcr.microsoft.com/dotnet/runtime:10.0)" },
+	{ CLI_ID_DEBUG_PROFILE, 0, "debug-profile", CLI_ARG, "auto|restricted|baseline|general",
+	  "its user and capabilities: restricted = the app's user, no capabilities (allowed at "
+	  "every Pod Security level); baseline = root; general = root with SYS_PTRACE; auto "
+	  "(default) = restricted for a non-root app, baseline for a root one, general when the "
+	  "pod's spec does not say" },
+	{ 0, 0, NULL, CLI_NOARG, NULL, NULL },
+};
+
 static const struct cli_opt global_opts[] = {
 	{ CLI_ID_VERBOSE, 'v', "verbose", CLI_NOARG, NULL,
 	  "print every kubectl command before it runs (-vv: and what it returned)" },
@@ -325,6 +344,19 @@ static int apply(struct cli_ctx *ctx, const struct match *m, const char *value,
 	case CLI_ID_ENGINE:
 		c->engine = value;
 		return cli_check_choice(ctx, "--engine", value, "agent|tools");
+	case CLI_ID_DEBUG_CONTAINER:
+	case CLI_ID_NO_DEBUG_CONTAINER:
+		c->debug = m->opt->id == CLI_ID_DEBUG_CONTAINER ? "always" : "never";
+		return 0;
+	case CLI_ID_DEBUG_IMAGE:
+		if (!*value)
+			return cli_usage_error(ctx, "empty --debug-image");
+		c->debug_image = value;
+		return 0;
+	case CLI_ID_DEBUG_PROFILE:
+		c->debug_profile = value;
+		return cli_check_choice(ctx, "--debug-profile", value,
+					"auto|restricted|baseline|general");
 	default:
 		break;
 	}

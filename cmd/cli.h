@@ -35,6 +35,7 @@ enum cli_id {
 	/* shared groups, stored in struct cli_common */
 	CLI_ID_CONTAINER, CLI_ID_SELECTOR, CLI_ID_PID, CLI_ID_PROCESS_NAME, CLI_ID_OUTPUT,
 	CLI_ID_FORCE, CLI_ID_KEEP, CLI_ID_DOWNLOAD, CLI_ID_TOOLS_URL, CLI_ID_REFRESH, CLI_ID_ENGINE,
+	CLI_ID_DEBUG_CONTAINER, CLI_ID_NO_DEBUG_CONTAINER, CLI_ID_DEBUG_IMAGE, CLI_ID_DEBUG_PROFILE,
 	/* verbs number their own options from here */
 	CLI_ID_VERB = 100,
 };
@@ -81,6 +82,10 @@ struct cli_common {
 	const char *download;      /* --download auto|local|pod (NULL: auto) */
 	const char *tools_url;     /* --tools-url */
 	const char *engine;        /* --engine agent|tools (NULL: $DOTNETPROF_ENGINE, else agent) */
+	const char *debug;         /* "always" (--debug-container), "never" (--no-debug-container);
+				      NULL: $DOTNETPROF_DEBUG_CONTAINER, else auto */
+	const char *debug_image;   /* --debug-image */
+	const char *debug_profile; /* --debug-profile auto|restricted|baseline|general */
 };
 
 struct cli_ctx {
@@ -100,6 +105,7 @@ extern const struct cli_opt cli_opts_process[];  /* -p, --process-name */
 extern const struct cli_opt cli_opts_output[];   /* -o, --force, --keep */
 extern const struct cli_opt cli_opts_tools[];    /* --download, --tools-url, --refresh */
 extern const struct cli_opt cli_opts_engine[];   /* --engine (trace, dump, stack) */
+extern const struct cli_opt cli_opts_debug[];    /* --debug-container, --debug-image, ... */
 
 /* "kubectl dotnetprof" for an argv[0] whose basename is kubectl-dotnetprof; else the basename. */
 const char *cli_prog_name(const char *argv0, char *buf, size_t bufsize);

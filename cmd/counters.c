@@ -32,6 +32,7 @@ static const struct cli_group counters_groups[] = {
 	{ "Target flags", cli_opts_target },
 	{ "Process flags", cli_opts_process },
 	{ "Output flags", cli_opts_output },
+	{ "Debug container flags", cli_opts_debug },
 	{ "Tool flags", cli_opts_tools },
 	{ NULL, NULL },
 };

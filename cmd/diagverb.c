@@ -56,6 +56,26 @@ int diagverb_engine_agent(struct cli_ctx *ctx)
 	return !e || !*e || !strcmp(e, "agent");
 }
 
+int diagverb_debug(struct cli_ctx *ctx, struct diag_target *t)
+{
+	const char *m = ctx->common.debug, *e = getenv("DOTNETPROF_DEBUG_CONTAINER");
+
+	if (!m && e && *e && debugctr_mode_parse(e, &t->debug) < 0) {
+		cli_usage_error(ctx, "invalid DOTNETPROF_DEBUG_CONTAINER \"%s\" (use auto, always or "
+				"never)", e);
+		return -1;
+	}
+	if (m)
+		debugctr_mode_parse(m, &t->debug);
+	else if (!e || !*e)
+		t->debug = DEBUGCTR_AUTO;
+	t->debug_image = ctx->common.debug_image;
+	if (!ctx->common.debug_profile ||
+	    debugsec_profile_parse(ctx->common.debug_profile, &t->debug_profile) < 0)
+		t->debug_profile = DEBUGSEC_AUTO;
+	return 0;
+}
+
 /* What both engines do first: TARGET, -o, and the session's target. 0 or -DPX_*. */
 static int begin_target(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_type dump,
 			struct diag_target *t)
@@ -75,7 +95,7 @@ static int begin_target(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_
 	t->process_name = c->process_name;
 	t->dump = dump;
 	t->force = c->force;
-	return 0;
+	return diagverb_debug(ctx, t) < 0 ? -ctx->exit_code : 0;
 }
 
 int diagverb_begin_agent(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_type dump,

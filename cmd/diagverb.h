@@ -60,6 +60,13 @@ int diagverb_out_of_space(const struct diagverb *v, const char *who, const char 
 int diagverb_engine_agent(struct cli_ctx *ctx);
 
 /*
+ * The debug container settings of the command line into t: --debug-container or
+ * --no-debug-container, else $DOTNETPROF_DEBUG_CONTAINER (auto|always|never), else auto; the
+ * image and profile. 0, or -1 after a usage error (a bad variable; ctx->exit_code set).
+ */
+int diagverb_debug(struct cli_ctx *ctx, struct diag_target *t);
+
+/*
  * Parse TARGET (cli_target), open the session and provision `tool` ("dotnet-trace"). `dump`: the
  * free-space check for a dump (DIAG_DUMP_NONE otherwise). 0 or -DPX_*.
  */

@@ -33,6 +33,7 @@ static const struct cli_group dump_groups[] = {
 	{ "Process flags", cli_opts_process },
 	{ "Output flags", cli_opts_output },
 	{ "Engine flags", cli_opts_engine },
+	{ "Debug container flags", cli_opts_debug },
 	{ "Tool flags", cli_opts_tools },
 	{ NULL, NULL },
 };
@@ -93,9 +94,14 @@ static int dump_tools(struct diagverb *v, struct cli_ctx *ctx, enum diag_dump_ty
 	return rc < 0 ? rc : 0;
 }
 
-/* The agent's `dump` record on its stdout: where the runtime wrote the dump. 0 or -DPX_ERROR. */
+/*
+ * The agent's `dump` record on its stdout: where the runtime wrote the dump, as the app sees it (the
+ * same container), or as the agent does (through /proc/PID/root/, from a debug container). 0 or
+ * -DPX_ERROR.
+ */
 static int dump_record(struct diagverb *v, const struct agentrun_result *ar)
 {
+	const char *key = v->s.via_debug ? "path" : "app_path";
 	char *cur = ar->out, *nl;
 	struct agentrec rec;
 	const char *path = NULL;
@@ -104,7 +110,7 @@ static int dump_record(struct diagverb *v, const struct agentrun_result *ar)
 	for (; cur && *cur && !path; cur = nl ? nl + 1 : cur + strlen(cur)) {
 		nl = strchr(cur, '\n');
 		if (agentrec_parse(cur, nl ? (size_t)(nl - cur) : strlen(cur), &rec) == 0 &&
-		    !strcmp(rec.type, AGENT_REC_DUMP) && (path = agentrec_get(&rec, "app_path"))) {
+		    !strcmp(rec.type, AGENT_REC_DUMP) && (path = agentrec_get(&rec, key))) {
 			free(v->fetch_abs);
 			rc = (v->fetch_abs = strdup(path)) ? 0 : -DPX_ERROR;
 			if (rc == 0 && strcmp(agentrec_get(&rec, "elf") ? agentrec_get(&rec, "elf") : "",

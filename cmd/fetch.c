@@ -8,10 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debugrun.h"
+#include "diagverb.h"
 #include "exitcodes.h"
 #include "localout.h"
 #include "log.h"
 #include "progress.h"
+#include "strfmt.h"
 #include "target.h"
 #include "workspace.h"
 #include "pull.h"
@@ -42,6 +45,7 @@ static const struct cli_opt fetch_target_opts[] = {
 static const struct cli_group fetch_groups[] = {
 	{ "Fetch flags", fetch_opts },
 	{ "Target flags", fetch_target_opts },
+	{ "Debug container flags", cli_opts_debug },
 	{ NULL, NULL },
 };
 
@@ -126,8 +130,51 @@ static const char *fetch_operands(struct cli_ctx *ctx, struct target_spec *t)
 	return colon + 1;
 }
 
+/*
+ * The file as the app's container sees it, copied from a debug container sharing its processes
+ * (debugrun.h): /proc/1/root/PATH (a relative PATH: /proc/1/cwd/PATH), pid 1 being the container's
+ * first process. 0 or -DPX_*.
+ */
+static int fetch_debug(struct cli_ctx *ctx, const struct diag_target *dt, struct target_pod *pod,
+		       struct fetch_opts *fo, struct pull_result *r)
+{
+	struct debugrun_opts o;
+	struct debugrun d;
+	char why[400], *remote;
+	const char *path = fo->pull.remote_path;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	snprintf(why, sizeof(why), "container \"%s\" of pod \"%s\" %s", pod->container, pod->name,
+		 dt->debug == DEBUGCTR_ALWAYS ? "(--debug-container)" : "has no shell");
+	o.image = dt->debug_image;
+	o.profile = dt->debug_profile;
+	o.why = why;
+	o.create = 1;
+	o.unavailable = dt->debug == DEBUGCTR_ALWAYS ? DPX_ERROR : DPX_NOSHELL;
+	if ((rc = debugrun_ensure(&ctx->kube, pod, &o, &d)) < 0) {
+		debugrun_release(&d);
+		return rc;
+	}
+	remote = strfmt("/proc/1/%s%s", path[0] == '/' ? "root" : "cwd/", path);
+	if (!remote) {
+		debugrun_release(&d);
+		log_error("fetch: out of memory");
+		return -DPX_ERROR;
+	}
+	log_verbose("container \"%s\": %s read from debug container \"%s\" as %s", pod->container,
+		    path, d.name, remote);
+	fo->pull.remote_path = remote;
+	rc = pull_file(&ctx->kube, &d.view, &fo->pull, r);
+	fo->pull.remote_path = path;
+	free(remote);
+	debugrun_release(&d);
+	return rc;
+}
+
 int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
 {
+	struct diag_target dt;
 	struct fetch_opts fo;
 	struct target_spec t;
 	struct target_set set = { NULL, 0 };
@@ -138,7 +185,8 @@ int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
 	int rc = DPX_ERROR;
 
 	memset(&fo, 0, sizeof(fo));
-	if (cli_parse(ctx, argc, argv, fetch_opt, &fo) < 0)
+	memset(&dt, 0, sizeof(dt));
+	if (cli_parse(ctx, argc, argv, fetch_opt, &fo) < 0 || diagverb_debug(ctx, &dt) < 0)
 		return ctx->exit_code;
 	path = fetch_operands(ctx, &t);
 	if (!path)
@@ -165,7 +213,13 @@ int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
 	fo.pull.remote_path = path;
 	fo.pull.local_path = local;
 	fo.pull.force = ctx->common.force;
-	if ((rc = pull_file(&ctx->kube, pod, &fo.pull, &r)) < 0) {
+	pod->noshell_quiet = dt.debug == DEBUGCTR_AUTO;
+	if (dt.debug == DEBUGCTR_ALWAYS)
+		rc = fetch_debug(ctx, &dt, pod, &fo, &r);
+	else if ((rc = pull_file(&ctx->kube, pod, &fo.pull, &r)) == -DPX_NOSHELL &&
+		 dt.debug == DEBUGCTR_AUTO)
+		rc = fetch_debug(ctx, &dt, pod, &fo, &r);
+	if (rc < 0) {
 		rc = dpx_status(rc);
 		goto out;
 	}

@@ -17,6 +17,7 @@ static const struct cli_group gcdump_groups[] = {
 	{ "Target flags", cli_opts_target },
 	{ "Process flags", cli_opts_process },
 	{ "Output flags", cli_opts_output },
+	{ "Debug container flags", cli_opts_debug },
 	{ "Tool flags", cli_opts_tools },
 	{ NULL, NULL },
 };

@@ -16,7 +16,9 @@
 #include "kube.h"
 #include "log.h"
 #include "podexec.h"
+#include "debugrun.h"
 #include "diag.h"
+#include "diagverb.h"
 #include "probe.h"
 #include "rid.h"
 #include "table.h"
@@ -37,6 +39,8 @@ struct ps_result {
 	int probed;             /* probe is filled */
 	int code;               /* DPX_OK or the failure */
 	char rid[32];           /* empty when unknown */
+	int via_debug;          /* probed from the debug container dbg (its container has no shell) */
+	struct debugrun dbg;
 };
 
 static const struct cli_opt ps_opts[] = {
@@ -49,6 +53,7 @@ static const struct cli_opt ps_opts[] = {
 static const struct cli_group ps_groups[] = {
 	{ "Flags", ps_opts },
 	{ "Target flags", cli_opts_target },
+	{ "Debug container flags", cli_opts_debug },
 	{ NULL, NULL },
 };
 
@@ -106,15 +111,55 @@ static const char *failure_text(int code)
 	}
 }
 
-static int probe_pod(struct cli_ctx *ctx, struct ps_result *r)
+/*
+ * The probe from a debug container: one made for a pod named alone, only a running one with --all
+ * (which never adds a container to every pod it covers) unless --debug-container. 0 or -DPX_*.
+ */
+static int probe_debug(struct cli_ctx *ctx, const struct diag_target *t, const struct ps_opts *o,
+		       struct ps_result *r, const char *why)
 {
+	struct debugrun_opts d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	d.image = t->debug_image;
+	d.profile = t->debug_profile;
+	d.why = why;
+	d.create = !o->all || t->debug == DEBUGCTR_ALWAYS;
+	d.unavailable = t->debug == DEBUGCTR_ALWAYS ? DPX_ERROR : DPX_NOSHELL;
+	if ((rc = debugrun_ensure(&ctx->kube, r->pod, &d, &r->dbg)) == 1) {
+		log_error("container \"%s\" of pod \"%s\" has no shell, and no debug container of "
+			  "the plugin runs there", r->pod->container, r->pod->name);
+		log_hint("ps --all makes none; --debug-container makes one in each pod that needs it, "
+			 "as does `kubectl dotnetprof ps %s` alone", r->pod->name);
+		return -DPX_NOSHELL;
+	}
+	if (rc < 0)
+		return rc;
+	r->via_debug = 1;
+	log_verbose("container \"%s\" of pod \"%s\": probed from debug container \"%s\"",
+		    r->pod->container, r->pod->name, r->dbg.name);
+	return diag_probe_pod(&ctx->kube, &r->dbg.view, &r->probe, r->rid, sizeof(r->rid));
+}
+
+static int probe_pod(struct cli_ctx *ctx, const struct diag_target *t, const struct ps_opts *o,
+		     struct ps_result *r)
+{
+	char why[400];
 	int rc;
 
 	if ((rc = target_pick_container(r->pod, ctx->common.container)) < 0) {
 		r->code = dpx_status(rc);
 		return -1;
 	}
-	rc = diag_probe_pod(&ctx->kube, r->pod, &r->probe, r->rid, sizeof(r->rid));
+	snprintf(why, sizeof(why), "container \"%s\" of pod \"%s\" %s", r->pod->container,
+		 r->pod->name, t->debug == DEBUGCTR_ALWAYS ? "(--debug-container)" : "has no shell");
+	r->pod->noshell_quiet = t->debug == DEBUGCTR_AUTO;
+	if (t->debug == DEBUGCTR_ALWAYS)
+		rc = probe_debug(ctx, t, o, r, why);
+	else if ((rc = diag_probe_pod(&ctx->kube, r->pod, &r->probe, r->rid, sizeof(r->rid))) ==
+		 -DPX_NOSHELL && t->debug == DEBUGCTR_AUTO)
+		rc = probe_debug(ctx, t, o, r, why);
 	r->code = dpx_status(rc);
 	r->probed = r->probe.arch != NULL; /* parsed, maybe without .NET processes */
 	return r->code == DPX_OK ? 0 : -1;
@@ -219,7 +264,8 @@ static int json_pod(cJSON *arr, const struct ps_result *r)
 	if (!o || !cJSON_AddItemToArray(arr, o))
 		return cJSON_Delete(o), -1;
 	if (add_str(o, "namespace", r->pod->namespace) < 0 || add_str(o, "pod", r->pod->name) < 0 ||
-	    add_str(o, "container", r->pod->container) < 0 || add_str(o, "node", r->pod->node) < 0)
+	    add_str(o, "container", r->pod->container) < 0 || add_str(o, "node", r->pod->node) < 0 ||
+	    add_str(o, "debug_container", r->via_debug ? r->dbg.name : NULL) < 0)
 		return -1;
 	if (r->probed &&
 	    (add_str(o, "arch", r->probe.arch) < 0 ||
@@ -268,6 +314,7 @@ out:
 int cmd_ps(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct ps_opts o = { 0, 0 };
+	struct diag_target dt;
 	struct target_spec t;
 	struct target_set set = { NULL, 0 };
 	struct ps_result *res = NULL;
@@ -275,7 +322,9 @@ int cmd_ps(int argc, char **argv, struct cli_ctx *ctx)
 	size_t i, n = 0;
 	int rc = DPX_ERROR;
 
-	if (cli_parse(ctx, argc, argv, ps_opt, &o) < 0 || cli_target(ctx, &t, 0, NULL) < 0)
+	memset(&dt, 0, sizeof(dt));
+	if (cli_parse(ctx, argc, argv, ps_opt, &o) < 0 || diagverb_debug(ctx, &dt) < 0 ||
+	    cli_target(ctx, &t, 0, NULL) < 0)
 		return ctx->exit_code;
 	if ((rc = target_resolve(&ctx->kube, &t, &set)) < 0 ||
 	    (!o.all && (rc = target_pick_pod(&t, &set, "--all", &one)) < 0)) {
@@ -292,7 +341,7 @@ int cmd_ps(int argc, char **argv, struct cli_ctx *ctx)
 		if (!o.all && &set.pods[i] != one)
 			continue;
 		res[n].pod = &set.pods[i];
-		probe_pod(ctx, &res[n]);
+		probe_pod(ctx, &dt, &o, &res[n]);
 		n++;
 	}
 	rc = DPX_OK;
@@ -301,9 +350,11 @@ int cmd_ps(int argc, char **argv, struct cli_ctx *ctx)
 	if ((o.json ? print_json(ctx, res, n) : print_table(ctx, res, n)) < 0 && rc == DPX_OK)
 		rc = DPX_ERROR;
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (res[i].probed)
 			probe_release(&res[i].probe);
+		debugrun_release(&res[i].dbg);
+	}
 	free(res);
 	target_set_release(&set);
 	target_spec_release(&t);

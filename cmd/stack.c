@@ -20,6 +20,7 @@ static const struct cli_group stack_groups[] = {
 	{ "Target flags", cli_opts_target },
 	{ "Process flags", cli_opts_process },
 	{ "Engine flags", cli_opts_engine },
+	{ "Debug container flags", cli_opts_debug },
 	{ "Tool flags", cli_opts_tools },
 	{ NULL, NULL },
 };

@@ -43,6 +43,7 @@ static const struct cli_group trace_groups[] = {
 	{ "Process flags", cli_opts_process },
 	{ "Output flags", cli_opts_output },
 	{ "Engine flags", cli_opts_engine },
+	{ "Debug container flags", cli_opts_debug },
 	{ "Tool flags", cli_opts_tools },
 	{ NULL, NULL },
 };

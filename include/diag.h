@@ -40,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "debugctr.h"
+#include "debugrun.h"
 #include "probe.h"
 #include "target.h"
 #include "workspace.h"
@@ -58,6 +60,11 @@ struct diag_target {
 	const char *tool;           /* "dotnet-trace": the workspace's open exec also reports the pod's
 	                               copy (tools/TOOL), so that reusing it costs no exec; may be NULL */
 	int force;                  /* --force: a space shortfall is a warning */
+	enum debugctr_mode debug;   /* when to go through an ephemeral debug container
+				       (diagdebug.h; Microsoft's tools only with an image that
+				       has the .NET runtime) */
+	const char *debug_image;    /* --debug-image; NULL: debugrun_image()'s */
+	enum debugsec_profile debug_profile; /* --debug-profile */
 };
 
 struct diag_session {
@@ -70,6 +77,10 @@ struct diag_session {
 	char *socket_dir;               /* the directory of proc->socket (TMPDIR for dotnet-stack) */
 	struct workspace ws;
 	int ws_open;
+	int via_debug;                  /* execs go to an ephemeral debug container (diagdebug.h):
+					   pod is then dbg.view, and app the app's pod */
+	struct debugrun dbg;
+	struct target_pod *app;
 };
 
 /* Problems the pure checks report: ready to print. */

@@ -61,8 +61,9 @@ void diag_agent_close(struct diag_session *s, struct diag_agent *a);
  * Where a dump of s->proc goes (as the app sees it, the same view as the exec's: one container):
  * the run's directory when the exec user is the app's user (the runtime writes the dump as the
  * app's user, and the workspace is that user's, mode 0700), so that `clean` knows it if the run is
- * killed; else NULL: the agent's default, the app's TMPDIR. *dir gets the directory whose free
- * space counts (the run's directory, or the app's TMPDIR, "/tmp" when unknown).
+ * killed; else NULL: the agent's default, the app's TMPDIR (always so from a debug container,
+ * whose workspace the app cannot see). *dir gets the directory whose free space counts (the run's
+ * directory, or the app's TMPDIR, "/tmp" when unknown).
  */
 const char *diag_agent_dump_dir(const struct diag_session *s, const char **dir);
 

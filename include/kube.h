@@ -40,6 +40,7 @@ struct kube {
 	char *cur_context;      /* from `kubectl config view --minify`, filled by kube_context() */
 	char *cur_namespace;
 	unsigned calls;         /* kubectl invocations started so far */
+	char *next_prefix;      /* shown before the next command at -v (kube_prefix_next), owned */
 };
 
 /* Initialise (reads DOTNETPROF_KUBECTL). Returns 0 or -1 (out of memory). */
@@ -72,6 +73,13 @@ int kube_build_argv(const struct kube *k, const char *ns, const char *const *arg
  * ENOMEM.
  */
 char *kube_display(const char *const *argv);
+
+/*
+ * Show `prefix` before the next command at -v (then forgotten): what a user replaying that line
+ * needs besides kubectl's argv, such as "printf '%s' '{...}' | VAR=value " for a command that reads
+ * its stdin or needs a variable. Copied. 0, or -1 (out of memory: nothing is shown).
+ */
+int kube_prefix_next(struct kube *k, const char *prefix);
 
 /*
  * Run kubectl with `args` (see kube_build_argv for `ns`). `p` was set up by the caller with

@@ -49,8 +49,10 @@ int podexec_start(struct kube *k, const struct target_pod *pod, unsigned flags, 
  *
  * Returns 0 when the script ran: its exit status is p->status (kubectl passes it through) and its
  * output is in p->out_buf / p->err_buf. Returns -DPX_* when it could not run, with the message
- * printed: the container has no shell (DPX_NOSHELL, with the kubectl debug hint), forbidden
- * (DPX_FORBIDDEN), not running, kubectl missing, cluster unreachable...
+ * printed: the container has no shell (DPX_NOSHELL, with the debug container hint; no message when
+ * pod->noshell_quiet is set), forbidden
+ * (DPX_FORBIDDEN), not running, kubectl missing, cluster unreachable... (a lost status with
+ * pod->lost set: DPX_ERROR without a message, *pod->lost set).
  */
 int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
 		   const char *const *args, struct proc *p);

@@ -25,5 +25,6 @@ extern const char clean_sh[];       /* find and remove workspaces: wsclean.h */
 extern const char collected_sh[];   /* a workspace file was fetched: workspace.h */
 extern const char agentrun_sh[];    /* run dotnetprof-agent from the workspace, checked: agentrun.h */
 extern const char agentgo_sh[];     /* the probe, then the agent in the same exec: agentrun.h */
+extern const char debugstop_sh[];    /* stop the debug container it runs in: debugrun.h */
 
 #endif

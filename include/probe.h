@@ -15,14 +15,22 @@
  *   tmpdir<TAB>/tmp                               TMPDIR of the exec environment (empty if unset)
  *   cmd<TAB>NAME<TAB>PATH                         one per available command (sh cat base64 head tail
  *                                                 dd gzip sha256sum md5sum cksum curl wget tar ...
- *                                                 sha512sum openssl)
+ *                                                 sha512sum openssl; dotnet: a .NET host of the
+ *                                                 exec's own, as in a debug container made from a
+ *                                                 .NET image)
  *   dir<TAB>PATH<TAB>W<TAB>X<TAB>FREE_KB          candidate work dir: writable (0/1), exec allowed
  *                                                 (0/1), free space in KiB (-1 unknown)
  *   proc<TAB>PID<TAB>UID<TAB>RSS_KB<TAB>NAME      a .NET process, then its attributes:
+ *   pgid<TAB>PID<TAB>GID                          its effective gid
  *   pcmd<TAB>PID<TAB>CMDLINE                      NULs shown as spaces
- *   puser<TAB>PID<TAB>USER
+ *   puser<TAB>PID<TAB>USER                        (of another container: from its own
+ *                                                 /etc/passwd, through /proc/PID/root)
  *   ptmpdir<TAB>PID<TAB>DIR                       the process's TMPDIR (from /proc/PID/environ)
  *   psock<TAB>PID<TAB>PATH                        its diagnostics socket dotnet-diagnostic-PID-KEY-socket
+ *                                                 (of another container's process, as from an
+ *                                                 ephemeral debug container: under
+ *                                                 /proc/PID/root/TMPDIR, also a name the runtime
+ *                                                 cut)
  *   pruntime<TAB>PID<TAB>DIR<TAB>VERSION          dir holding libcoreclr.so, and its version
  *   pdiag<TAB>PID<TAB>0|1                         0 when DOTNET_EnableDiagnostics=0 (or the COMPlus_ form)
  *   paccess<TAB>PID<TAB>0|1                       1 when the exec user can read the process's
@@ -104,6 +112,7 @@ enum probe_cmd {
 	PCMD_TAR = 1 << 12, PCMD_KILL = 1 << 13, PCMD_MKDIR = 1 << 14, PCMD_RM = 1 << 15,
 	PCMD_CHMOD = 1 << 16, PCMD_MV = 1 << 17, PCMD_WC = 1 << 18, PCMD_STAT = 1 << 19,
 	PCMD_GREP = 1 << 20, PCMD_TR = 1 << 21, PCMD_SHA512SUM = 1 << 22, PCMD_OPENSSL = 1 << 23,
+	PCMD_DOTNET = 1 << 24,
 };
 
 /* Name of one enum probe_cmd bit ("sha256sum"), or NULL. */
@@ -134,6 +143,7 @@ enum probe_diag {
 struct probe_proc {
 	pid_t pid;
 	uid_t uid;
+	gid_t gid;             /* (gid_t)-1 when not reported */
 	long long rss_kb;      /* -1 unknown */
 	char *name;            /* comm */
 	char *cmdline;         /* may be NULL */

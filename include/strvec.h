@@ -32,4 +32,7 @@ int strvec_push2(struct strvec *sv, const char *a, const char *b);
 /* The vector as an argv: never NULL (an empty vector yields a pointer to a NULL entry). */
 const char *const *strvec_argv(const struct strvec *sv);
 
+/* The index of `s` in names[0..n) (a flag's or variable's choices), or -1 (also for s NULL). */
+long str_index(const char *const *names, size_t n, const char *s);
+
 #endif

@@ -57,6 +57,13 @@ struct target_pod {
 	size_t ncontainers;
 	char *default_container;     /* the annotation, may be NULL */
 	const char *container;       /* chosen by target_pick_container(); points into containers */
+	int noshell_quiet;           /* an exec that finds no shell in the container returns
+					DPX_NOSHELL without a message (podexec.h): the caller goes
+					through a debug container instead */
+	int *lost;                   /* set: an exec whose status kubectl lost ("closed all
+					streams", as kubectl 1.31 says at times when an exec fails
+					at once) sets *lost and returns -DPX_ERROR without a
+					message (podexec.h): the caller runs it once more */
 };
 
 /* The Running pods a target resolved to, sorted by name. */

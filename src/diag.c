@@ -12,6 +12,7 @@
 #include "exitcodes.h"
 #include "kube.h"
 #include "log.h"
+#include "diagdebug.h"
 #include "podexec.h"
 #include "podscripts.h"
 #include "proc.h"
@@ -626,23 +627,92 @@ int diag_check_dump_space(const struct diag_target *t, const struct diag_session
 	return -DPX_NOSPACE;
 }
 
-int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *s)
+/* The debug container's image has no .NET runtime for Microsoft's tools. Returns -DPX_NODOTNET. */
+static int no_runtime(const struct diag_target *t, const char *image, const char *why)
+{
+	log_error("%s needs a .NET runtime where it runs: %s, and the debug container's image %s "
+		  "has none", t->tool ? t->tool : "the tool", why, image);
+	log_hint("--debug-image with the .NET runtime (mcr.microsoft.com/dotnet/runtime:10.0, or "
+		 "your mirror of it) makes a debug container the tool runs in; trace, dump and stack "
+		 "need no runtime there with the agent (--engine agent, the default)");
+	return -DPX_NODOTNET;
+}
+
+/*
+ * Microsoft's tools in a debug container (diagdebug.h): only an image with a .NET host of its own
+ * (the probe's `dotnet` command) can run them; busybox is known not to, so none is made for it.
+ * The process chosen there. 0 or -DPX_*.
+ */
+static int tools_via_debug(struct kube *k, const struct diag_target *t, struct diag_session *s,
+			   const char *why, const struct probe_proc *seen)
+{
+	const char *image = debugrun_image(t->debug_image);
+	struct diag_problem pb;
+	long idx;
+	int again = 0, rc, round;
+
+	if (strstr(image, "busybox"))
+		return no_runtime(t, image, why);
+	for (round = 0; round < 2; round++) {
+		if ((rc = diag_debug_enter(k, t, s, why, seen)) < 0 ||
+		    (rc = diag_probe_pod(k, s->pod, &s->probe, s->rid, sizeof(s->rid))) < 0)
+			return rc;
+		if (!(s->probe.cmds & PCMD_DOTNET))
+			return no_runtime(t, image, why);
+		if ((idx = diag_pick_process(&s->probe, t->pid, t->process_name, &pb)) < 0)
+			return diag_fail(&pb);
+		s->proc = &s->probe.procs[idx];
+		if ((rc = diag_debug_check(t, s, &again)) < 0 || !again)
+			return rc;
+		seen = s->proc;
+		why = "the app's user";
+	}
+	log_error("debug container \"%s\" still does not run as the app's user", s->dbg.name);
+	return -DPX_ERROR;
+}
+
+/* The probe of the app's container, or of a debug container instead (diag.h). 0 or -DPX_*. */
+static int open_probe(struct kube *k, const struct diag_target *t, struct diag_session *s)
 {
 	struct diag_problem pb;
-	const char *hashcmd;
-	char *slash, *check = NULL;
+	size_t ws[1];
+	char why[400];
 	long idx;
 	int rc;
 
-	memset(s, 0, sizeof(*s));
-	probe_init(&s->probe);
-	if ((rc = target_resolve_one(k, t->spec, t->container, &s->set, &s->pod)) < 0 ||
-	    (rc = diag_probe_pod(k, s->pod, &s->probe, s->rid, sizeof(s->rid))) < 0)
+	s->pod->noshell_quiet = t->debug == DEBUGCTR_AUTO;
+	snprintf(why, sizeof(why), "container \"%s\" of pod \"%s\" %s", s->pod->container,
+		 s->pod->name, t->debug == DEBUGCTR_ALWAYS ? "(--debug-container)" : "has no shell");
+	if (t->debug == DEBUGCTR_ALWAYS)
+		return tools_via_debug(k, t, s, why, NULL);
+	if ((rc = diag_probe_pod(k, s->pod, &s->probe, s->rid, sizeof(s->rid))) == -DPX_NOSHELL &&
+	    t->debug == DEBUGCTR_AUTO)
+		return tools_via_debug(k, t, s, why, NULL);
+	if (rc < 0)
 		return rc;
 	idx = diag_pick_process(&s->probe, t->pid, t->process_name, &pb);
 	if (idx < 0)
 		return diag_fail(&pb);
 	s->proc = &s->probe.procs[idx];
+	if (t->debug != DEBUGCTR_AUTO || workspace_candidates(&s->probe, 1, ws, 1))
+		return 0;
+	snprintf(why, sizeof(why), "container \"%s\" of pod \"%s\": no directory in it is both "
+		 "writable and allows exec", s->pod->container, s->pod->name);
+	return tools_via_debug(k, t, s, why, s->proc);
+}
+
+int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *s)
+{
+	struct diag_problem pb;
+	const char *hashcmd;
+	char *slash, *check = NULL;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	probe_init(&s->probe);
+	if ((rc = target_resolve_one(k, t->spec, t->container, &s->set, &s->pod)) < 0 ||
+	    (rc = open_probe(k, t, s)) < 0)
+		return rc;
 	if (diag_preflight(&s->probe, s->proc, &pb) < 0)
 		return diag_fail(&pb);
 	if (!s->rid[0] || !rid_has_tool_download(s->rid)) {
@@ -683,6 +753,7 @@ void diag_close(struct diag_session *s)
 	if (s->ws_open)
 		workspace_release(&s->ws);
 	probe_release(&s->probe);
+	debugrun_release(&s->dbg); /* before the set: its view borrows the app's pod */
 	target_set_release(&s->set);
 	free(s->dotnet_root);
 	free(s->socket_dir);

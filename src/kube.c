@@ -15,6 +15,7 @@
 #include "log.h"
 #include "quote.h"
 #include "redact.h"
+#include "strfmt.h"
 
 const struct kube_flag kube_flags[] = {
 	{ "namespace", 'n', 1, "NS", "namespace of the target (default: the context's)" },
@@ -66,6 +67,7 @@ void kube_release(struct kube *k)
 	free(k->context);
 	free(k->cur_context);
 	free(k->cur_namespace);
+	free(k->next_prefix);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -254,6 +256,13 @@ static int spawn_failed(struct kube *k, int e)
 	return -DPX_ERROR;
 }
 
+int kube_prefix_next(struct kube *k, const char *prefix)
+{
+	free(k->next_prefix);
+	k->next_prefix = prefix ? strdup(prefix) : NULL;
+	return !prefix || k->next_prefix ? 0 : -1;
+}
+
 /*
  * What kube_run and kube_start share: the argv into `argv` (owned by the caller), the -v line, the
  * call count, and p->argv pointing at it. 0, or -DPX_ERROR (out of memory, reported).
@@ -261,7 +270,7 @@ static int spawn_failed(struct kube *k, int e)
 static int prepare(struct kube *k, const char *ns, const char *const *args, struct strvec *argv,
 		   struct proc *p)
 {
-	char *line;
+	char *line, *shown;
 
 	if (kube_build_argv(k, ns, args, argv) < 0) {
 		log_error("cannot run kubectl: out of memory");
@@ -269,9 +278,13 @@ static int prepare(struct kube *k, const char *ns, const char *const *args, stru
 	}
 	if (log_get_level() >= LOG_VERBOSE) {
 		line = kube_display(strvec_argv(argv));
-		log_cmd(line ? line : argv->v[0]);
+		shown = k->next_prefix && line ? strfmt("%s%s", k->next_prefix, line) : NULL;
+		log_cmd(shown ? shown : line ? line : argv->v[0]);
+		free(shown);
 		free(line);
 	}
+	free(k->next_prefix);
+	k->next_prefix = NULL;
 	if (p->err == PROC_IO_BUFFER && p->err_max > KUBE_ERR_MAX)
 		p->err_max = KUBE_ERR_MAX;
 	p->argv = strvec_argv(argv);
@@ -596,8 +609,10 @@ int kube_fail(struct kube *k, const struct proc *p, const char *what)
 		break;
 	case KERR_NOSHELL:
 		log_error("%s: the container has no shell (sh): %s", what, why);
-		log_hint("distroless images have no shell; an ephemeral debug container (kubectl "
-			 "debug) is the way in, which this build cannot drive yet");
+		log_hint("distroless images have no shell; an ephemeral debug container is the way in: "
+			 "trace, dump, stack, ps and fetch make one (counters and gcdump with a "
+			 "--debug-image that has the .NET runtime) unless --no-debug-container or "
+			 "DOTNETPROF_DEBUG_CONTAINER=never");
 		break;
 	case KERR_OTHER:
 		log_error("%s: %s", what, why);

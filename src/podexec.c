@@ -55,12 +55,18 @@ int podexec_failed(struct kube *k, const struct target_pod *pod, const struct pr
 	snprintf(what, sizeof(what), "cannot exec into container \"%s\" of pod \"%s\" (namespace \"%s\")",
 		 pod->container, pod->name, pod->namespace);
 	if (kube_classify(p->err_buf, why, sizeof(why), NULL, 0, NULL, 0) == KERR_NOSHELL) {
+		if (pod->noshell_quiet)
+			return -DPX_NOSHELL;
 		log_error("%s: the container has no shell (sh), so nothing can run in it; "
 			  "distroless images are built that way", what);
-		log_hint("an ephemeral debug container is the way in (kubectl debug -it %s -n %s "
-			 "--target=%s --image=busybox); this build cannot drive one yet",
-			 pod->name, pod->namespace, pod->container);
+		log_hint("an ephemeral debug container is the way in: trace, dump, stack, ps and fetch "
+			 "make one (counters and gcdump with a --debug-image that has the .NET "
+			 "runtime) unless --no-debug-container or DOTNETPROF_DEBUG_CONTAINER=never");
 		return -DPX_NOSHELL;
+	}
+	if (pod->lost && strstr(p->err_buf ? p->err_buf : "", "closed all streams")) {
+		*pod->lost = 1; /* the caller tries again: this says nothing of the container */
+		return -DPX_ERROR;
 	}
 	/*
 	 * kubectl passes the remote status through and says so: the script ran and failed. Checked

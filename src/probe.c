@@ -25,7 +25,7 @@
 static const char *const cmd_names[] = {
 	"sh", "cat", "base64", "head", "tail", "dd", "gzip", "sha256sum", "md5sum", "cksum",
 	"curl", "wget", "tar", "kill", "mkdir", "rm", "chmod", "mv", "wc", "stat", "grep", "tr",
-	"sha512sum", "openssl",
+	"sha512sum", "openssl", "dotnet",
 };
 
 const char *probe_cmd_name(unsigned bit)
@@ -435,6 +435,7 @@ static int rec_proc(struct parser *ps, char **f, size_t nf)
 	if (p->nprocs >= PROBE_MAX_ITEMS)
 		return fail(ps, "more than %u processes", PROBE_MAX_ITEMS);
 	pr.uid = (uid_t)uid;
+	pr.gid = (gid_t)-1;
 	pr.diag_enabled = 1;
 	if (grow((void **)&p->procs, &ps->proccap, p->nprocs, sizeof(*p->procs)) < 0 ||
 	    set_str(&pr.name, f[4]) < 0)
@@ -495,7 +496,7 @@ static int rec_permdir(struct parser *ps, char **f, size_t nf)
 }
 
 /* Process attribute records: TYPE PID VALUE [VALUE2]. */
-enum pattr { PA_STR, PA_RUNTIME, PA_DIAG, PA_ACCESS };
+enum pattr { PA_STR, PA_RUNTIME, PA_DIAG, PA_ACCESS, PA_GID };
 
 static const struct {
 	const char *type;
@@ -509,12 +510,14 @@ static const struct {
 	{ "pruntime", PA_RUNTIME, 0 },
 	{ "pdiag", PA_DIAG, 0 },
 	{ "paccess", PA_ACCESS, 0 },
+	{ "pgid", PA_GID, 0 },
 };
 
 static int rec_pattr(struct parser *ps, size_t which, char **f, size_t nf)
 {
 	const char *type = pattrs[which].type;
 	struct probe_proc *pr;
+	unsigned gid;
 	pid_t pid;
 	char **dst;
 
@@ -547,6 +550,11 @@ static int rec_pattr(struct parser *ps, size_t which, char **f, size_t nf)
 	case PA_ACCESS:
 		if (parse_bool(f[2], &pr->accessible) < 0)
 			return fail(ps, "bad '%s' record", type);
+		return 0;
+	case PA_GID:
+		if (parse_id(f[2], &gid) < 0 || pr->gid != (gid_t)-1)
+			return fail(ps, "bad '%s' record", type);
+		pr->gid = (gid_t)gid;
 		return 0;
 	}
 	return fail(ps, "bad '%s' record", type);

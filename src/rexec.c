@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exitcodes.h"
 #include "kube.h"
 #include "podexec.h"
 #include "tailbuf.h"
@@ -104,6 +105,9 @@ int rexec_fail(struct kube *k, struct rexec *x, const struct target_pod *pod)
 	char what[512];
 	int ret;
 
+	if (pod->noshell_quiet &&
+	    kube_classify(x->err, what, sizeof(what), NULL, 0, NULL, 0) == KERR_NOSHELL)
+		return -DPX_NOSHELL; /* podexec.h: the caller goes through a debug container */
 	snprintf(what, sizeof(what), "cannot exec into container \"%s\" of pod \"%s\" (namespace \"%s\")",
 		 pod->container, pod->name, pod->namespace);
 	x->c.p.err_buf = x->err;

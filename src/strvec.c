@@ -80,3 +80,13 @@ const char *const *strvec_argv(const struct strvec *sv)
 
 	return sv->v ? (const char *const *)sv->v : empty;
 }
+
+long str_index(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (long)i;
+	return -1;
+}

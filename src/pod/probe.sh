@@ -53,16 +53,17 @@ have() {
 # @include lib/rec.sh
 # @include lib/agentsum.sh
 
-# user_of UID: U = the user name of UID from /etc/passwd, or empty.
+# user_of UID [PASSWD]: U = the user name of UID from PASSWD (default /etc/passwd), or empty.
 user_of() {
 	U=
-	[ -r /etc/passwd ] || return
+	_u_f=${2:-/etc/passwd}
+	[ -r "$_u_f" ] || return
 	while IFS=: read -r _u_name _u_pw _u_uid _u_rest; do
 		if [ "$_u_uid" = "$1" ]; then
 			U=$_u_name
 			return
 		fi
-	done </etc/passwd
+	done <"$_u_f"
 }
 
 # nth N STRING: F = the Nth blank-separated word of STRING, or empty.
@@ -75,14 +76,15 @@ nth() {
 	F=$1
 }
 
-# read_status PID: S_NAME S_UID (effective) S_RSS (kB, -1 unknown) from /proc/PID/status. Name is
-# as the kernel prints it there (it escapes \ and newlines itself).
+# read_status PID: S_NAME S_UID S_GID (effective) S_RSS (kB, -1 unknown) from /proc/PID/status.
+# Name is as the kernel prints it there (it escapes \ and newlines itself).
 read_status() {
-	S_NAME= S_UID= S_RSS=-1
+	S_NAME= S_UID= S_GID= S_RSS=-1
 	while IFS= read -r _s_l; do
 		case $_s_l in
 		Name:*) S_NAME=${_s_l#Name:} S_NAME=${S_NAME#"$TAB"} ;;
 		Uid:*) nth 2 "${_s_l#Uid:}" && S_UID=$F ;;
+		Gid:*) nth 2 "${_s_l#Gid:}" && S_GID=$F ;;
 		VmRSS:*)
 			nth 1 "${_s_l#VmRSS:}" && S_RSS=$F
 			break # the rest is not needed, and dash reads /proc a byte at a time
@@ -90,6 +92,7 @@ read_status() {
 		esac
 	done <"/proc/$1/status"
 	case $S_UID in '' | *[!0-9]*) S_UID= ;; esac
+	case $S_GID in '' | *[!0-9]*) S_GID= ;; esac
 	case $S_RSS in '' | *[!0-9]*) S_RSS=-1 ;; esac
 }
 
@@ -186,6 +189,20 @@ find_socket() {
 	set -f
 }
 
+# find_cut PID DIR: K = a socket DIR/dotnet-diagnostic-PID-... whose name the runtime cut to fit
+# sun_path (a long TMPDIR), empty when none.
+find_cut() {
+	K=
+	set +f
+	for _f_s in "${2%/}/dotnet-diagnostic-$1-"*; do
+		if [ -S "$_f_s" ]; then
+			K=$_f_s
+			break
+		fi
+	done
+	set -f
+}
+
 # pick_socket PID DIR: K = the socket of the current process of PID in DIR, if it is there.
 pick_socket() {
 	IFS= read -r _f_l <"/proc/$1/stat" || return
@@ -226,7 +243,7 @@ user_of "$ME_UID"
 [ -n "$U" ] && rec user "$U"
 rec tmpdir "${TMPDIR-}"
 
-for c in sh cat base64 head tail dd gzip sha256sum md5sum cksum curl wget tar kill mkdir rm chmod mv wc stat grep tr sha512sum openssl; do
+for c in sh cat base64 head tail dd gzip sha256sum md5sum cksum curl wget tar kill mkdir rm chmod mv wc stat grep tr sha512sum openssl dotnet; do
 	if have "$c"; then
 		rec cmd "$c" "$W"
 	fi
@@ -595,10 +612,19 @@ for d in /proc/[0-9]*; do
 	read_status "$pid"
 	[ -n "$S_UID" ] || continue
 	rec proc "$pid" "$S_UID" "$S_RSS" "$S_NAME"
+	[ -n "$S_GID" ] && rec pgid "$pid" "$S_GID"
 	if nul_file "$d/cmdline" " "; then
 		rec pcmd "$pid" "$N"
 	fi
-	user_of "$S_UID"
+	# Another container's process (an ephemeral debug container shares the app's pids, not its
+	# files): its own files are under /proc/PID/root/.
+	other=0
+	[ "$d/ns/mnt" -ef "/proc/$$/ns/mnt" ] || other=1
+	if [ "$other" = 1 ] && [ -r "$d/root/etc/passwd" ]; then
+		user_of "$S_UID" "$d/root/etc/passwd"
+	else
+		user_of "$S_UID"
+	fi
 	[ -n "$U" ] && rec puser "$pid" "$U"
 
 	diag=1
@@ -621,6 +647,10 @@ for d in /proc/[0-9]*; do
 		fi
 	elif [ -n "$n" ]; then
 		find_socket "$pid" "${K%/*}"
+	fi
+	if [ -z "$K" ] && [ "$other" = 1 ] && [ "$acc" = 1 ]; then
+		find_socket "$pid" "$d/root${ptmp%/}"
+		[ -n "$K" ] || find_cut "$pid" "$d/root${ptmp%/}"
 	fi
 	[ -n "$K" ] && rec psock "$pid" "$K" && perm_add "$K"
 	if [ -n "$clr" ]; then

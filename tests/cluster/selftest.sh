@@ -338,7 +338,7 @@ test_longtmp() {
     out=$(k exec sample-longtmp -- sh -c 'for f in "$TMPDIR"/dotnet-diagnostic-*; do [ -S "$f" ] && echo "$f"; done')
     [ "$(printf '%s' "$out" | wc -c)" = 107 ] && ! echo "$out" | grep -q -- '-socket$' ||
         { echo "got: $out" >&2; return 1; }
-    curl -sf -m 5 http://127.0.0.1:30120/healthz | grep -qx ok
+    curl -sf -m 5 "http://127.0.0.1:$(pod_port sample-longtmp)/healthz" | grep -qx ok
 }
 
 # the exec is root, the app uid 1000
@@ -346,7 +346,7 @@ test_rootexec() {
     local out
     out=$(k exec sample-rootexec -- sh -c 'id -u; while read -r k v rest; do [ "$k" = Uid: ] && echo "$v"; done </proc/1/status')
     [ "$out" = "$(printf '0\n1000')" ] || { echo "got: $out" >&2; return 1; }
-    curl -sf -m 5 http://127.0.0.1:30121/healthz | grep -qx ok
+    curl -sf -m 5 "http://127.0.0.1:$(pod_port sample-rootexec)/healthz" | grep -qx ok
 }
 
 test_twoproc_names() {

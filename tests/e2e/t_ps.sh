@@ -79,6 +79,6 @@ run kubectl dotnetprof ps musl-box
 check "busybox-musl pod: no .NET process, RID linux-musl-x64" "$(ex NODOTNET)" '' 'linux-musl-x64'
 run kubectl dotnetprof ps sample-arm64
 check "arm64 pod: RID linux-arm64" 0 'linux-arm64' ''
-run kubectl dotnetprof ps sample-distroless
-check "distroless pod: says there is no shell and how to get in" "$(ex NOSHELL)" '' 'shell'
+run kubectl dotnetprof ps sample-distroless --no-debug-container
+check "distroless pod, --no-debug-container: says there is no shell and how to get in" "$(ex NOSHELL)" '' 'shell'
 check_not "distroless pod: no raw OCI error" 'OCI runtime'

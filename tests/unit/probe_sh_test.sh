@@ -27,7 +27,7 @@ for sh in "/bin/dash" "/bin/bash" "/bin/busybox ash"; do
 	[ "$(tail -n 1 "$out/$name")" = end ] || err "$sh: last line is not 'end'"
 	[ "$(head -n 1 "$out/$name")" = "dotnetprof-probe	1" ] || err "$sh: bad first line"
 	# record types and pids, without values that change between runs
-	cut -f 1,2 "$out/$name" | grep -v -E '^(dir|proc|pcmd|puser|ptmpdir|psock|pruntime|pdiag|paccess)	' >"$out/$name.layout"
+	cut -f 1,2 "$out/$name" | grep -v -E '^(dir|proc|pgid|pcmd|puser|ptmpdir|psock|pruntime|pdiag|paccess)	' >"$out/$name.layout"
 done
 for name in bash busybox; do
 	[ -f "$out/$name.layout" ] || continue

@@ -383,8 +383,36 @@ static void test_podexec_no_shell(void **state)
 	assert_int_equal(podexec_script(&fx.k, pod, "true", NULL, &p), -DPX_NOSHELL);
 	proc_release(&p);
 	assert_messages_contain("the container has no shell (sh)");
-	assert_messages_contain("hint: an ephemeral debug container is the way in (kubectl debug -it "
-				"sample-app -n default --target=app --image=busybox)");
+	assert_messages_contain("hint: an ephemeral debug container is the way in: trace, dump, "
+				"stack, ps and fetch make one");
+}
+
+/* kubectl lost the exec's status: with pod->lost the caller is told (it runs the exec again), quietly */
+static void test_podexec_lost_status(void **state)
+{
+	struct target_pod *pod;
+	struct proc p;
+	int lost = 0;
+
+	(void)state;
+	pod = exec_pod();
+	pod->lost = &lost;
+	mock_expect("-n default exec sample-app -c app -- sh -c true dotnetprof", 1, "",
+		    "error: closed all streams\n");
+	proc_init(&p, NULL);
+	assert_int_equal(podexec_script(&fx.k, pod, "true", NULL, &p), -DPX_ERROR);
+	proc_release(&p);
+	assert_int_equal(lost, 1);
+	assert_string_equal(mock_messages(), "");
+
+	pod->lost = NULL; /* else it is an exec failure like any other, said */
+	mock_expect("-n default exec sample-app -c app -- sh -c true dotnetprof", 1, "",
+		    "error: closed all streams\n");
+	proc_init(&p, NULL);
+	assert_int_equal(podexec_script(&fx.k, pod, "true", NULL, &p), -DPX_ERROR);
+	proc_release(&p);
+	mock_done();
+	assert_messages_contain("cannot exec into container \"app\" of pod \"sample-app\"");
 }
 
 static void test_podexec_forbidden(void **state)
@@ -429,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_container_not_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_podexec_ok_and_script_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_podexec_no_shell, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_podexec_lost_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_podexec_forbidden, setup, teardown),
 	};
 
