@@ -35,17 +35,20 @@ spec:
   homepage: $homepage
   shortDescription: Profile .NET apps in pods (trace, dump, counters)
   description: |
-    Profiles a .NET application running in a pod with Microsoft's diagnostics
-    tools, in one command: it finds the pod and the .NET process, brings
-    dotnet-trace, dotnet-counters, dotnet-dump, dotnet-gcdump or dotnet-stack
-    for the pod's CPU and C library into a private directory in the container,
+    Profiles a .NET application running in a pod in one command: it finds the
+    pod and the .NET process, brings its own 100 KB agent (trace, dump, stack)
+    or Microsoft's dotnet-trace, dotnet-counters, dotnet-dump, dotnet-gcdump or
+    dotnet-stack for the pod's CPU and C library into a private directory in
+    the container (or an ephemeral debug container for pods without a shell),
     runs it, copies the result out verified (no tar needed in the image), and
     removes what it placed there. It talks to the cluster only through your own
-    kubectl. Verbs: ps, trace, counters, dump, gcdump, stack, fetch, clean.
+    kubectl. Verbs: ps, trace, counters, dump, gcdump, stack, fetch, clean,
+    report (top methods and a flame graph from a trace, no .NET needed here).
   caveats: |
-    The container needs a shared .NET 8 or later runtime: self-contained and
-    native AOT apps carry none, and the diagnostics tools cannot run there.
-    RBAC needed: get on pods, create on pods/exec.
+    counters and gcdump (Microsoft's tools) need a shared .NET 8 or later
+    runtime in the container; the agent works with self-contained apps too.
+    RBAC needed: get on pods, create on pods/exec; for pods without a shell,
+    patch on pods/ephemeralcontainers.
     A memory dump holds secrets: it is removed from the pod once copied.
     This build needs libcurl (libcurl.so.4) and glibc 2.34 or later.
     Shell completion for kubectl dotnetprof: link kubectl_complete-dotnetprof
