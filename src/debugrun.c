@@ -234,11 +234,14 @@ static int debug_failed(struct kube *k, const struct target_pod *pod, const stru
 	return kube_fail(k, p, what);
 }
 
-/* The replayable prefix of the -v line: the document on stdin and the variable. */
+/*
+ * The replayable prefix of the -v line: the document on stdin and the variable. echo, not printf
+ * '%s\n': -v lines are shown through sanitize.h, which writes a backslash as two (the document is
+ * a securityContext of numbers: echo prints it as it is).
+ */
 static int say_custom(struct kube *k, const char *custom)
 {
-	char *q = sh_quote(custom), *prefix = q ? strfmt("printf '%%s\\n' %s | %s=true ", q,
-							  CUSTOM_ENV) : NULL;
+	char *q = sh_quote(custom), *prefix = q ? strfmt("echo %s | %s=true ", q, CUSTOM_ENV) : NULL;
 	int rc = prefix ? kube_prefix_next(k, prefix) : -1;
 
 	free(q);

@@ -55,7 +55,7 @@ for p in sample-distroless sample-chiseled sample-ro-noexec; do
 		"made the ephemeral debug container \"dotnetprof-app(-[0-9]+)?\" \(image docker\.io/library/busybox:1\.36\.1\)"
 	assert "$p: the trace is a nettrace" is_nettrace "$p.nettrace"
 	assert "$p: the command line -v shows is kubectl debug, replayable" \
-		grep -Eq -- "^\+ (printf '%s\\\\n' '\{\"securityContext\":\{\"runAsUser\":[0-9]+,\"runAsGroup\":[0-9]+\}\}' \| KUBECTL_DEBUG_CUSTOM_PROFILE=true )?kubectl -n default debug $p '--image=docker.io/library/busybox:1.36.1' '--target=app' '--container=dotnetprof-app[-0-9]*' '--profile=[a-z]+'( '--custom=/dev/stdin')? -- sleep infinity$" \
+		grep -Eq -- "^\+ (echo '\{\"securityContext\":\{\"runAsUser\":[0-9]+,\"runAsGroup\":[0-9]+\}\}' \| KUBECTL_DEBUG_CUSTOM_PROFILE=true )?kubectl -n default debug $p '--image=docker.io/library/busybox:1.36.1' '--target=app' '--container=dotnetprof-app[-0-9]*' '--profile=[a-z]+'( '--custom=/dev/stdin')? -- sleep infinity$" \
 		<(printf '%s\n' "$ERR")
 	assert "$p: one debug container more in the pod's spec" test "$(count "$p")" = $((before + 1))
 	made=$(ours "$p" running | tail -n 1)
