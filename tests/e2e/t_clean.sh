@@ -60,29 +60,40 @@ kubectl exec sample-debian -- rm -f /var/tmp/outside-keep
 run kubectl dotnetprof clean sample-debian
 check "debian: a second clean has nothing to clean" 0 'nothing to clean' ''
 
+# main_ctr POD: the pod's first container (the stand-in's selftest leaves ephemeral debug containers
+# in some pods: exec names the container, so kubectl says nothing about a default)
+main_ctr() { kubectl get pod "$1" -o jsonpath='{.spec.containers[0].name}'; }
+
 # ---- a push killed with SIGKILL half-way: the pod's side first (its shell gets no chance to remove
 # its temp file), then the plugin and kubectl. clean removes the partial file and the run. ----
 for pod in sample-app musl-box; do
 	kubectl dotnetprof clean "$pod" >/dev/null 2>&1 || true
 	before=$(snapshot "$pod" "")
+	# a link paced to 50 MB/s: the 512 MiB push takes about 10 s, so it is surely under way when killed
+	python3 "$E2E_TOP/tests/cluster/standin.py" fault --pod "$pod" --rate-bytes-per-sec 50000000 >/dev/null
 	setsid "$drv" "$pod" - "$big" --artifact big >/dev/null 2>&1 &
 	pid=$!
-	for i in $(seq 40); do
+	# wait (up to 60 s on a loaded machine) until the temp file holds bytes: the copy is under way
+	for i in $(seq 240); do
 		sleep 0.25
-		n=$(kubectl exec "$pod" -- sh -c 'ls /tmp/.dotnetprof/runs/*/.push.* 2>/dev/null | wc -l')
-		[ "${n:-0}" -ge 1 ] 2>/dev/null && break
+		n=$(kubectl exec "$pod" -c "$(main_ctr "$pod")" -- sh -c \
+			'for f in /tmp/.dotnetprof/runs/*/.push.*; do [ -s "$f" ] && echo y; done' 2>/dev/null)
+		[ -n "$n" ] && break
 	done
-	sleep 0.5
-	# the remote sh of the push: its arguments hold "raw SIZE SIZE" (this script's own do not)
-	kubectl exec "$pod" -- sh -c '
+	# the remote sh of the push: its arguments hold "raw SIZE SIZE" (this script's own do not); it
+	# is killed first, so that it cannot remove its temp file when its stdin ends
+	killed=$(kubectl exec "$pod" -c "$(main_ctr "$pod")" -- sh -c '
 		for d in /proc/[0-9]*; do
 			c=$(tr "\000" " " <"$d/cmdline" 2>/dev/null)
-			case $c in *" raw $1 $1 "*) kill -9 "${d#/proc/}" ;; esac
-		done' sh $((512 * 1024 * 1024))
+			case $c in *" raw $1 $1 "*) kill -9 "${d#/proc/}" && echo "${d#/proc/}" ;; esac
+		done' sh $((512 * 1024 * 1024)) 2>/dev/null | tr '\n' ' ')
 	kill -KILL -- "-$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	python3 "$E2E_TOP/tests/cluster/standin.py" fault --clear >/dev/null
+	assert "$pod: the push's shell was found and killed in the pod (${killed:-none})" test -n "$killed"
 	assert "$pod: the killed push left a partial temp file in its run directory" \
-		grep -q '^\.push\.' <<<"$(kubectl exec "$pod" -- sh -c 'ls -A /tmp/.dotnetprof/runs/*/')"
+		grep -q '/\.push\.' <<<"$(kubectl exec "$pod" -c "$(main_ctr "$pod")" -- sh -c \
+			'ls -d /tmp/.dotnetprof/runs/*/.push.*' 2>/dev/null)"
 	run kubectl dotnetprof clean "$pod"
 	check "$pod: clean after the killed push" 0 'removed /tmp/\.dotnetprof' ''
 	after=$(snapshot "$pod" "")
