@@ -116,7 +116,8 @@ int diagrun_signal(struct kube *k, const struct target_pod *pod, const struct wo
  * (relative to the workspace, e.g. "runs/RUNID/trace.nettrace"; NULL-terminated list, may be NULL),
  * which stay with their directory (and their manifest lines) for a later fetch/clean; `collected`
  * says they were copied out (--keep: their "artifact" lines become "kept", which clean removes),
- * else they stay uncollected. *kept (may be NULL) receives how many of them were there to keep.
+ * else they stay uncollected; a path in `keep` the run never wrote (a dump that failed) keeps
+ * nothing. *kept (may be NULL) receives how many of them were there to keep.
  * Best effort: a failure is a warning (log_warn) naming `kubectl dotnetprof clean`, and returns -1.
  * (src/pod/diagfinish.sh: WS RUNID COLLECTED KEEP...). A tool of the run that still runs (pid
  * file, pid_ours) is killed first (SIGKILL: the run is over). The manifest is rewritten without this

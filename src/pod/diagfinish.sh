@@ -4,7 +4,7 @@
 #
 # sh -c "$diagfinish_sh" dotnetprof WS RUNID COLLECTED [KEEP...]
 #   KEEP: paths relative to WS (runs/RUNID/trace.nettrace) that stay, with the directories above
-#   them and their manifest lines. COLLECTED 1: they were copied out (--keep): their "artifact"
+#   them and their manifest lines (a KEEP path that does not exist keeps nothing). COLLECTED 1: they were copied out (--keep): their "artifact"
 #   lines become "kept"; 0: they stay "artifact" (uncollected). Prints
 #     k<TAB>PID                  a tool of the run still ran: killed (SIGKILL; the run is over)
 #     r<TAB>REL<TAB>kept|refused|failed
@@ -18,16 +18,9 @@ shift 3
 ws_check "$WS" || { rec done refused "$WHY"; exit 3; }
 case $RUNID in '' | *[!0-9A-Za-z-]*) rec done refused "invalid run id" && exit 3 ;; esac
 RUN=$WS/runs/$RUNID
-KEEP=
-for rel in "$@"; do
-	if ws_rel_ok "$rel"; then
-		KEEP=$KEEP$rel$NL
-	else
-		rec r "$rel" refused
-	fi
-done
-FAILED=0
-if ws_rel_ok "runs/$RUNID" && [ -d "$RUN" ] && [ ! -L "$RUN" ]; then
+OURS=0
+ws_rel_ok "runs/$RUNID" && [ -d "$RUN" ] && [ ! -L "$RUN" ] && OURS=1
+if [ "$OURS" = 1 ]; then
 	set +f
 	for f in "$RUN"/*.pid; do
 		set -f
@@ -35,6 +28,19 @@ if ws_rel_ok "runs/$RUNID" && [ -d "$RUN" ] && [ ! -L "$RUN" ]; then
 		kill -s KILL "$P" 2>/dev/null && rec k "$P"
 	done
 	set -f
+fi
+# a path to keep that the run never wrote (a dump the runtime failed to write) keeps nothing: the
+# run's directory goes all the same
+KEEP=
+for rel in "$@"; do
+	if ! ws_rel_ok "$rel"; then
+		rec r "$rel" refused
+	elif [ -e "$WS/$rel" ] || [ -L "$WS/$rel" ]; then
+		KEEP=$KEEP$rel$NL
+	fi
+done
+FAILED=0
+if [ "$OURS" = 1 ]; then
 	if [ -z "$KEEP" ]; then
 		rm -rf -- "$RUN" 2>/dev/null
 		if [ -e "$RUN" ] || [ -L "$RUN" ]; then
