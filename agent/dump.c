@@ -74,6 +74,35 @@ static int request(const struct dnproc *t, const char *app_path, uint32_t type, 
 	return 0;
 }
 
+/* createdump's message is several lines ("[createdump] ...\n[createdump] Failure took 11ms\n"):
+ * one line for the record, its lines joined by "; ", trailing blanks gone. Returns a new string or
+ * NULL (msg NULL or no memory); msg is left as it is. */
+static char *one_line(const char *msg)
+{
+	size_t n = 0, len;
+	char *out;
+
+	if (msg == NULL || (out = malloc(2 * strlen(msg) + 1)) == NULL)
+		return NULL;
+	for (const char *p = msg; *p != '\0'; p++) {
+		if (*p != '\n' && *p != '\r') {
+			out[n++] = *p;
+			continue;
+		}
+		while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+			n--;
+		if (n > 0 && p[1] != '\0' && p[1] != '\n' && p[1] != '\r') {
+			out[n++] = ';';
+			out[n++] = ' ';
+		}
+	}
+	out[n] = '\0';
+	len = strlen(out);
+	while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == ';'))
+		out[--len] = '\0';
+	return out;
+}
+
 /* What to suggest after createdump failed with message msg (NULL: it said nothing). */
 static const char *failure_hint(const char *msg)
 {
@@ -107,9 +136,13 @@ int dump_run(const struct dnproc *t, const struct dump_opts *o)
 		return rec_error(AGENT_EX_FAIL, AGENT_ERR_PROTOCOL, t->pid, 0, NULL,
 				 "the runtime's answer to the dump request makes no sense");
 	if (!rep.r.ok || hr != 0) {
+		char *line = one_line(msg);
+		const char *said = line != NULL ? line : msg;
+
 		r = rec_error(AGENT_EX_RUNTIME, AGENT_ERR_RUNTIME, t->pid, hr, failure_hint(msg),
 			      "the runtime could not write the dump to %s%s%s", app_path,
-			      msg != NULL ? ": " : "", msg != NULL ? msg : "");
+			      said != NULL && *said != '\0' ? ": " : "", said != NULL ? said : "");
+		free(line);
 		free(msg);
 		return r;
 	}
