@@ -701,6 +701,33 @@ static int open_probe(struct kube *k, const struct diag_target *t, struct diag_s
 	return tools_via_debug(k, t, s, why, s->proc);
 }
 
+/*
+ * A process without a shared runtime, asked of Microsoft's tools (--engine tools) for a verb the
+ * agent also runs (trace, dump, stack): the agent needs no runtime in the container; say so first.
+ */
+static struct diag_problem *agent_would_do(const struct diag_target *t,
+					   const struct probe_proc *proc, struct diag_problem *pb)
+{
+	static const char *const agent_verbs[] = { "dotnet-trace", "dotnet-dump", "dotnet-stack" };
+	char hint[sizeof(pb->hint)];
+	size_t i;
+	int n;
+
+	if (pb->code != DPX_NODOTNET || !proc->accessible ||
+	    (proc->runtime_version && *proc->runtime_version) || !t->tool)
+		return pb;
+	for (i = 0; i < sizeof(agent_verbs) / sizeof(agent_verbs[0]); i++)
+		if (!strcmp(t->tool, agent_verbs[i]))
+			break;
+	if (i == sizeof(agent_verbs) / sizeof(agent_verbs[0]))
+		return pb;
+	n = snprintf(hint, sizeof(hint), "drop --engine tools: the agent (the default engine) needs "
+		     "no .NET runtime in the container; or %s", pb->hint);
+	if (n > 0 && (size_t)n < sizeof(hint)) /* else the hint as it was */
+		strlcpy(pb->hint, hint, sizeof(pb->hint));
+	return pb;
+}
+
 int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *s)
 {
 	struct diag_problem pb;
@@ -714,7 +741,7 @@ int diag_open(struct kube *k, const struct diag_target *t, struct diag_session *
 	    (rc = open_probe(k, t, s)) < 0)
 		return rc;
 	if (diag_preflight(&s->probe, s->proc, &pb) < 0)
-		return diag_fail(&pb);
+		return diag_fail(agent_would_do(t, s->proc, &pb));
 	if (!s->rid[0] || !rid_has_tool_download(s->rid)) {
 		log_error("no diagnostics tools exist for this platform (%s, %s) of pod \"%s\"",
 			  s->probe.arch[0] ? s->probe.arch : "unknown architecture",
