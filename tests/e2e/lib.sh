@@ -6,6 +6,14 @@
 
 E2E_TIMEOUT=${E2E_TIMEOUT:-120}
 
+# is_nettrace FILE: a regular file that starts as a NetTrace stream does ("Nettrace")
+is_nettrace() { [ -f "$1" ] && [ "$(head -c 8 "$1")" = Nettrace ]; }
+# is_core FILE: an ELF core file (magic, then e_type at bytes 16-17, little endian, == 4: ET_CORE)
+is_core() {
+	[ -f "$1" ] && [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] &&
+		[ "$(od -An -tx1 -j16 -N2 "$1" | tr -d ' \n')" = 0400 ]
+}
+
 # run CMD...: run a command with a timeout, capturing $OUT, $ERR and $RC (never fails the script).
 run() {
 	local out err

@@ -22,11 +22,6 @@ for c in d["spec"].get("ephemeralContainers", []):
         print(c["name"])' ${2:+"$2"}
 }
 count() { ours "$@" | wc -l; }
-is_nettrace() { [ "$(head -c 8 "$1")" = Nettrace ]; }
-is_core() { # an ELF core file (e_type 4)
-	python3 -c 'import sys, struct; b = open(sys.argv[1], "rb").read(18)
-sys.exit(not (b[:4] == b"\x7fELF" and struct.unpack("<H", b[16:18])[0] == 4))' "$1"
-}
 # app_tmp_clean POD: the app's /tmp, seen from the running debug container, holds only the
 # runtime's own files (no dump left behind)
 app_tmp_clean() {

@@ -49,11 +49,6 @@ assert "our tools server answers on port $TS_PORT" curl -sf "$TOOLS_URL/_faults"
 
 # ---- helpers -------------------------------------------------------------------------------------
 
-is_nettrace() { [ -f "$1" ] && [ "$(head -c 8 "$1")" = Nettrace ]; }
-is_core() { # ELF magic, e_type (bytes 16-17, little endian) == 4 (ET_CORE)
-	[ -f "$1" ] && [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] &&
-		[ "$(od -An -tx1 -j16 -N2 "$1" | tr -d ' \n')" = 0400 ]
-}
 # host_tool TOOL ARGS...: Microsoft's tool from build/tools, run here on the host's runtime
 host_tool() {
 	local t=$1
@@ -233,6 +228,9 @@ diag_engine() {
 		else
 			check "[$E] trace $p is refused with the reason (DPX_NODOTNET)" "$(ex NODOTNET)" '' \
 				'self-contained|no diagnostics socket'
+			[ "$p" != sample-selfcontained ] ||
+				check "[$E] ... and its hint points to the agent, which needs no runtime" \
+					"$(ex NODOTNET)" '' 'hint: drop --engine tools: the agent'
 		fi
 	done
 
