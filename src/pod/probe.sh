@@ -248,8 +248,9 @@ for c in sh cat base64 head tail dd gzip sha256sum md5sum cksum curl wget tar ki
 		rec cmd "$c" "$W"
 	fi
 done
-HAVE_TR= HAVE_GREP= HAVE_RM= HAVE_CHMOD= HAVE_DF= HAVE_LS=
+HAVE_TR= HAVE_GREP= HAVE_RM= HAVE_CHMOD= HAVE_DF= HAVE_LS= HAVE_CAT=
 have tr && HAVE_TR=1
+have cat && HAVE_CAT=1
 have grep && HAVE_GREP=1
 have rm && HAVE_RM=1
 have chmod && HAVE_CHMOD=1
@@ -556,6 +557,26 @@ permdir() {
 	rec permdir "$_d_dir" "$_d_uids" "$_d_w"
 }
 
+# maps_of PID FILE: maps_line for the lines of FILE that name a runtime or a loader, without grep.
+# One cat and a split of its text: dash's `read` takes a byte per system call, which costs about
+# 130 ms on the 100 KB maps of a .NET process, the split about 10.
+maps_of() {
+	if [ -n "$HAVE_CAT" ]; then
+		_m_text=$(cat "$2") || return 0
+		case $_m_text in */libcoreclr.so* | */ld-musl-* | */ld-linux*) ;; *) return 0 ;; esac
+		IFS=$NL
+		for _m_l in $_m_text; do
+			case $_m_l in */libcoreclr.so* | */ld-musl-* | */ld-linux*) maps_line "$1" "$_m_l" ;; esac
+		done
+		IFS=" $TAB$NL"
+		_m_text=
+		return 0
+	fi
+	while IFS= read -r _m_l; do
+		maps_line "$1" "$_m_l"
+	done <"$2"
+}
+
 # One grep reads every maps file we may read; its output is split once (no prefix removal on the
 # whole text: quadratic in dash). Without grep the shell reads the maps of each process itself.
 if [ -n "$HAVE_GREP" ]; then
@@ -586,9 +607,7 @@ for d in /proc/[0-9]*; do
 	acc=0
 	IFS= read -r l <"$d/maps" && acc=1
 	if [ "$acc" = 1 ] && [ -z "$HAVE_GREP" ]; then
-		while IFS= read -r l; do
-			maps_line "$pid" "$l"
-		done <"$d/maps"
+		maps_of "$pid" "$d/maps"
 	fi
 	eval "clr=\${clr_$pid-} plibc=\${libc_$pid-} K=\${sock_$pid-}"
 	is_net=0
