@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "fetchcmd.h"
 #include "interrupt.h"
 #include "localout.h"
 #include "log.h"
 #include "progress.h"
-#include "quote.h"
 #include "strfmt.h"
 
 static int fail_oom(struct diagverb *v)
@@ -329,10 +329,7 @@ void diagverb_print_saved(struct diagverb *v, const struct pull_result *r)
 /* "FETCH_ABS WHAT; fetch it with: kubectl dotnetprof fetch POD FETCH_ABS -o LOCAL -n NS -c C" */
 static void fetch_later_hint(const struct diagverb *v, const char *what)
 {
-	const struct target_pod *pod = v->s.pod;
-	const char *argv[] = { "kubectl", "dotnetprof", "fetch", pod->name, v->fetch_abs, "-o",
-			       v->local, "-n", pod->namespace, "-c", pod->container, NULL };
-	char *line = sh_quote_argv(argv);
+	char *line = fetchcmd_line(v->s.pod, v->fetch_abs, v->local, FETCHCMD_NEW);
 
 	log_warn("%s %s; fetch it with: %s", v->fetch_abs, what, line ? line : "(no memory)");
 	free(line);
