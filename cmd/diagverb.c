@@ -27,15 +27,34 @@ static int fail_oom(struct diagverb *v)
 	return -DPX_ERROR;
 }
 
-/* -o names an existing file (not a directory) and --force is not given: -DPX_EXISTS; else 0. */
+/*
+ * -o names an existing file (not a directory), or its NAME.part exists, and --force is not given:
+ * -DPX_EXISTS; else 0. Checked before the tool runs: the copy would refuse both only after it.
+ */
 static int output_taken(struct diagverb *v, const char *local)
 {
 	struct stat st;
+	char *part;
 
-	if (!local || v->ctx->common.force || lstat(local, &st) < 0 || S_ISDIR(st.st_mode))
+	if (!local || !*local || v->ctx->common.force || local[strlen(local) - 1] == '/')
 		return 0;
-	log_error("%s exists: not overwritten", local);
-	log_hint("choose another name with -o, or pass --force to replace it");
+	if (lstat(local, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0; /* -o DIR: the file's name is known later */
+		log_error("%s exists: not overwritten", local);
+		log_hint("choose another name with -o, or pass --force to replace it");
+		return -DPX_EXISTS;
+	}
+	if (!(part = strfmt("%s.part", local)))
+		return fail_oom(v);
+	if (lstat(part, &st) < 0) {
+		free(part);
+		return 0;
+	}
+	log_error("%s exists: an earlier copy to %s was interrupted", part, local);
+	log_hint("the fetch ... --resume command it printed continues it; else remove it, choose "
+		 "another name with -o, or pass --force to start over");
+	free(part);
 	return -DPX_EXISTS;
 }
 
