@@ -52,8 +52,8 @@ static int output_taken(struct diagverb *v, const char *local)
 		return 0;
 	}
 	log_error("%s exists: an earlier copy to %s was interrupted", part, local);
-	log_hint("the fetch ... --resume command it printed continues it; else remove it, choose "
-		 "another name with -o, or pass --force to start over");
+	log_hint("the `kubectl dotnetprof fetch ... --resume` command printed then continues it; "
+		 "else remove it, choose another name with -o, or pass --force to start over");
 	free(part);
 	return -DPX_EXISTS;
 }

@@ -636,7 +636,7 @@ static int no_runtime(const struct diag_target *t, const char *image, const char
 		  "has none", t->tool ? t->tool : "the tool", why, image);
 	log_hint("--debug-image with the .NET runtime (mcr.microsoft.com/dotnet/runtime:10.0, or "
 		 "your mirror of it) makes a debug container the tool runs in; trace, dump and stack "
-		 "need no runtime there with the agent (--engine agent, the default)");
+		 "need no runtime there: they use the plugin's agent by default");
 	return -DPX_NODOTNET;
 }
 
