@@ -18,9 +18,11 @@ bin=${DOTNETPROF_BIN:-$top/kubectl-dotnetprof}
 [ -x "$bin" ] || { echo "readme_test: $bin is not built: run make" >&2; exit 1; }
 
 python3 - "$bin" "$top" <<'PY'
-import glob, os, re, subprocess, sys
+import glob, os, re, sys
 
 bin_, top = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.join(top, "tests", "unit"))
+from helpflags import help_flags, run as run_bin
 FLAG = re.compile(r"(?<![\w./=-])(--[a-z][a-z0-9-]*|-[a-zA-Z])(?![\w-])")
 LONG = re.compile(r"(?<![\w./=-])(--[a-z][a-z0-9-]*)(?![\w-])")
 
@@ -37,15 +39,7 @@ FOREIGN = {
 }
 
 def run(*args):
-    return subprocess.run([bin_, *args], capture_output=True, text=True, check=True).stdout
-
-def help_flags(text):
-    out = set()
-    for line in text.splitlines():
-        m = re.match(r"^  (?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)|^      (--[a-z][a-z0-9-]*)", line)
-        if m:
-            out.update(x for x in m.groups() if x)
-    return out
+    return run_bin(bin_, *args)
 
 errors = []
 main_help = run("--help")
