@@ -13,10 +13,10 @@
 
 #include "debugrun.h"
 #include "exitcodes.h"
+#include "fetchcmd.h"
 #include "kube.h"
 #include "log.h"
 #include "progress.h"
-#include "quote.h"
 #include "sanitize.h"
 #include "strfmt.h"
 #include "target.h"
@@ -155,12 +155,8 @@ static void report_uncollected(struct cli_ctx *ctx, const struct target_pod *pod
 		return;
 	}
 	remote = strfmt("%s/%s", f->path, it->rel);
-	if (remote) {
-		const char *argv[] = { "kubectl", "dotnetprof", "fetch", pod->name, remote, "-n",
-				       pod->namespace, "-c", pod->container, NULL };
-
-		line = sh_quote_argv(argv);
-	}
+	if (remote)
+		line = fetchcmd_line(pod, remote, NULL, FETCHCMD_NEW);
 	fprintf(ctx->out, "    uncollected: no run copied it out; fetch it with: %s (clean "
 		"--discard-uncollected removes it)\n", line ? san(line) : "(out of memory)");
 	free(line);

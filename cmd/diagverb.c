@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "fetchcmd.h"
 #include "interrupt.h"
 #include "localout.h"
 #include "log.h"
 #include "progress.h"
-#include "quote.h"
 #include "strfmt.h"
 
 static int fail_oom(struct diagverb *v)
@@ -27,15 +27,34 @@ static int fail_oom(struct diagverb *v)
 	return -DPX_ERROR;
 }
 
-/* -o names an existing file (not a directory) and --force is not given: -DPX_EXISTS; else 0. */
+/*
+ * -o names an existing file (not a directory), or its NAME.part exists, and --force is not given:
+ * -DPX_EXISTS; else 0. Checked before the tool runs: the copy would refuse both only after it.
+ */
 static int output_taken(struct diagverb *v, const char *local)
 {
 	struct stat st;
+	char *part;
 
-	if (!local || v->ctx->common.force || lstat(local, &st) < 0 || S_ISDIR(st.st_mode))
+	if (!local || !*local || v->ctx->common.force || local[strlen(local) - 1] == '/')
 		return 0;
-	log_error("%s exists: not overwritten", local);
-	log_hint("choose another name with -o, or pass --force to replace it");
+	if (lstat(local, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0; /* -o DIR: the file's name is known later */
+		log_error("%s exists: not overwritten", local);
+		log_hint("choose another name with -o, or pass --force to replace it");
+		return -DPX_EXISTS;
+	}
+	if (!(part = strfmt("%s.part", local)))
+		return fail_oom(v);
+	if (lstat(part, &st) < 0) {
+		free(part);
+		return 0;
+	}
+	log_error("%s exists: an earlier copy to %s was interrupted", part, local);
+	log_hint("the `kubectl dotnetprof fetch ... --resume` command printed then continues it; "
+		 "else remove it, choose another name with -o, or pass --force to start over");
+	free(part);
 	return -DPX_EXISTS;
 }
 
@@ -329,10 +348,7 @@ void diagverb_print_saved(struct diagverb *v, const struct pull_result *r)
 /* "FETCH_ABS WHAT; fetch it with: kubectl dotnetprof fetch POD FETCH_ABS -o LOCAL -n NS -c C" */
 static void fetch_later_hint(const struct diagverb *v, const char *what)
 {
-	const struct target_pod *pod = v->s.pod;
-	const char *argv[] = { "kubectl", "dotnetprof", "fetch", pod->name, v->fetch_abs, "-o",
-			       v->local, "-n", pod->namespace, "-c", pod->container, NULL };
-	char *line = sh_quote_argv(argv);
+	char *line = fetchcmd_line(v->s.pod, v->fetch_abs, v->local, FETCHCMD_NEW);
 
 	log_warn("%s %s; fetch it with: %s", v->fetch_abs, what, line ? line : "(no memory)");
 	free(line);

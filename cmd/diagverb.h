@@ -40,7 +40,7 @@ struct diagverb {
 	char *local;                   /* where it lands here */
 	int run_started;               /* the tool was started (its artifact may exist) */
 	int copy_started;              /* diagverb_fetch began the copy */
-	int copy_hinted;               /* the copy failed and said how to resume it */
+	int copy_hinted;               /* the copy failed and its hint gave the fetch command */
 	int fetched;                   /* the artifact is verified here (so the pod copy may go) */
 	int agent;                     /* --engine agent: diag_open_agent opened s, into `a` */
 	struct diag_agent a;

@@ -1,6 +1,7 @@
 /*
  * gcdump.c - `kubectl dotnetprof gcdump`: a GC heap dump (dotnet-gcdump) copied here, with the top
- * types by size. Flags and help complete; engine in a later issue.
+ * types by size; the file is copied before `dotnet-gcdump report` runs, so a report that fails
+ * costs nothing but the summary.
  */
 #include <stdio.h>
 #include <stdlib.h>

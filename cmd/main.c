@@ -62,8 +62,9 @@ static void print_main_help(const struct cli_ctx *ctx, FILE *out)
 	fprintf(out,
 		"usage: %s [GLOBAL FLAGS] VERB [TARGET] [FLAGS]\n\n"
 		"Profile .NET applications running in Kubernetes pods: list their processes, collect\n"
-		"traces, counters, dumps and stacks with Microsoft's diagnostics tools, and copy the\n"
-		"results out, verified. Needs only kubectl and RBAC for pods get and pods/exec create.\n\n"
+		"traces, counters, dumps and stacks (with the plugin's own agent or Microsoft's\n"
+		"diagnostics tools), and copy the results out, verified. Needs only kubectl and RBAC\n"
+		"for pods get (and list, for workload and -l targets) and pods/exec create.\n\n"
 		"Verbs:\n", ctx->prog);
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help->summary);

@@ -61,7 +61,8 @@ struct pull_result {
 	unsigned resumes;            /* streams continued from an offset */
 	int gzip;                    /* gzip was used */
 	int encoding_base64;
-	int part_kept;               /* failed: NAME.part stays for --resume (and a hint said how) */
+	int part_kept;               /* failed: NAME.part stays, and a hint gave the fetch command
+					that gets the file (--resume, or --force to start over) */
 };
 
 /*

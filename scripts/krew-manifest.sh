@@ -47,8 +47,9 @@ spec:
   caveats: |
     counters and gcdump (Microsoft's tools) need a shared .NET 8 or later
     runtime in the container; the agent works with self-contained apps too.
-    RBAC needed: get on pods, create on pods/exec; for pods without a shell,
-    patch on pods/ephemeralcontainers.
+    RBAC needed: get on pods, create on pods/exec; list on pods for workload
+    and -l targets and ps --all; for pods without a shell, patch on
+    pods/ephemeralcontainers.
     A memory dump holds secrets: it is removed from the pod once copied.
     This build needs libcurl (libcurl.so.4) and glibc 2.34 or later.
     Shell completion for kubectl dotnetprof: link kubectl_complete-dotnetprof

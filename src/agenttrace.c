@@ -13,11 +13,11 @@
 #include "agentrun.h"
 #include "digest.h"
 #include "exitcodes.h"
+#include "fetchcmd.h"
 #include "growarr.h"
 #include "localout.h"
 #include "log.h"
 #include "progress.h"
-#include "quote.h"
 #include "target.h"
 
 #define MEM_MAX (512u << 20)   /* a trace kept in memory (stack's) is small; beyond this: refused */
@@ -42,11 +42,12 @@ static int sink_ack(void *arg, const struct agentrec_trailer *t)
 
 /* A copy stayed in the pod: where, and the command that gets it. */
 static void say_kept(const struct agenttrace_opts *o, const struct target_pod *pod,
-		     const struct agentrun_result *ar)
+		     const struct agentrun_result *ar, const struct sink *s)
 {
-	const char *argv[] = { "kubectl", "dotnetprof", "fetch", pod->name, ar->spool_kept, "-o",
-			       o->local, "-n", pod->namespace, "-c", pod->container, NULL };
-	char *line = sh_quote_argv(argv), size[32];
+	/* what arrived stays as LOCAL.part (failed()): the pod's copy is the same stream, continue it */
+	char *line = fetchcmd_line(pod, ar->spool_kept, o->local,
+				   s->to_file && s->lo.size ? FETCHCMD_RESUME : FETCHCMD_NEW);
+	char size[32];
 
 	log_info("the trace stays in pod \"%s\" as %s (%s, recorded as uncollected); fetch it "
 		 "with: %s", pod->name, ar->spool_kept,
@@ -218,7 +219,7 @@ int agenttrace_collect(struct kube *k, const struct target_pod *pod, const struc
 		rc = errno == EEXIST ? -DPX_EXISTS : -DPX_ERROR;
 	}
 	if (rc < 0 && ar.spool_kept[0] && o->local) {
-		say_kept(o, pod, &ar);
+		say_kept(o, pod, &ar, s);
 		strlcpy(r->spool_kept, ar.spool_kept, sizeof(r->spool_kept));
 	} else if (rc < 0 && o->spool_run && ar.started && !ar.acked) {
 		/* the connection went before the agent could say: it keeps what it has */

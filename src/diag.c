@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "exitcodes.h"
+#include "fetchcmd.h"
 #include "kube.h"
 #include "log.h"
 #include "diagdebug.h"
@@ -482,12 +483,13 @@ static void report_uncollected(const struct target_pod *pod, const struct probe 
 
 	for (i = 0; i < pr->nuncollected; i++) {
 		const struct probe_artifact *a = &pr->uncollected[i];
+		char *line = fetchcmd_line(pod, a->path, NULL, FETCHCMD_NEW);
 
-		log_warn("an earlier run left %s (%s%s) in pod \"%s\" uncollected; fetch it with: "
-			 "kubectl dotnetprof fetch %s %s -n %s -c %s", a->path,
-			 progress_fmt_size(a->size, size, sizeof(size)),
-			 a->live ? ", its tool still writes it" : "", pod->name, pod->name, a->path,
-			 pod->namespace, pod->container);
+		log_warn("an earlier run left %s (%s%s) in pod \"%s\" uncollected; fetch it with: %s",
+			 a->path, progress_fmt_size(a->size, size, sizeof(size)),
+			 a->live ? ", its tool still writes it" : "", pod->name,
+			 line ? line : "(no memory)");
+		free(line);
 	}
 }
 
@@ -634,7 +636,7 @@ static int no_runtime(const struct diag_target *t, const char *image, const char
 		  "has none", t->tool ? t->tool : "the tool", why, image);
 	log_hint("--debug-image with the .NET runtime (mcr.microsoft.com/dotnet/runtime:10.0, or "
 		 "your mirror of it) makes a debug container the tool runs in; trace, dump and stack "
-		 "need no runtime there with the agent (--engine agent, the default)");
+		 "need no runtime there: they use the plugin's agent by default");
 	return -DPX_NODOTNET;
 }
 

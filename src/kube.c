@@ -549,11 +549,12 @@ static void hint_forbidden(struct kube *k, const char *verb, const char *resourc
 		nsopt[0] = '\0';
 	if (*verb && *resource)
 		log_hint("your user needs RBAC permission to %s %s%s%s%s (the plugin needs: pods get, "
-			 "pods/exec create); check with: kubectl auth can-i %s %s%s", verb, resource,
+			 "pods list for a workload or -l, pods/exec create); check with: kubectl auth can-i %s %s%s", verb, resource,
 			 ns ? " in namespace \"" : "", ns ? ns : "", ns ? "\"" : "", verb, resource,
 			 nsopt);
 	else
-		log_hint("the plugin needs RBAC permission for pods get and pods/exec create; check "
+		log_hint("the plugin needs RBAC permission for pods get (and list, for a workload or "
+			 "-l) and pods/exec create; check "
 			 "with: kubectl auth can-i create pods/exec%s", nsopt);
 }
 

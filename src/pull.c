@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "fetchcmd.h"
 #include "gunzip.h"
 #include "interrupt.h"
 #include "kube.h"
@@ -63,24 +64,27 @@ struct pull {
 	long long probe_ms;          /* when the timing began (the first byte after the plan), or 0 */
 	uint64_t probe_size;         /* lo.size then */
 	unsigned resumes;
-	int part_kept;               /* NAME.part stays for a --resume, and the hint said so */
+	int part_kept;               /* NAME.part stays, and a hint gave the fetch command for it */
 	unsigned char buf[PULL_BUF_SIZE];    /* reading NAME.part back */
 };
 
 /*
  * The exact command that continues this copy, as a hint: "FIRST NAME.part is kept: continue the copy
- * with: kubectl dotnetprof fetch POD PATH -o LOCAL --resume -n NS -c CONTAINER".
+ * with: kubectl dotnetprof fetch POD PATH -o LOCAL --resume -n NS -c CONTAINER" (an empty part is
+ * removed at the end: then the command that copies it again, without --resume).
  */
-static void resume_hint(const struct pull *pl, const char *first)
+static void resume_hint(struct pull *pl, const char *first)
 {
-	const char *argv[] = { "kubectl", "dotnetprof", "fetch", pl->pod->name, pl->o->remote_path,
-			       "-o", pl->o->local_path, "--resume", "-n", pl->pod->namespace, "-c",
-			       pl->pod->container, NULL };
-	char *line = sh_quote_argv(argv);
+	char *line = fetchcmd_line(pl->pod, pl->o->remote_path, pl->o->local_path,
+				   pl->lo.size ? FETCHCMD_RESUME : FETCHCMD_NEW);
 
-	log_hint("%s%s is kept: continue the copy with: %s", first, pl->lo.part,
-		 line ? line : "(no memory)");
+	if (pl->lo.size)
+		log_hint("%s%s is kept: continue the copy with: %s", first, pl->lo.part,
+			 line ? line : "(no memory)");
+	else
+		log_hint("%scopy it again with: %s", first, line ? line : "(no memory)");
 	free(line);
+	pl->part_kept = 1;
 }
 
 /* Read the stat exec's stdout until `want_end` says so (ready or end) or EOF. 0 or -DPX_*. */
@@ -242,7 +246,6 @@ static int sink(struct pull *pl, const unsigned char *buf, size_t n)
 		if (e != ENOSPC && e != EDQUOT)
 			return -DPX_ERROR;
 		resume_hint(pl, "free some space here (or give -o another disk); ");
-		pl->part_kept = 1;
 		return -DPX_NOSPACE;
 	}
 	digest_update(&pl->d, buf, n);
@@ -290,7 +293,7 @@ static int too_much(struct pull *pl)
 		  "announced; the copy stopped there", pl->shown, pl->pod->name, pl->st.size);
 	log_hint("a file that grows while it is copied, or a cat or gzip in the container that does "
 		 "not stop; %s holds the first %" PRIu64 " bytes", pl->lo.part, pl->lo.size);
-	pl->part_kept = 1;
+	resume_hint(pl, "");
 	return -DPX_TRANSFER;
 }
 
@@ -475,7 +478,6 @@ static int copy_all(struct pull *pl)
 				  "progress at byte %" PRIu64 " of %" PRIu64, pl->shown, pl->pod->name, why,
 				  PULL_MAX_RETRIES, pl->lo.size, pl->st.size);
 			resume_hint(pl, "");
-			pl->part_kept = 1;
 			return -DPX_TRANSFER;
 		}
 		progress_end(&pl->prog);
@@ -676,6 +678,7 @@ int pull_file(struct kube *k, const struct target_pod *pod, const struct pull_op
 	long long t0 = progress_now_ms();
 	struct pull *pl;
 	int ret = -DPX_ERROR, i, created = 0;
+	char *line;
 
 	memset(r, 0, sizeof(*r));
 	pl = calloc(1, sizeof(*pl));
@@ -711,7 +714,11 @@ int pull_file(struct kube *k, const struct target_pod *pod, const struct pull_op
 		ret = -DPX_TRANSFER;
 		log_error("cannot fetch %s from pod \"%s\": the copy did not verify twice", pl->shown,
 			  pod->name);
-		log_hint("%s is kept for inspection; it was not renamed to %s", pl->lo.part, o->local_path);
+		line = fetchcmd_line(pod, o->remote_path, o->local_path, FETCHCMD_RESTART);
+		log_hint("%s is kept for inspection (it was not renamed to %s); copy it again from the "
+			 "start with: %s", pl->lo.part, o->local_path, line ? line : "(no memory)");
+		free(line);
+		pl->part_kept = 1;
 		goto out;
 	}
 	if (localout_commit(&pl->lo, o->force) < 0) {
@@ -740,7 +747,6 @@ out:
 			  pl->shown, pl->lo.size, pl->st.size);
 		if (pl->lo.size)
 			resume_hint(pl, "");
-		pl->part_kept = pl->lo.size > 0;
 	}
 	r->part_kept = pl->part_kept;
 	/* nothing arrived (no such file, exec refused): leave no empty NAME.part behind */

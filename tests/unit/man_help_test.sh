@@ -19,23 +19,16 @@ fail=0
 lint=$(mandoc -T lint -W warning "$man" 2>&1)
 [ -z "$lint" ] || { printf 'man_help_test: mandoc -T lint:\n%s\n' "$lint" >&2; fail=1; }
 
-mandoc -T ascii "$man" | python3 -c '
-import re, subprocess, sys
+mandoc -T ascii "$man" | HELPFLAGS_DIR=$top/tests/unit python3 -c '
+import os, re, sys
+sys.path.insert(0, os.environ["HELPFLAGS_DIR"])
+from helpflags import help_flags, run as run_bin
 bin_, exitcodes = sys.argv[1], sys.argv[2]
 page = re.sub(".\b", "", sys.stdin.read())   # drop overstrike bold/underline
 FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*|-[a-zA-Z])(?![\w-])")
 
-def help_flags(text):
-    """Flags defined in a --help text: its lines that start with two spaces and a dash."""
-    out = set()
-    for line in text.splitlines():
-        m = re.match(r"^  (?:(-[a-zA-Z]), )?(--[a-z][a-z0-9-]*)|^      (--[a-z][a-z0-9-]*)", line)
-        if m:
-            out.update(x for x in m.groups() if x)
-    return out
-
 def run(*args):
-    return subprocess.run([bin_, *args], capture_output=True, text=True, check=True).stdout
+    return run_bin(bin_, *args)
 
 # the man page, cut into sections (col 0) and subsections (3 spaces); .TP tags sit at 7 spaces
 # (a tag is followed by its text at 14 spaces, on the next line or, when short, on its own line)
