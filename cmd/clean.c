@@ -130,17 +130,36 @@ static const char *verb_of(enum ws_result r, int dry_run)
 	return "?";
 }
 
-/* Is the pid file `rel` in a run directory that clean leaves whole? */
-static int pid_left(const struct ws_found *f, const char *rel)
+/* Is items[i] kept (left in the pod)? Is it removed, or planned to be (dry run)? */
+static int is_kept(const struct ws_item *it, int dry_run)
+{
+	(void)dry_run;
+	return it->result == WS_R_KEPT;
+}
+
+static int is_freed(const struct ws_item *it, int dry_run)
+{
+	return dry_run || it->result == WS_R_REMOVED;
+}
+
+/* Does `rel` lie inside an item that `which` selects (a directory above it)? */
+static int inside(const struct ws_found *f, const char *rel,
+		  int (*which)(const struct ws_item *, int), int dry_run)
 {
 	size_t i, n;
 
 	for (i = 0; i < f->nitems; i++) {
 		n = strlen(f->items[i].rel);
-		if (f->items[i].result == WS_R_KEPT && !strncmp(rel, f->items[i].rel, n) && rel[n] == '/')
+		if (which(&f->items[i], dry_run) && !strncmp(rel, f->items[i].rel, n) && rel[n] == '/')
 			return 1;
 	}
 	return 0;
+}
+
+/* Is the pid file `rel` in a run directory that clean leaves whole? */
+static int pid_left(const struct ws_found *f, const char *rel)
+{
+	return inside(f, rel, is_kept, 0);
 }
 
 /* The lines that say why an uncollected file stays, and how to get it (or that it goes). */
@@ -201,13 +220,15 @@ static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struc
 			kb_size(it->kb, b, sizeof(b)), shown(it->rel, a, sizeof(a)));
 		if (it->uncollected)
 			report_uncollected(ctx, pod, f, it, dry_run);
+		/* a directory's disk use counts what is in it: a file in it is not counted again */
 		if (it->result == WS_R_KEPT) {
 			kept = 1;
-			kept_kb += it->kb > 0 ? it->kb : 0;
+			if (it->kb > 0 && !inside(f, it->rel, is_kept, dry_run))
+				kept_kb += it->kb;
 		}
 		/* a refusal is the rule working (a symbolic link above the path), not a failure */
 		bad |= it->result == WS_R_FAILED || (!dry_run && it->result == WS_R_PLANNED);
-		if (it->kb > 0 && (dry_run || it->result == WS_R_REMOVED))
+		if (it->kb > 0 && is_freed(it, dry_run) && !inside(f, it->rel, is_freed, dry_run))
 			freed += it->kb;
 	}
 	for (i = 0; i < f->nrefused; i++)
