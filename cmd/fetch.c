@@ -172,13 +172,50 @@ static int fetch_debug(struct cli_ctx *ctx, const struct diag_target *dt, struct
 	return rc;
 }
 
+/*
+ * Resolve the target and copy the file. For a pod named by the user the copy's first exec starts
+ * side by side with the resolve: kubectl exec takes the same namespace, and -c or the container
+ * kubectl picks by default, which is the one the resolve picks when it succeeds (the
+ * default-container annotation, else the only one); a target that does not resolve stops that
+ * exec unread. That saves a kubectl start and an API round trip. 0 or -DPX_*.
+ */
+static int resolve_and_pull(struct cli_ctx *ctx, const struct target_spec *t,
+			    const struct diag_target *dt, struct fetch_opts *fo,
+			    struct target_set *set, struct pull_result *r)
+{
+	struct target_pod named, *pod;
+	struct pull *early = NULL;
+	int rc;
+
+	if (t->kind == TARGET_POD && t->name && dt->debug != DEBUGCTR_ALWAYS) {
+		memset(&named, 0, sizeof(named));
+		named.name = t->name;
+		named.container = ctx->common.container;
+		named.noshell_quiet = dt->debug == DEBUGCTR_AUTO;
+		if ((rc = pull_begin(&ctx->kube, &named, &fo->pull, 1, &early)) < 0)
+			return rc;
+	}
+	if ((rc = target_resolve_one(&ctx->kube, t, ctx->common.container, set, &pod)) < 0) {
+		pull_cancel(early);
+		return rc;
+	}
+	pod->noshell_quiet = dt->debug == DEBUGCTR_AUTO;
+	if (dt->debug == DEBUGCTR_ALWAYS)
+		return fetch_debug(ctx, dt, pod, fo, r);
+	rc = early ? pull_end(early, pod, r) : pull_file(&ctx->kube, pod, &fo->pull, r);
+	if (rc == -DPX_NOSHELL && dt->debug == DEBUGCTR_AUTO)
+		rc = fetch_debug(ctx, dt, pod, fo, r);
+	if (rc == 0)
+		workspace_mark_collected(&ctx->kube, pod, fo->pull.remote_path);
+	return rc;
+}
+
 int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct diag_target dt;
 	struct fetch_opts fo;
 	struct target_spec t;
 	struct target_set set = { NULL, 0 };
-	struct target_pod *pod;
 	struct pull_result r;
 	char *local = NULL, size[32];
 	const char *path;
@@ -206,24 +243,13 @@ int cmd_fetch(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		goto out;
 	}
-	if ((rc = target_resolve_one(&ctx->kube, &t, ctx->common.container, &set, &pod)) < 0) {
-		rc = dpx_status(rc);
-		goto out;
-	}
 	fo.pull.remote_path = path;
 	fo.pull.local_path = local;
 	fo.pull.force = ctx->common.force;
-	pod->noshell_quiet = dt.debug == DEBUGCTR_AUTO;
-	if (dt.debug == DEBUGCTR_ALWAYS)
-		rc = fetch_debug(ctx, &dt, pod, &fo, &r);
-	else if ((rc = pull_file(&ctx->kube, pod, &fo.pull, &r)) == -DPX_NOSHELL &&
-		 dt.debug == DEBUGCTR_AUTO)
-		rc = fetch_debug(ctx, &dt, pod, &fo, &r);
-	if (rc < 0) {
+	if ((rc = resolve_and_pull(ctx, &t, &dt, &fo, &set, &r)) < 0) {
 		rc = dpx_status(rc);
 		goto out;
 	}
-	workspace_mark_collected(&ctx->kube, pod, path);
 	fprintf(ctx->out, "%s: %llu bytes (%s), %s%s%s, %.2f s, %.1f MB/s%s%s%s\n", local,
 		(unsigned long long)r.size, progress_fmt_size(r.size, size, sizeof(size)),
 		digest_name(r.hash), r.hash == DIGEST_NONE ? "" : " ", r.hash_hex, r.seconds,

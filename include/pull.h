@@ -74,4 +74,26 @@ struct pull_result {
 int pull_file(struct kube *k, const struct target_pod *pod, const struct pull_opts *o,
 	      struct pull_result *r);
 
+/* pull_file in two halves, so that its first exec runs while the caller resolves the target. */
+struct pull;
+
+/*
+ * Open NAME.part (the DPX_EXISTS checks above, before anything runs in the pod) and, when `early`
+ * and the copy is a fresh raw one (no part to continue, --encoding raw, not --compress gzip),
+ * start its first exec in `named` (a pod named by the user, its container -c or kubectl's default),
+ * unread. 0 with *out set, or -DPX_* (reported; nothing left). `named` and `o` must outlive *out.
+ */
+int pull_begin(struct kube *k, const struct target_pod *named, const struct pull_opts *o,
+	       int early, struct pull **out);
+
+/*
+ * The rest of pull_file, in `pod` as resolved (the same pod and container as `named`: the caller
+ * checks); frees pl. Returns as pull_file.
+ */
+int pull_end(struct pull *pl, const struct target_pod *pod, struct pull_result *r);
+
+/* Give up a begun pull (the target did not resolve): its exec is stopped, an empty NAME.part
+ * removed; frees pl. NULL is ignored. */
+void pull_cancel(struct pull *pl);
+
 #endif

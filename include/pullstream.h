@@ -57,7 +57,31 @@ enum pull_stream_end {
 				  or a signal came (interrupt.h): *rc is interrupt_status() */
 };
 
-/* Run one stream exec to its end. On PULL_STREAM_FATAL, *rc is the failure's -DPX_* (else 0). */
+/* One stream exec under way (pull_stream_start .. pull_stream_wait or pull_stream_abort). */
+struct pull_stream;
+
+/*
+ * Start one stream exec; nothing is read yet (kubectl's output waits in its pipe). `a`, `sink` and
+ * `why` must outlive it. NULL with *rc = -DPX_* (reported) when it cannot start.
+ */
+struct pull_stream *pull_stream_start(struct kube *k, const struct target_pod *pod,
+				      const struct pull_stream_args *a,
+				      const struct pull_stream_sink *sink, char *why, size_t whysize,
+				      int *rc);
+
+/*
+ * Read a started stream to its end and judge it; frees s. `pod` is the pod as the caller knows it
+ * now (what a refused exec is reported against): the one it was started in, or the same pod once
+ * resolved. On PULL_STREAM_FATAL, *rc is the failure's -DPX_* (else 0).
+ */
+enum pull_stream_end pull_stream_wait(struct pull_stream *s, struct kube *k,
+				      const struct target_pod *pod, int *rc);
+
+/* Stop a started stream unread (kubectl is killed and reaped); frees s. NULL is ignored. */
+void pull_stream_abort(struct pull_stream *s);
+
+/* Run one stream exec to its end (start, then wait). On PULL_STREAM_FATAL, *rc is the failure's
+ * -DPX_* (else 0). */
 enum pull_stream_end pull_stream_run(struct kube *k, const struct target_pod *pod,
 				     const struct pull_stream_args *a,
 				     const struct pull_stream_sink *sink, char *why, size_t whysize,

@@ -65,6 +65,12 @@ struct pull {
 	uint64_t probe_size;         /* lo.size then */
 	unsigned resumes;
 	int part_kept;               /* NAME.part stays, and a hint gave the fetch command for it */
+	int created;                 /* NAME.part was made by this pull (an empty one goes at the end) */
+	long long t0;                /* when the pull began (ms) */
+	struct pull_stream *early;   /* the first stream exec, started before the pod was resolved */
+	struct pull_stream_args early_a;
+	struct pull_stream_sink early_sink;
+	char early_why[512];
 	unsigned char buf[PULL_BUF_SIZE];    /* reading NAME.part back */
 };
 
@@ -376,17 +382,37 @@ static int on_err(void *ctx, const char *buf, size_t n)
  * One stream exec from lo.size on; folded (the stat records and the hash in the same exec) unless
  * a stat exec runs beside it. *rc: the -DPX_* of a PULL_STREAM_FATAL end.
  */
+static void stream_args(const struct pull *pl, struct pull_stream_args *a,
+			struct pull_stream_sink *sink)
+{
+	const struct pull_stream_args args = { pl->o->remote_path, pl->lo.size, pl->seek,
+					       pl->o->encoding, pl->gzip, pl->folded, !pl->planned &&
+					       pl->o->compress == PULL_COMP_AUTO, PULL_HASHES };
+	const struct pull_stream_sink to = { (void *)pl, on_data, pl->folded ? on_err : NULL };
+
+	*a = args;
+	*sink = to;
+}
+
 static enum pull_stream_end stream_once(struct pull *pl, char *why, size_t whysize, int *rc)
 {
-	const struct pull_stream_args a = { pl->o->remote_path, pl->lo.size, pl->seek, pl->o->encoding,
-					    pl->gzip, pl->folded, !pl->planned &&
-					    pl->o->compress == PULL_COMP_AUTO, PULL_HASHES };
-	const struct pull_stream_sink sink = { pl, on_data, pl->folded ? on_err : NULL };
+	struct pull_stream_args a;
+	struct pull_stream_sink sink;
+	struct pull_stream *s;
+	enum pull_stream_end e;
 
 	if (pl->folded) { /* a new report (the stat exec's, when not folded, is still being read) */
 		pl->stat_len = pl->errline_len = 0;
 		memset(&pl->cur, 0, sizeof(pl->cur));
 	}
+	if (pl->early) { /* the first exec already runs (pull_begin): read it */
+		s = pl->early;
+		pl->early = NULL;
+		e = pull_stream_wait(s, pl->k, pl->pod, rc);
+		strlcpy(why, pl->early_why, whysize);
+		return e;
+	}
+	stream_args(pl, &a, &sink);
 	return pull_stream_run(pl->k, pl->pod, &a, &sink, why, whysize, rc);
 }
 
@@ -671,34 +697,81 @@ static int open_local(struct pull *pl)
 	return errno == ENOSPC ? -DPX_NOSPACE : -DPX_ERROR;
 }
 
-int pull_file(struct kube *k, const struct target_pod *pod, const struct pull_opts *o,
-	      struct pull_result *r)
+/* A fresh raw copy (no part to continue): the first exec can start before anything is planned. */
+static int fresh_raw(const struct pull *pl)
+{
+	return pl->lo.size == 0 && pl->o->encoding == PULL_ENC_RAW &&
+	       pl->o->compress != PULL_COMP_GZIP;
+}
+
+int pull_begin(struct kube *k, const struct target_pod *named, const struct pull_opts *o,
+	       int early, struct pull **out)
 {
 	const char *words[] = { o->remote_path, NULL };
-	long long t0 = progress_now_ms();
 	struct pull *pl;
-	int ret = -DPX_ERROR, i, created = 0;
-	char *line;
+	int ret;
 
-	memset(r, 0, sizeof(*r));
+	*out = NULL;
 	pl = calloc(1, sizeof(*pl));
 	if (!pl) {
 		log_error("cannot fetch: out of memory");
-		return ret;
+		return -DPX_ERROR;
 	}
+	pl->t0 = progress_now_ms();
 	pl->k = k;
-	pl->pod = pod;
+	pl->pod = named;
 	pl->o = o;
 	pl->lo.fd = -1;
 	rexec_init(&pl->stat_x);
 	pl->shown = sh_quote_argv(words);
 	if (!pl->shown) {
 		log_error("cannot fetch: out of memory");
-		goto out;
+		pull_cancel(pl);
+		return -DPX_ERROR;
 	}
-	if ((ret = open_local(pl)) < 0)
-		goto out;
-	created = !pl->lo.size;
+	if ((ret = open_local(pl)) < 0) {
+		pull_cancel(pl);
+		return ret;
+	}
+	pl->created = !pl->lo.size;
+	if (early && fresh_raw(pl)) {
+		/* as attempt_start sets them for a fresh raw copy: the stream folds the stat in */
+		pl->folded = 1;
+		pl->seek = PULL_SEEK_NONE;
+		stream_args(pl, &pl->early_a, &pl->early_sink);
+		pl->early = pull_stream_start(k, named, &pl->early_a, &pl->early_sink, pl->early_why,
+					      sizeof(pl->early_why), &ret);
+		if (!pl->early) {
+			pull_cancel(pl);
+			return ret;
+		}
+	}
+	*out = pl;
+	return 0;
+}
+
+void pull_cancel(struct pull *pl)
+{
+	if (!pl)
+		return;
+	pull_stream_abort(pl->early);
+	if (pl->stat_x.c.started)
+		rexec_finish(&pl->stat_x, 1);
+	/* nothing arrived: leave no empty NAME.part behind */
+	if (pl->created && pl->lo.fd >= 0 && pl->lo.size == 0)
+		unlink(pl->lo.part);
+	localout_release(&pl->lo);
+	free(pl->shown);
+	free(pl);
+}
+
+int pull_end(struct pull *pl, const struct target_pod *pod, struct pull_result *r)
+{
+	const struct pull_opts *o = pl->o;
+	int ret = -DPX_ERROR, i;
+
+	memset(r, 0, sizeof(*r));
+	pl->pod = pod;
 	if (o->resume && pl->lo.size)
 		log_info("resuming %s from byte %" PRIu64, pl->lo.part, pl->lo.size);
 	for (i = 0; i < 2; i++) {
@@ -714,11 +787,7 @@ int pull_file(struct kube *k, const struct target_pod *pod, const struct pull_op
 		ret = -DPX_TRANSFER;
 		log_error("cannot fetch %s from pod \"%s\": the copy did not verify twice", pl->shown,
 			  pod->name);
-		line = fetchcmd_line(pod, o->remote_path, o->local_path, FETCHCMD_RESTART);
-		log_hint("%s is kept for inspection (it was not renamed to %s); copy it again from the "
-			 "start with: %s", pl->lo.part, o->local_path, line ? line : "(no memory)");
-		free(line);
-		pl->part_kept = 1;
+		log_hint("%s is kept for inspection; it was not renamed to %s", pl->lo.part, o->local_path);
 		goto out;
 	}
 	if (localout_commit(&pl->lo, o->force) < 0) {
@@ -732,28 +801,34 @@ int pull_file(struct kube *k, const struct target_pod *pod, const struct pull_op
 	r->hash = pl->hash;
 	if (pl->hash != DIGEST_NONE)
 		strlcpy(r->hash_hex, pl->st.hash_hex, sizeof(r->hash_hex)); /* same size */
-	r->seconds = (double)(progress_now_ms() - t0) / 1000.0;
+	r->seconds = (double)(progress_now_ms() - pl->t0) / 1000.0;
 	r->rate = progress_rate(&pl->prog);
 	r->resumes = pl->resumes;
 	r->gzip = pl->gzip;
 	r->encoding_base64 = o->encoding == PULL_ENC_BASE64;
 	ret = 0;
 out:
-	if (pl->stat_x.c.started)
-		rexec_finish(&pl->stat_x, 1);
 	if (ret < 0 && interrupt_pending() && pl->lo.fd >= 0) {
 		progress_end(&pl->prog);
 		log_error("%s: the copy of %s stopped at byte %" PRIu64 " of %" PRIu64, interrupt_what(),
 			  pl->shown, pl->lo.size, pl->st.size);
 		if (pl->lo.size)
 			resume_hint(pl, "");
+		pl->part_kept = pl->lo.size > 0;
 	}
 	r->part_kept = pl->part_kept;
-	/* nothing arrived (no such file, exec refused): leave no empty NAME.part behind */
-	if (ret < 0 && created && pl->lo.fd >= 0 && pl->lo.size == 0)
-		unlink(pl->lo.part);
-	localout_release(&pl->lo);
-	free(pl->shown);
-	free(pl);
+	pull_cancel(pl);
 	return ret;
+}
+
+int pull_file(struct kube *k, const struct target_pod *pod, const struct pull_opts *o,
+	      struct pull_result *r)
+{
+	struct pull *pl;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if ((ret = pull_begin(k, pod, o, 0, &pl)) < 0)
+		return ret;
+	return pull_end(pl, pod, r);
 }

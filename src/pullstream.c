@@ -24,7 +24,7 @@
 #include "rexec.h"
 #include "target.h"
 
-struct stream {
+struct pull_stream {
 	struct rexec x;
 	struct gunzip gz;
 	int gz_on;
@@ -42,7 +42,7 @@ struct stream {
 };
 
 /* Stop reading kubectl (it is killed at the end); the decoder finishes what it has. */
-static void cut(struct stream *s)
+static void cut(struct pull_stream *s)
 {
 	if (s->x.c.p.pid > 0)
 		kill(s->x.c.p.pid, SIGTERM);
@@ -55,7 +55,7 @@ static void cut(struct stream *s)
 }
 
 /* A callback's answer: 0 go on; else the stream stops (1) or fails (-DPX_*). */
-static int callback_said(struct stream *s, int rc)
+static int callback_said(struct pull_stream *s, int rc)
 {
 	if (rc == 0)
 		return 0;
@@ -66,7 +66,7 @@ static int callback_said(struct stream *s, int rc)
 }
 
 /* Bytes kubectl sent: decode base64, then to gzip or to the sink. */
-static void on_stdout(struct stream *s, long long now)
+static void on_stdout(struct pull_stream *s, long long now)
 {
 	ssize_t r = read(s->x.c.p.out_fd, s->in, sizeof(s->in));
 	const unsigned char *data = s->in;
@@ -106,7 +106,7 @@ static void on_stdout(struct stream *s, long long now)
 }
 
 /* Plain bytes from the gzip child. */
-static void on_gz_out(struct stream *s, long long now)
+static void on_gz_out(struct pull_stream *s, long long now)
 {
 	ssize_t r = read(s->gz.p.out_fd, s->gzout, sizeof(s->gzout));
 
@@ -123,7 +123,7 @@ static void on_gz_out(struct stream *s, long long now)
 }
 
 /* The gzip child can take more of what is pending. */
-static void on_gz_in(struct stream *s)
+static void on_gz_in(struct pull_stream *s)
 {
 	if (gunzip_flush(&s->gz) == 0 && !gunzip_busy(&s->gz) && s->x.c.p.out_fd < 0)
 		gunzip_end_input(&s->gz);
@@ -150,7 +150,7 @@ static int exec_refused(enum kube_err e)
 }
 
 /* What the exec wrote on stderr: kept for messages, and handed to the sink. 0, or -1 (stopped). */
-static int on_stderr(struct stream *s)
+static int on_stderr(struct pull_stream *s)
 {
 	char buf[4096];
 	ssize_t n;
@@ -162,7 +162,7 @@ static int on_stderr(struct stream *s)
 }
 
 /* Poll until kubectl's stdout and the decoder are done (or the stream was stopped). */
-static int loop(struct stream *s)
+static int loop(struct pull_stream *s)
 {
 	struct rexec *x = &s->x;
 
@@ -217,7 +217,7 @@ static int loop(struct stream *s)
 }
 
 /* kubectl and the decoder have ended: how did the stream end? */
-static enum pull_stream_end verdict(struct kube *k, const struct target_pod *pod, struct stream *s,
+static enum pull_stream_end verdict(struct kube *k, const struct target_pod *pod, struct pull_stream *s,
 				    int status, int gz_status)
 {
 	char line[320];
@@ -246,26 +246,24 @@ static enum pull_stream_end verdict(struct kube *k, const struct target_pod *pod
 	return PULL_STREAM_DONE;
 }
 
-enum pull_stream_end pull_stream_run(struct kube *k, const struct target_pod *pod,
-				     const struct pull_stream_args *a,
-				     const struct pull_stream_sink *sink, char *why, size_t whysize,
-				     int *rc)
+struct pull_stream *pull_stream_start(struct kube *k, const struct target_pod *pod,
+				      const struct pull_stream_args *a,
+				      const struct pull_stream_sink *sink, char *why, size_t whysize,
+				      int *rc)
 {
 	char off[24], tailarg[24];
 	const char *args[] = { a->with_stat ? "both" : "stream", a->remote_path, a->sample ? "1" : "0",
 			       a->with_stat && a->hashes ? a->hashes : "", off, tailarg,
 			       pull_stream_reader(a->offset, a->seek),
 			       pull_stream_encoding(a->encoding, a->gzip), NULL };
-	struct stream *s;
-	enum pull_stream_end ret;
-	int status, gz_status = 0, failed;
+	struct pull_stream *s;
 
 	*why = '\0';
 	*rc = -DPX_ERROR;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		log_error("cannot copy: out of memory");
-		return PULL_STREAM_FATAL;
+		return NULL;
 	}
 	s->a = a;
 	s->sink = sink;
@@ -279,7 +277,7 @@ enum pull_stream_end pull_stream_run(struct kube *k, const struct target_pod *po
 		if (gunzip_start(&s->gz) < 0) {
 			log_error("cannot run the local gzip -dc: %s", strerror(errno));
 			free(s);
-			return PULL_STREAM_FATAL;
+			return NULL;
 		}
 		s->gz_on = 1;
 	}
@@ -287,9 +285,18 @@ enum pull_stream_end pull_stream_run(struct kube *k, const struct target_pod *po
 		if (s->gz_on)
 			gunzip_finish(&s->gz, 1);
 		free(s);
-		return PULL_STREAM_FATAL;
+		return NULL;
 	}
-	failed = loop(s) < 0 || *why;
+	return s;
+}
+
+enum pull_stream_end pull_stream_wait(struct pull_stream *s, struct kube *k,
+				      const struct target_pod *pod, int *rc)
+{
+	enum pull_stream_end ret;
+	int status, gz_status = 0, failed;
+
+	failed = loop(s) < 0 || *s->why;
 	status = rexec_finish(&s->x, failed);
 	if (s->gz_on)
 		gz_status = gunzip_finish(&s->gz, s->end == PULL_STREAM_FATAL);
@@ -297,4 +304,25 @@ enum pull_stream_end pull_stream_run(struct kube *k, const struct target_pod *po
 	*rc = ret == PULL_STREAM_FATAL ? s->rc : 0;
 	free(s);
 	return ret;
+}
+
+void pull_stream_abort(struct pull_stream *s)
+{
+	if (!s)
+		return;
+	cut(s);
+	rexec_finish(&s->x, 1);
+	if (s->gz_on)
+		gunzip_finish(&s->gz, 1);
+	free(s);
+}
+
+enum pull_stream_end pull_stream_run(struct kube *k, const struct target_pod *pod,
+				     const struct pull_stream_args *a,
+				     const struct pull_stream_sink *sink, char *why, size_t whysize,
+				     int *rc)
+{
+	struct pull_stream *s = pull_stream_start(k, pod, a, sink, why, whysize, rc);
+
+	return s ? pull_stream_wait(s, k, pod, rc) : PULL_STREAM_FATAL;
 }
