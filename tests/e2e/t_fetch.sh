@@ -228,24 +228,28 @@ run kubectl dotnetprof fetch sample-app /tmp/x --encoding zip
 check "an invalid --encoding is a usage error" "$(ex USAGE)" '' 'invalid value'
 
 # ---- a pod named by the user: the copy's exec starts side by side with the resolve ---------------
-run kubectl dotnetprof -v fetch sample-app /etc/hostname -o early.txt
+pexec sample-app -- sh -c 'echo early >/tmp/dotnetprof-early.txt'
+pexec sample-db-0 -- sh -c 'echo early >/tmp/dotnetprof-early.txt'
+run kubectl dotnetprof -v fetch sample-app /tmp/dotnetprof-early.txt -o early.txt
 check "fetch POD -v: the pod is still looked up" 0 '' '^\+ kubectl get pod sample-app -o json'
 assert "... but the copy's exec starts first, side by side with it" \
 	test "$(printf '%s\n' "$ERR" | grep -m1 '^+ kubectl' | grep -c '^+ kubectl exec sample-app -- sh -c .*pull\.sh')" = 1
-assert "... and early.txt has the pod's file" test "$(cat early.txt)" = "$(kubectl exec sample-app -- cat /etc/hostname)"
-run kubectl dotnetprof fetch dotnetprof-no-such-pod /etc/hostname -o gone.txt
+assert "... and early.txt has the pod's file" test "$(cat early.txt)" = early
+run kubectl dotnetprof fetch dotnetprof-no-such-pod /tmp/dotnetprof-early.txt -o gone.txt
 check "fetch from a pod that does not exist: not found (the exec started early is stopped)" \
 	"$(ex NOTFOUND)" '' 'pod "dotnetprof-no-such-pod" not found'
 assert "... and leaves neither gone.txt nor gone.txt.part" test ! -e gone.txt -a ! -e gone.txt.part
-run kubectl dotnetprof fetch sample-sidecar /etc/hostname -o side.txt
+run kubectl dotnetprof fetch sample-sidecar /tmp/dotnetprof-early.txt -o side.txt
 check "fetch from a two-container pod with no default: ambiguous (the early exec is stopped)" \
 	"$(ex AMBIGUOUS)" '' 'choose one|-c'
 assert "... and leaves no side.txt.part" test ! -e side.txt.part -a ! -e side.txt
-run kubectl dotnetprof -v fetch statefulset/sample-db /etc/hostname -o wl.txt
+run kubectl dotnetprof -v fetch statefulset/sample-db /tmp/dotnetprof-early.txt -o wl.txt
 check "fetch statefulset/NAME (a workload: resolved first)" 0 'wl\.txt: ' ''
 assert "... its first kubectl command is a get, not the exec" \
 	test "$(printf '%s\n' "$ERR" | grep -m1 '^+ kubectl' | grep -c ' get ')" = 1
-run kubectl dotnetprof -v fetch pod/sample-app /etc/hostname -o pod.txt
+run kubectl dotnetprof -v fetch pod/sample-app /tmp/dotnetprof-early.txt -o pod.txt
 check "fetch pod/NAME: the same early start" 0 '' '^\+ kubectl exec sample-app -- sh -c'
 assert "... the exec first" test "$(printf '%s\n' "$ERR" | grep -m1 '^+ kubectl' | grep -c ' exec ')" = 1
 rm -f early.txt pod.txt wl.txt
+pexec sample-app -- rm -f /tmp/dotnetprof-early.txt
+pexec sample-db-0 -- rm -f /tmp/dotnetprof-early.txt
