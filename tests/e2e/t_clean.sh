@@ -81,12 +81,16 @@ for pod in sample-app musl-box; do
 		[ -n "$n" ] && break
 	done
 	# the remote sh of the push: its arguments hold "raw SIZE SIZE" (this script's own do not); it
-	# is killed first, so that it cannot remove its temp file when its stdin ends
+	# is killed first, so that it cannot remove its temp file when its stdin ends. busybox's sh forks
+	# a subshell with the same arguments: all of them are stopped before any is killed (killed one at
+	# a time, a parent would see its child die and remove the temp file before its own turn)
 	killed=$(kubectl exec "$pod" -c "$(main_ctr "$pod")" -- sh -c '
+		p=
 		for d in /proc/[0-9]*; do
 			c=$(tr "\000" " " <"$d/cmdline" 2>/dev/null)
-			case $c in *" raw $1 $1 "*) kill -9 "${d#/proc/}" && echo "${d#/proc/}" ;; esac
-		done' sh $((512 * 1024 * 1024)) 2>/dev/null | tr '\n' ' ')
+			case $c in *" raw $1 $1 "*) p="$p ${d#/proc/}" ;; esac
+		done
+		if [ -n "$p" ]; then kill -STOP $p; kill -KILL $p; echo $p; fi' sh $((512 * 1024 * 1024)) 2>/dev/null)
 	kill -KILL -- "-$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	python3 "$E2E_TOP/tests/cluster/standin.py" fault --clear >/dev/null
