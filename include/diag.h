@@ -166,7 +166,8 @@ char *diag_dotnet_root(const char *runtime_dir);
 
 /*
  * Run the probe in pod->container (chosen) and parse it into `pr` (initialised here), `rid` filled
- * ("" when the platform is unknown). 0 or -DPX_* (message printed).
+ * ("" when the platform is unknown). 0 or -DPX_* (message printed). An exec whose status kubectl
+ * lost (target.h) is run once more, unless pod->lost is set: then that caller does it.
  */
 int diag_probe_run(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
 		   size_t ridsize);

@@ -525,8 +525,9 @@ int diag_probe_take(const struct target_pod *pod, int status, const char *errtex
 	return 0;
 }
 
-int diag_probe_run_agent(struct kube *k, const struct target_pod *pod, const char *agent,
-			 struct probe *pr, char *rid, size_t ridsize)
+/* One run of the probe script in `pod`'s container (and the agent check with `agent`). */
+static int probe_once(struct kube *k, const struct target_pod *pod, const char *agent,
+		      struct probe *pr, char *rid, size_t ridsize)
 {
 	const char *const args[] = { agent, NULL };
 	struct proc p;
@@ -539,6 +540,25 @@ int diag_probe_run_agent(struct kube *k, const struct target_pod *pod, const cha
 		ret = diag_probe_take(pod, p.status, p.err_buf, p.out_buf, p.out_len, pr, rid, ridsize);
 	proc_release(&p);
 	return ret;
+}
+
+int diag_probe_run_agent(struct kube *k, const struct target_pod *pod, const char *agent,
+			 struct probe *pr, char *rid, size_t ridsize)
+{
+	struct target_pod once;
+	int lost = 0, ret;
+
+	if (pod->lost) /* the caller runs it again itself */
+		return probe_once(k, pod, agent, pr, rid, ridsize);
+	once = *pod;
+	once.lost = &lost;
+	ret = probe_once(k, &once, agent, pr, rid, ridsize);
+	if (ret >= 0 || !lost)
+		return ret;
+	log_verbose("kubectl lost the status of the exec into container \"%s\" of pod \"%s\" "
+		    "(closed all streams): once more", pod->container, pod->name);
+	probe_release(pr);
+	return probe_once(k, pod, agent, pr, rid, ridsize);
 }
 
 int diag_probe_pod(struct kube *k, const struct target_pod *pod, struct probe *pr, char *rid,
