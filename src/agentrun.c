@@ -709,9 +709,12 @@ int agentrun_explain(const struct target_pod *pod, const char *what, const struc
 			log_error("the %s failed in pod \"%s\": the agent exited with status %d%s%s",
 				  what, pod->name, r->status, words[0] ? ": " : "", words);
 	}
-	if (r->status == AGENT_EX_USAGE)
+	if (r->status == AGENT_EX_USAGE && !strcmp(what, "trace"))
 		log_hint("--profile, --providers and --clrevents take what dotnet-trace takes: "
-			 "`kubectl dotnetprof %s --help`", what);
+			 "`kubectl dotnetprof trace --help`");
+	else if (r->status == AGENT_EX_USAGE)
+		log_hint("the agent refused the arguments the plugin gave it (a bug: please report "
+			 "it with the -v output); --engine tools uses Microsoft's tools instead");
 	else if (hint)
 		log_hint("%s", hint);
 	else
