@@ -156,6 +156,18 @@ static int inside(const struct ws_found *f, const char *rel,
 	return 0;
 }
 
+/* Does the directory `rel` hold a kept item (so that clean empties it rather than removes it)? */
+static int holds_kept(const struct ws_found *f, const char *rel)
+{
+	size_t i, n = strlen(rel);
+
+	for (i = 0; i < f->nitems; i++)
+		if (f->items[i].result == WS_R_KEPT && !strncmp(f->items[i].rel, rel, n) &&
+		    f->items[i].rel[n] == '/')
+			return 1;
+	return 0;
+}
+
 /* Is the pid file `rel` in a run directory that clean leaves whole? */
 static int pid_left(const struct ws_found *f, const char *rel)
 {
@@ -182,11 +194,16 @@ static void report_uncollected(struct cli_ctx *ctx, const struct target_pod *pod
 	free(remote);
 }
 
-/* Print one workspace's items (plan or results); returns 1 when something went wrong. */
+/*
+ * Print one workspace's items (plan or results) and the line that sums them up, which starts with
+ * `lead`; returns 1 when something went wrong. -q prints only what stays and why (an uncollected
+ * file, a tool still writing one), what failed, and the summing-up line.
+ */
 static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struct ws_found *f,
-		  int dry_run)
+		  int dry_run, const char *lead)
 {
 	FILE *out = ctx->out;
+	int quiet = ctx->verbosity < 0;
 	char a[4096], b[32];
 	long long freed = 0;
 	size_t i;
@@ -201,6 +218,8 @@ static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struc
 		if (pid_left(f, p->rel))
 			fprintf(out, "  left      pid %ld (%s): it still writes an uncollected file\n",
 				p->pid, shown(p->rel, a, sizeof(a)));
+		else if (quiet && strcmp(p->state, "stuck"))
+			;
 		else if (!strcmp(p->state, "foreign"))
 			fprintf(out, "  left      pid %ld (%s): not a tool of this workspace\n", p->pid,
 				shown(p->rel, a, sizeof(a)));
@@ -216,10 +235,15 @@ static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struc
 
 		if (it->result == WS_R_GONE && !it->type)
 			continue; /* listed, but already removed by the run that made it */
-		fprintf(out, "  %-12s %-9s %-10s %s\n", verb_of(it->result, dry_run), san(it->kind),
-			kb_size(it->kb, b, sizeof(b)), shown(it->rel, a, sizeof(a)));
-		if (it->uncollected)
-			report_uncollected(ctx, pod, f, it, dry_run);
+		if (!quiet || (it->uncollected && it->result == WS_R_KEPT) ||
+		    it->result == WS_R_FAILED || (!dry_run && it->result == WS_R_PLANNED)) {
+			fprintf(out, "  %-12s %-9s %-10s %s\n",
+				dry_run && it->result == WS_R_PLANNED && holds_kept(f, it->rel) ?
+					"would empty" : verb_of(it->result, dry_run), san(it->kind),
+				kb_size(it->kb, b, sizeof(b)), shown(it->rel, a, sizeof(a)));
+			if (it->uncollected)
+				report_uncollected(ctx, pod, f, it, dry_run);
+		}
 		/* a directory's disk use counts what is in it: a file in it is not counted again */
 		if (it->result == WS_R_KEPT) {
 			kept = 1;
@@ -231,24 +255,24 @@ static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struc
 		if (it->kb > 0 && is_freed(it, dry_run) && !inside(f, it->rel, is_freed, dry_run))
 			freed += it->kb;
 	}
-	for (i = 0; i < f->nrefused; i++)
+	for (i = 0; i < f->nrefused && !quiet; i++)
 		fprintf(out, "  refused   manifest entry \"%s\": %s\n", shown(f->refused[i].path, a,
 			sizeof(a)), san(f->refused[i].why));
 	if (dry_run && kept) {
-		fprintf(out, "would keep %s (it holds uncollected files) and free about %s (dry run: "
-			"nothing was removed)\n", san(f->path),
+		fprintf(out, "%swould keep %s (it holds uncollected files) and free about %s (dry run: "
+			"nothing was removed)\n", lead, san(f->path),
 			kb_size(f->total_kb > kept_kb ? f->total_kb - kept_kb : 0, b, sizeof(b)));
 	} else if (dry_run) {
-		fprintf(out, "would remove %s and free about %s (dry run: nothing was removed)\n",
-			san(f->path), kb_size(f->total_kb, b, sizeof(b)));
+		fprintf(out, "%swould remove %s and free about %s (dry run: nothing was removed)\n",
+			lead, san(f->path), kb_size(f->total_kb, b, sizeof(b)));
 	} else if (f->removed) {
-		fprintf(out, "removed %s: %s freed\n", san(f->path),
+		fprintf(out, "%sremoved %s: %s freed\n", lead, san(f->path),
 			kb_size(f->total_kb > freed ? f->total_kb : freed, b, sizeof(b)));
 	} else if (kept && !bad) {
-		fprintf(out, "kept %s (%s freed): it holds uncollected files\n", san(f->path),
+		fprintf(out, "%skept %s (%s freed): it holds uncollected files\n", lead, san(f->path),
 			kb_size(freed, b, sizeof(b)));
 	} else {
-		fprintf(out, "kept %s (%s freed): %s\n", san(f->path), kb_size(freed, b, sizeof(b)),
+		fprintf(out, "%skept %s (%s freed): %s\n", lead, san(f->path), kb_size(freed, b, sizeof(b)),
 			san(f->kept_why && *f->kept_why ? f->kept_why : "not everything could be removed"));
 		bad = 1;
 	}
@@ -260,6 +284,7 @@ static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const st
 {
 	struct kube *k = &ctx->kube;
 	struct ws_scan s = { NULL, 0 };
+	char lead[600];
 	size_t i;
 	int rc = DPX_OK, r;
 
@@ -285,13 +310,15 @@ static int clean_container(struct cli_ctx *ctx, struct target_pod *pod, const st
 			rc = DPX_ERROR;
 			continue;
 		}
-		fprintf(ctx->out, "container \"%s\" of pod \"%s\": workspace %s\n", pod->container,
-			pod->name, san(f->path));
+		snprintf(lead, sizeof(lead), "container \"%s\" of pod \"%s\": ", san(pod->container),
+			 san(pod->name));
+		if (ctx->verbosity >= 0)
+			fprintf(ctx->out, "%sworkspace %s\n", lead, san(f->path));
 		if (!o->dry_run && (r = ws_remove_pod(k, pod, f)) < 0) {
 			rc = dpx_status(r);
 			continue;
 		}
-		if (report(ctx, pod, f, o->dry_run) && rc == DPX_OK)
+		if (report(ctx, pod, f, o->dry_run, ctx->verbosity < 0 ? lead : "") && rc == DPX_OK)
 			rc = DPX_ERROR;
 	}
 	ws_scan_release(&s);

@@ -109,7 +109,7 @@ wait "$srv" 2>/dev/null
 T=sample-app
 killed_trace() {
 	local e=$1
-	kubectl dotnetprof clean $T -q >/dev/null 2>&1
+	kubectl dotnetprof clean $T --discard-uncollected -q >/dev/null 2>&1 # start with none left
 	kubectl dotnetprof trace $T --engine "$e" --duration 10s -o "killed-$e.nettrace" -q >/dev/null 2>&1 &
 	tpid=$!
 	# kill it once the trace is being written in the pod (the tool's or the agent's push comes first)
@@ -132,8 +132,10 @@ killed_trace() {
 	left=$(printf '%s\n' "$ERR" | sed -n 's/.*an earlier run left \(\/[^ ]*\.nettrace\) .*/\1/p' | head -n 1)
 	run kubectl dotnetprof clean $T --dry-run
 	check "[$e] clean --dry-run would keep the uncollected trace" 0 'would keep .*artifact .*\.nettrace' ''
-	run kubectl dotnetprof clean $T
-	check "[$e] clean keeps the uncollected trace and says why" 0 'uncollected: no run copied it out; fetch it with' ''
+	check_not "[$e] ... and would not remove the run directory that holds it" 'would remove +dir .*runs/'
+	run kubectl dotnetprof clean $T -q
+	check "[$e] clean -q keeps the uncollected trace and says why" 0 'uncollected: no run copied it out; fetch it with' ''
+	check "[$e] ... and ends on the line that sums it up" 0 'of pod "sample-app": kept /[^ ]* \([^)]* freed\): it holds uncollected files$' ''
 	run kubectl exec $T -- test -s "$left"
 	check "[$e] the trace is still in the pod after clean" 0
 	run kubectl dotnetprof fetch $T "$left" -o "fetched-$e.nettrace" -q
@@ -203,5 +205,12 @@ check "fetch -q prints one line" 0 '^q\.bin: 1000 bytes' ''
 assert "fetch -q: nothing on stderr" test -z "$ERR"
 kubectl exec $T -- rm -f /tmp/q.bin
 rm -f q.nettrace q.core q.gcdump q.csv q.bin fetched.nettrace
-kubectl dotnetprof clean $T -q >/dev/null 2>&1
+run kubectl dotnetprof clean $T --dry-run -q
+check "clean --dry-run -q prints one line" 0 '^container "app" of pod "sample-app": would remove /[^ ]*\.dotnetprof and free about ' ''
+assert "clean --dry-run -q: nothing on stderr, one line on stdout" \
+	test -z "$ERR" -a "$(printf '%s\n' "$OUT" | wc -l)" = 1
+run kubectl dotnetprof clean $T -q
+check "clean -q prints one line" 0 '^container "app" of pod "sample-app": removed /[^ ]*\.dotnetprof: .* freed$' ''
+assert "clean -q: nothing on stderr, one line on stdout" \
+	test -z "$ERR" -a "$(printf '%s\n' "$OUT" | wc -l)" = 1
 cd "$E2E_TOP" || exit 1
