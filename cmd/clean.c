@@ -142,28 +142,33 @@ static int is_freed(const struct ws_item *it, int dry_run)
 	return dry_run || it->result == WS_R_REMOVED;
 }
 
+/* Is the workspace path `rel` below the directory `dir` (both relative to the workspace)? */
+static int below(const char *rel, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(rel, dir, n) && rel[n] == '/';
+}
+
 /* Does `rel` lie inside an item that `which` selects (a directory above it)? */
 static int inside(const struct ws_found *f, const char *rel,
 		  int (*which)(const struct ws_item *, int), int dry_run)
 {
-	size_t i, n;
+	size_t i;
 
-	for (i = 0; i < f->nitems; i++) {
-		n = strlen(f->items[i].rel);
-		if (which(&f->items[i], dry_run) && !strncmp(rel, f->items[i].rel, n) && rel[n] == '/')
+	for (i = 0; i < f->nitems; i++)
+		if (which(&f->items[i], dry_run) && below(rel, f->items[i].rel))
 			return 1;
-	}
 	return 0;
 }
 
-/* Does the directory `rel` hold a kept item (so that clean empties it rather than removes it)? */
-static int holds_kept(const struct ws_found *f, const char *rel)
+/* Does the directory `dir` hold a kept item (so that clean empties it rather than removes it)? */
+static int holds_kept(const struct ws_found *f, const char *dir)
 {
-	size_t i, n = strlen(rel);
+	size_t i;
 
 	for (i = 0; i < f->nitems; i++)
-		if (f->items[i].result == WS_R_KEPT && !strncmp(f->items[i].rel, rel, n) &&
-		    f->items[i].rel[n] == '/')
+		if (f->items[i].result == WS_R_KEPT && below(f->items[i].rel, dir))
 			return 1;
 	return 0;
 }
@@ -219,7 +224,7 @@ static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struc
 			fprintf(out, "  left      pid %ld (%s): it still writes an uncollected file\n",
 				p->pid, shown(p->rel, a, sizeof(a)));
 		else if (quiet && strcmp(p->state, "stuck"))
-			;
+			continue; /* -q: a pid clean stopped (or left, not ours) is no news */
 		else if (!strcmp(p->state, "foreign"))
 			fprintf(out, "  left      pid %ld (%s): not a tool of this workspace\n", p->pid,
 				shown(p->rel, a, sizeof(a)));
@@ -232,11 +237,12 @@ static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struc
 	}
 	for (i = 0; i < f->nitems; i++) {
 		const struct ws_item *it = &f->items[i];
+		/* a refusal is the rule working (a symbolic link above the path), not a failure */
+		int failed = it->result == WS_R_FAILED || (!dry_run && it->result == WS_R_PLANNED);
 
 		if (it->result == WS_R_GONE && !it->type)
 			continue; /* listed, but already removed by the run that made it */
-		if (!quiet || (it->uncollected && it->result == WS_R_KEPT) ||
-		    it->result == WS_R_FAILED || (!dry_run && it->result == WS_R_PLANNED)) {
+		if (!quiet || failed || (it->uncollected && it->result == WS_R_KEPT)) {
 			fprintf(out, "  %-12s %-9s %-10s %s\n",
 				dry_run && it->result == WS_R_PLANNED && holds_kept(f, it->rel) ?
 					"would empty" : verb_of(it->result, dry_run), san(it->kind),
@@ -250,8 +256,7 @@ static int report(struct cli_ctx *ctx, const struct target_pod *pod, const struc
 			if (it->kb > 0 && !inside(f, it->rel, is_kept, dry_run))
 				kept_kb += it->kb;
 		}
-		/* a refusal is the rule working (a symbolic link above the path), not a failure */
-		bad |= it->result == WS_R_FAILED || (!dry_run && it->result == WS_R_PLANNED);
+		bad |= failed;
 		if (it->kb > 0 && is_freed(it, dry_run) && !inside(f, it->rel, is_freed, dry_run))
 			freed += it->kb;
 	}

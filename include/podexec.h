@@ -52,7 +52,7 @@ int podexec_start(struct kube *k, const struct target_pod *pod, unsigned flags, 
  * printed: the container has no shell (DPX_NOSHELL, with the debug container hint; no message when
  * pod->noshell_quiet is set), forbidden
  * (DPX_FORBIDDEN), not running, kubectl missing, cluster unreachable... (a lost status with
- * pod->lost set: DPX_ERROR without a message, *pod->lost set).
+ * pod->lost set: DPX_ERROR without an error message (-v says it), *pod->lost set).
  */
 int podexec_script(struct kube *k, const struct target_pod *pod, const char *script,
 		   const char *const *args, struct proc *p);

@@ -62,7 +62,7 @@ struct target_pod {
 					through a debug container instead */
 	int *lost;                   /* set: an exec whose status kubectl lost ("closed all
 					streams", as kubectl 1.31 says at times when an exec fails
-					at once) sets *lost and returns -DPX_ERROR without a
+					at once) sets *lost and returns -DPX_ERROR without an error
 					message (podexec.h): the caller runs it once more */
 };
 

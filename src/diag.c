@@ -555,8 +555,6 @@ int diag_probe_run_agent(struct kube *k, const struct target_pod *pod, const cha
 	ret = probe_once(k, &once, agent, pr, rid, ridsize);
 	if (ret >= 0 || !lost)
 		return ret;
-	log_verbose("kubectl lost the status of the exec into container \"%s\" of pod \"%s\" "
-		    "(closed all streams): once more", pod->container, pod->name);
 	probe_release(pr);
 	return probe_once(k, pod, agent, pr, rid, ridsize);
 }

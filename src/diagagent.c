@@ -154,8 +154,6 @@ static int probe(struct kube *k, const struct agentrun_opts *go, struct diag_ses
 	s->pod->lost = NULL;
 	if (rc >= 0 || !lost)
 		return rc;
-	log_verbose("kubectl lost the status of the exec into container \"%s\" of pod \"%s\" "
-		    "(closed all streams): once more", s->pod->container, s->pod->name);
 	drop_run(a);
 	probe_release(&s->probe);
 	probe_init(&s->probe);

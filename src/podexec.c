@@ -65,6 +65,8 @@ int podexec_failed(struct kube *k, const struct target_pod *pod, const struct pr
 		return -DPX_NOSHELL;
 	}
 	if (pod->lost && strstr(p->err_buf ? p->err_buf : "", "closed all streams")) {
+		log_verbose("kubectl lost the status of the exec into container \"%s\" of pod \"%s\" "
+			    "(closed all streams): once more", pod->container, pod->name);
 		*pod->lost = 1; /* the caller tries again: this says nothing of the container */
 		return -DPX_ERROR;
 	}
