@@ -487,7 +487,11 @@ static void warn_unverified(struct prov *pv)
 		 pv->name, TOOLSUMS_ENV);
 }
 
-/* A download from a plain http URL: said once per run, before it starts. */
+/*
+ * A download from a plain http URL: said once per run, before it starts. A warning, unless the
+ * user pinned its SHA-512 (TOOLSUMS_ENV naming a file or an https URL): then the pin authenticates
+ * what comes, and -v says so.
+ */
 static void warn_plain_http(struct prov *pv)
 {
 	const char *pinned = getenv(TOOLSUMS_ENV);
@@ -495,9 +499,13 @@ static void warn_plain_http(struct prov *pv)
 	if (pv->warned_http || strncasecmp(pv->url, "http://", 7))
 		return;
 	pv->warned_http = 1;
-	if (pinned && *pinned && pv->sums == TOOLSUMS_FOUND)
+	if (pinned && *pinned && pv->sums == TOOLSUMS_FOUND && strncasecmp(pinned, "http://", 7))
+		log_verbose("downloading %s from a plain http URL (%s): checked against the SHA-512 "
+			    "pinned in %s", pv->label, pv->url, TOOLSUMS_ENV);
+	else if (pinned && *pinned && pv->sums == TOOLSUMS_FOUND)
 		log_warn("downloading %s from a plain http URL (%s): it is not authenticated; it is "
-			 "checked against %s", pv->label, pv->url, TOOLSUMS_ENV);
+			 "checked against %s, itself a plain http URL", pv->label, pv->url,
+			 TOOLSUMS_ENV);
 	else
 		log_warn("downloading %s from a plain http URL (%s): nothing authenticates it (a "
 			 "network attacker could replace the tool%s); use https, or pin its SHA-512 "

@@ -183,6 +183,10 @@ kubectl exec $E -- sh -c 'rm -f /etc/standin-endless /tmp/endless.bin'
 kubectl dotnetprof clean $E -q >/dev/null 2>&1
 
 # ---- -q: only the result line -------------------------------------------------------------------
+# gcdump and counters may download Microsoft's tool here: from the stand-in's plain http server that
+# warns (nothing authenticates it) unless the checksums are pinned, as a careful user does; pinned,
+# the output is the same whether an earlier test left the tool in the cache or in the pod
+export DOTNETPROF_TOOLS_SHA512SUMS="$E2E_TOP/build/tools/SHA512SUMS"
 run kubectl dotnetprof trace $T --duration 2s -o q.nettrace -q
 check "trace -q prints one line" 0 '^q\.nettrace: ' ''
 assert "trace -q: nothing on stderr (no banner, no provider table)" test -z "$ERR"
@@ -199,6 +203,7 @@ run kubectl dotnetprof counters $T --duration 2s -o q.csv -q
 check "counters --duration -q prints one line" 0 '^q\.csv: ' ''
 assert "counters -q: nothing on stderr, one line on stdout" \
 	test -z "$ERR" -a "$(printf '%s\n' "$OUT" | wc -l)" = 1
+unset DOTNETPROF_TOOLS_SHA512SUMS
 kubectl exec $T -- sh -c 'head -c 1000 /dev/urandom >/tmp/q.bin'
 run kubectl dotnetprof fetch $T /tmp/q.bin -o q.bin -q
 check "fetch -q prints one line" 0 '^q\.bin: 1000 bytes' ''

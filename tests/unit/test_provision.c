@@ -1001,6 +1001,36 @@ static void test_tool_pod_download(void **state)
 	env_release(&e);
 }
 
+/* Checksums pinned by the user (a file): the pin authenticates an http download; -v says so. */
+static void test_tool_http_pinned(void **state)
+{
+	static const char *const pins[] = { "/etc/pinned.sums", "http://sums.test/SHA512SUMS" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct env e;
+
+		env_init(&e, PCMD_WGET, PROV_AUTO, 0);
+		setenv(TOOLSUMS_ENV, pins[i], 1);
+		env_run(&e);
+		unsetenv(TOOLSUMS_ENV);
+		assert_int_equal(e.rc, 0);
+		if (i == 0) {
+			ASSERT_LOG(&e, "downloading dotnet-trace linux-x64 from a plain http URL "
+				       "(http://tools.test/dotnet-trace/linux-x64): checked against the "
+				       "SHA-512 pinned in " TOOLSUMS_ENV);
+			assert_null(strstr(e.log, "warning:"));
+		} else { /* a pin that came over http authenticates nothing */
+			ASSERT_LOG(&e, "warning: downloading dotnet-trace linux-x64 from a plain http "
+				       "URL (http://tools.test/dotnet-trace/linux-x64): it is not "
+				       "authenticated; it is checked against " TOOLSUMS_ENV ", itself "
+				       "a plain http URL");
+		}
+		env_release(&e);
+	}
+}
+
 static void test_tool_pod_fails_then_local(void **state)
 {
 	struct env e;
@@ -1240,6 +1270,7 @@ int main(void)
 		cmocka_unit_test(test_tool_cached_push),
 		cmocka_unit_test(test_tool_reuse_pod),
 		cmocka_unit_test(test_tool_pod_download),
+		cmocka_unit_test(test_tool_http_pinned),
 		cmocka_unit_test(test_tool_pod_fails_then_local),
 		cmocka_unit_test(test_tool_verification),
 		cmocka_unit_test(test_tool_pod_strategy_errors),
