@@ -73,6 +73,13 @@ int localout_part_ok(const struct stat *st, uid_t uid, char *why, size_t whysize
  */
 int localout_write(struct localout *lo, const void *buf, size_t len);
 
+/*
+ * Flush the part to disk now (fsync), ahead of the commit: called when the last byte came, so the
+ * flush overlaps what is still to wait for (kubectl ending, the pod's hash) instead of following it.
+ * The commit's fsync then finds nothing left to write. Best effort: a failure is the commit's to see.
+ */
+void localout_flush(struct localout *lo);
+
 /* Cut the part back to `size` bytes (starting over). 0 or -1 with errno. */
 int localout_truncate(struct localout *lo, uint64_t size);
 

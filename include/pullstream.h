@@ -8,9 +8,16 @@
  * base64, gzip or gzip64.) The bytes are decoded as they come (base64.h; gzip through the local
  * `gzip -dc`, gunzip.h) and handed to the caller's sink. With the stat records (mode "both"), the
  * pod also says on stderr what the file is (pullstat.h), up to "ready" before the first byte, and
- * hashes it while it streams: one exec instead of a stat exec and a stream exec. Memory: three
- * PULL_BUF_SIZE buffers. A stream that sends nothing for PULL_IDLE_MS is cut (a stuck exec), so the
- * caller can resume it.
+ * hashes it while it streams: one exec instead of a stat exec and a stream exec. Memory: a
+ * PULL_RAW_READ buffer and two PULL_BUF_SIZE ones. A stream that sends nothing for PULL_IDLE_MS is
+ * cut (a stuck exec), so the caller can resume it.
+ *
+ * Batching: kubectl writes its stdout 16 KiB at a time, and waking up for each write costs more CPU
+ * than the copy (on loopback, where the pod, the API server and kubectl share this machine's cores,
+ * that CPU is the copy's speed). So kubectl's stdout pipe is made PULL_PIPE_SIZE large, a raw stream
+ * is read PULL_RAW_READ at a time, and after a read that found the pipe nearly empty (less than a
+ * quarter of what was asked) the loop waits PULL_BATCH_US before it looks again, letting the pipe
+ * fill. Where the pipe cannot be made that large, every write is read as it comes.
  */
 #ifndef DOTNETPROF_PULLSTREAM_H
 #define DOTNETPROF_PULLSTREAM_H
@@ -24,6 +31,12 @@ struct kube;
 struct target_pod;
 
 #define PULL_BUF_SIZE 65536
+/* One read of a raw stream (base64 and gzip input is read PULL_BUF_SIZE at a time). */
+#define PULL_RAW_READ (1 << 20)
+/* kubectl's stdout pipe, when the system allows it (fs.pipe-max-size is 1 MiB by default). */
+#define PULL_PIPE_SIZE (1 << 20)
+/* The wait after a read that found the pipe nearly empty: at 400 MB/s, 800 KB arrive meanwhile. */
+#define PULL_BATCH_US 2000
 /* No byte from the stream for this long: the exec is stuck; it is killed and can be resumed. */
 #define PULL_IDLE_MS 60000
 

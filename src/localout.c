@@ -198,6 +198,12 @@ int localout_write(struct localout *lo, const void *buf, size_t len)
 	return 0;
 }
 
+void localout_flush(struct localout *lo)
+{
+	if (lo->fd >= 0 && fsync(lo->fd) == 0)
+		lo->flushed = lo->size;
+}
+
 int localout_truncate(struct localout *lo, uint64_t size)
 {
 	if (ftruncate(lo->fd, (off_t)size) < 0 || lseek(lo->fd, (off_t)size, SEEK_SET) < 0)

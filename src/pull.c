@@ -322,6 +322,8 @@ static int on_data(void *ctx, const unsigned char *buf, size_t n, long long now)
 	}
 	if ((ret = sink(pl, buf, n)) < 0)
 		return ret;
+	if (pl->planned && pl->lo.size == pl->st.size)
+		localout_flush(&pl->lo); /* while kubectl ends and the pod's hash comes */
 	return pl->gzip_pending && gzip_probe(pl, now) ? 1 : 0;
 }
 

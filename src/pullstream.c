@@ -5,13 +5,19 @@
 #include "pullstream.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#ifndef F_SETPIPE_SZ /* Linux's, hidden by _POSIX_C_SOURCE */
+#define F_SETPIPE_SZ 1031
+#endif
 
 #include "base64.h"
 #include "exitcodes.h"
@@ -36,7 +42,9 @@ struct pull_stream {
 	int rc;                      /* -DPX_* of a fatal end */
 	char *why;
 	size_t whysize;
-	unsigned char in[PULL_BUF_SIZE];
+	int batch;                   /* kubectl's stdout pipe holds PULL_PIPE_SIZE: reads are batched */
+	int wait_batch;              /* the last read found the pipe nearly empty */
+	unsigned char in[PULL_RAW_READ];
 	unsigned char dec[PULL_BUF_SIZE];    /* base64-decoded bytes */
 	unsigned char gzout[PULL_BUF_SIZE];  /* what gzip -dc gave back */
 };
@@ -68,10 +76,13 @@ static int callback_said(struct pull_stream *s, int rc)
 /* Bytes kubectl sent: decode base64, then to gzip or to the sink. */
 static void on_stdout(struct pull_stream *s, long long now)
 {
-	ssize_t r = read(s->x.c.p.out_fd, s->in, sizeof(s->in));
+	/* decoded base64 must fit s->dec; the gzip child takes what it is given */
+	size_t want = s->a->encoding == PULL_ENC_RAW && !s->gz_on ? sizeof(s->in) : PULL_BUF_SIZE;
+	ssize_t r = read(s->x.c.p.out_fd, s->in, want);
 	const unsigned char *data = s->in;
 	size_t len;
 
+	s->wait_batch = s->batch && r > 0 && (size_t)r < want / 4;
 	if (r < 0 && errno == EINTR)
 		return;
 	if (r <= 0) {
@@ -213,6 +224,13 @@ static int loop(struct pull_stream *s)
 			on_stdout(s, now);
 		if (s->end != PULL_STREAM_DONE)
 			return -1;
+		if (s->wait_batch) {
+			/* a signal cuts it short; the check after poll() sees it */
+			struct timespec ts = { 0, PULL_BATCH_US * 1000L };
+
+			s->wait_batch = 0;
+			nanosleep(&ts, NULL);
+		}
 	}
 }
 
@@ -287,6 +305,7 @@ struct pull_stream *pull_stream_start(struct kube *k, const struct target_pod *p
 		free(s);
 		return NULL;
 	}
+	s->batch = fcntl(s->x.c.p.out_fd, F_SETPIPE_SZ, PULL_PIPE_SIZE) >= PULL_PIPE_SIZE;
 	return s;
 }
 
