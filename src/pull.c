@@ -537,9 +537,8 @@ static int plan(struct pull *pl)
 	}
 	pl->hash = probe_best_hash(pl->st.cmds);
 	pl->seek = pull_choose_seek(pl->st.cmds);
-	pl->gzip = pl->o->compress != PULL_COMP_NONE &&
-		   pull_choose_gzip(&pl->st, pl->o->compress,
-				    (pl->st.cmds & PCMD_GZIP) && gunzip_available());
+	/* this machine's gzip is looked for only when gzip would be used (it costs a process) */
+	pl->gzip = pull_choose_gzip(&pl->st, pl->o->compress, 1) && gunzip_available();
 	if (pl->gzip && pl->overlap && pl->o->compress == PULL_COMP_AUTO && pl->seek != PULL_SEEK_NONE) {
 		/* the raw stream is running: switch only if it proves slower than gzip would be */
 		pl->gzip = 0;

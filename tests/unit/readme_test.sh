@@ -36,6 +36,7 @@ FOREIGN = {
     "--help": "every verb", "--flag": "the README's `--flag=value`",
     "--add-architecture": "dpkg", "--prefix": "brew",
     "--quick": "bench/transfer.sh", "--link": "bench/transfer.sh",
+    "--rounds": "bench/transfer.sh", "--methods": "bench/transfer.sh",
 }
 
 def run(*args):
