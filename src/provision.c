@@ -494,15 +494,16 @@ static void warn_unverified(struct prov *pv)
  */
 static void warn_plain_http(struct prov *pv)
 {
-	const char *pinned = getenv(TOOLSUMS_ENV);
+	const char *env = getenv(TOOLSUMS_ENV);
+	const char *pinned = env && *env && pv->sums == TOOLSUMS_FOUND ? env : NULL;
 
 	if (pv->warned_http || strncasecmp(pv->url, "http://", 7))
 		return;
 	pv->warned_http = 1;
-	if (pinned && *pinned && pv->sums == TOOLSUMS_FOUND && strncasecmp(pinned, "http://", 7))
+	if (pinned && strncasecmp(pinned, "http://", 7))
 		log_verbose("downloading %s from a plain http URL (%s): checked against the SHA-512 "
 			    "pinned in %s", pv->label, pv->url, TOOLSUMS_ENV);
-	else if (pinned && *pinned && pv->sums == TOOLSUMS_FOUND)
+	else if (pinned)
 		log_warn("downloading %s from a plain http URL (%s): it is not authenticated; it is "
 			 "checked against %s, itself a plain http URL", pv->label, pv->url,
 			 TOOLSUMS_ENV);
